@@ -1,0 +1,378 @@
+"""The clerks' entry forms: an incident page with its people, takedowns and committee
+cases inline; a committee-case page with its measures; a measure page with its appeals.
+
+Every save goes through ``services`` so the admin keeps the same rules as every other path.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import (
+    MEASURES_BY_LAW,
+    Appeal,
+    CommitteeCase,
+    Incident,
+    Measure,
+    Offender,
+    OffenderVictimRelation,
+    ProtectionMeasure,
+    TakedownRequest,
+    Victim,
+)
+
+
+class ServiceSaveMixin:
+    """Route the admin's saves and deletes through the case services."""
+
+    def save_model(self, request, obj, form, change):
+        services.save_record(record=obj)
+
+    def delete_model(self, request, obj):
+        services.delete_record(record=obj)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            services.delete_record(record=obj)
+        for obj in instances:
+            services.save_record(record=obj)
+        formset.save_m2m()
+
+
+def form_for_parent(form_class: type[forms.ModelForm], parent) -> type[forms.ModelForm]:
+    """A subclass of ``form_class`` that knows the record its inline belongs to."""
+    return type(form_class.__name__, (form_class,), {"parent": parent})
+
+
+def measure_number_field(law: str, *, label, required: bool = True) -> forms.TypedChoiceField:
+    """A select of the measures ``law`` has, instead of a bare number."""
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[("", "---------"), *MEASURES_BY_LAW[law].choices],
+        coerce=int,
+        empty_value=None,
+        required=required,
+    )
+
+
+# Incident page -------------------------------------------------------------------------
+
+
+class VictimInline(admin.TabularInline):
+    model = Victim
+    fields = ["code", "kind", "school_level", "grade", "name"]
+    extra = 0
+    show_change_link = True
+
+
+class OffenderInline(admin.TabularInline):
+    model = Offender
+    fields = ["code", "kind", "school_level", "grade", "name"]
+    extra = 0
+    show_change_link = True
+
+
+class TakedownRequestInline(admin.TabularInline):
+    model = TakedownRequest
+    fields = ["platform", "requested_on", "outcome", "answered_on", "follow_up_on"]
+    extra = 0
+
+
+class CommitteeCaseInline(admin.TabularInline):
+    model = CommitteeCase
+    fields = ["committee", "requested_on", "hearing_deadline", "hearing_date", "closed_on", "closure_reason"]
+    readonly_fields = ["hearing_deadline"]
+    autocomplete_fields = ["committee"]
+    extra = 0
+    show_change_link = True
+
+    @admin.display(description=_("hearing deadline"))
+    def hearing_deadline(self, obj):
+        return obj.hearing_deadline or "-"
+
+
+@admin.register(Incident)
+class IncidentAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    list_display = [
+        "case_number",
+        "report_date",
+        "office",
+        "school",
+        "school_level",
+        "content_kind",
+        "referred_to_police",
+    ]
+    list_display_links = ["case_number"]
+    list_filter = [
+        "office",
+        "school__level",
+        "content_kind",
+        "image_source",
+        "channels",
+        "committee_cases__committee__kind",
+    ]
+    list_select_related = ["office", "school"]
+    search_fields = ["=case_number", "school__name_ko", "school__name_en"]
+    date_hierarchy = "report_date"
+    autocomplete_fields = ["office", "school"]
+    fieldsets = [
+        (None, {"fields": ["office", "case_number", "report_date", "school"]}),
+        (_("What was made"), {"fields": ["content_kind", "image_source", "channels", "content_description"]}),
+        (_("Police"), {"fields": ["police_referred_on"]}),
+    ]
+    inlines = [VictimInline, OffenderInline, TakedownRequestInline, CommitteeCaseInline]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "channels":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @admin.display(description=_("school level"), ordering="school__level")
+    def school_level(self, obj):
+        return obj.school.get_level_display()
+
+    @admin.display(description=_("police"), boolean=True, ordering="police_referred_on")
+    def referred_to_police(self, obj):
+        return obj.police_referred_on is not None
+
+
+# People ---------------------------------------------------------------------------------
+
+
+class ProtectionMeasureInline(admin.TabularInline):
+    model = ProtectionMeasure
+    fields = ["number", "ordered_on", "notes"]
+    extra = 0
+
+
+class PersonAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    # Names are never listed or searched: only the change form shows them.
+    list_display = ["code", "incident", "kind", "school_level", "grade"]
+    list_filter = ["kind", "school_level", "incident__office"]
+    list_select_related = ["incident"]
+    search_fields = ["code", "=incident__case_number"]
+    autocomplete_fields = ["incident"]
+    fields = ["incident", "code", "kind", "school_level", "grade", "name"]
+
+
+@admin.register(Victim)
+class VictimAdmin(PersonAdmin):
+    inlines = [ProtectionMeasureInline]
+
+
+class RelationForm(forms.ModelForm):
+    parent: Offender | None = None
+
+    class Meta:
+        model = OffenderVictimRelation
+        fields = ["victim", "relation"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.parent is not None:
+            self.fields["victim"].queryset = Victim.objects.filter(incident_id=self.parent.incident_id)
+
+
+class RelationInline(admin.TabularInline):
+    model = OffenderVictimRelation
+    form = RelationForm
+    extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = form_for_parent(RelationForm, obj)
+        return super().get_formset(request, obj, **kwargs)
+
+
+@admin.register(Offender)
+class OffenderAdmin(PersonAdmin):
+    inlines = [RelationInline]
+
+    def get_inlines(self, request, obj):
+        # Relations need the offender's case, so they come once the offender is saved.
+        return self.inlines if obj is not None else []
+
+
+# Committee cases, measures, appeals -----------------------------------------------------
+
+
+class MeasureForm(forms.ModelForm):
+    parent: CommitteeCase | None = None
+
+    class Meta:
+        model = Measure
+        fields = ["offender", "number", "decided_on", "days", "hours"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        case = self.parent or getattr(self.instance, "committee_case", None)
+        if case is not None:
+            law = case.law
+            self.fields["number"] = measure_number_field(law, label=Measure._meta.get_field("number").verbose_name)
+            if "offender" in self.fields:
+                self.fields["offender"].queryset = Offender.objects.filter(
+                    incident_id=case.incident_id, kind=Offender.Kind.STUDENT
+                )
+
+
+class MeasureInline(admin.TabularInline):
+    model = Measure
+    form = MeasureForm
+    fields = ["offender", "number", "decided_on", "days", "hours", "appeals_summary"]
+    readonly_fields = ["appeals_summary"]
+    extra = 0
+    show_change_link = True
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = form_for_parent(MeasureForm, obj)
+        return super().get_formset(request, obj, **kwargs)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("offender", "ordered_by_appeal").prefetch_related("appeals")
+
+    @admin.display(description=_("appeals"))
+    def appeals_summary(self, obj):
+        if obj.pk is None:
+            return "-"
+        lines = []
+        if obj.ordered_by_appeal_id:
+            lines.append((_("ordered by an appeal decided on %(date)s") % {"date": obj.decided_on},))
+        lines.extend((str(appeal),) for appeal in obj.appeals.all())
+        return format_html_join("", "<div>{}</div>", lines) if lines else "-"
+
+
+@admin.register(CommitteeCase)
+class CommitteeCaseAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    list_display = [
+        "incident",
+        "committee",
+        "requested_on",
+        "hearing_deadline",
+        "hearing_date",
+        "heard_late",
+        "closure_reason",
+        "measure_count",
+    ]
+    list_filter = ["committee__kind", "committee__office", "closure_reason"]
+    list_select_related = ["incident", "committee"]
+    search_fields = ["=incident__case_number", "committee__name_ko", "committee__name_en"]
+    date_hierarchy = "requested_on"
+    autocomplete_fields = ["incident", "committee"]
+    readonly_fields = ["hearing_deadline"]
+    fieldsets = [
+        (None, {"fields": ["incident", "committee", "requested_on"]}),
+        (_("Deadline"), {"fields": ["hearing_deadline", "extended_on", "extension_reason"]}),
+        (_("Hearing or closure"), {"fields": ["hearing_date", "closed_on", "closure_reason"]}),
+    ]
+    inlines = [MeasureInline]
+
+    def get_inlines(self, request, obj):
+        # Measures depend on the committee (which law) and the incident (which offenders).
+        return self.inlines if obj is not None else []
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(measure_total=Count("measures"))
+
+    @admin.display(description=_("hearing deadline"))
+    def hearing_deadline(self, obj):
+        return obj.hearing_deadline or "-"
+
+    @admin.display(description=_("heard late"), boolean=True)
+    def heard_late(self, obj):
+        return obj.heard_late
+
+    @admin.display(description=_("measures"), ordering="measure_total")
+    def measure_count(self, obj):
+        return obj.measure_total
+
+
+class AppealForm(forms.ModelForm):
+    parent: Measure | None = None
+
+    class Meta:
+        model = Appeal
+        fields = [
+            "appellant",
+            "kind",
+            "filed_on",
+            "outcome",
+            "decided_on",
+            "replacement_number",
+            "replacement_days",
+            "replacement_hours",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        measure = self.parent or getattr(self.instance, "measure", None)
+        if measure is not None and "replacement_number" in self.fields:
+            self.fields["replacement_number"] = measure_number_field(
+                measure.law, label=Appeal._meta.get_field("replacement_number").verbose_name, required=False
+            )
+
+
+class AppealFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        superseding = [
+            form
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("outcome") in Appeal.SUPERSEDING_OUTCOMES
+        ]
+        if len(superseding) > 1:
+            raise forms.ValidationError(_("A measure can be changed or revoked on appeal only once."))
+
+
+class AppealInline(admin.StackedInline):
+    model = Appeal
+    form = AppealForm
+    formset = AppealFormSet
+    fk_name = "measure"
+    extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = form_for_parent(AppealForm, obj)
+        return super().get_formset(request, obj, **kwargs)
+
+
+@admin.register(Measure)
+class MeasureAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    form = MeasureForm
+    list_display = ["__str__", "committee_case", "offender", "law", "decided_on", "is_final"]
+    list_filter = ["law", "number", "committee_case__committee__office"]
+    list_select_related = ["committee_case__incident", "committee_case__committee", "offender__incident"]
+    search_fields = ["=committee_case__incident__case_number", "offender__code"]
+    date_hierarchy = "decided_on"
+    autocomplete_fields = ["committee_case", "offender"]
+    fields = ["committee_case", "offender", "number", "decided_on", "days", "hours"]
+    inlines = [AppealInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_finality()
+
+    def get_readonly_fields(self, request, obj=None):
+        # A measure stays with its case and offender; correct those by deleting it.
+        return ["committee_case", "offender"] if obj is not None else []
+
+    @admin.display(description=_("final"), boolean=True)
+    def is_final(self, obj):
+        return obj.is_final
+
+
+@admin.register(Appeal)
+class AppealAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    form = AppealForm
+    list_display = ["__str__", "measure", "appellant", "filed_on", "outcome", "decided_on"]
+    list_filter = ["outcome", "kind", "appellant"]
+    list_select_related = ["measure"]
+    search_fields = ["=measure__committee_case__incident__case_number"]
+    date_hierarchy = "filed_on"
+    autocomplete_fields = ["measure"]
+
+    def get_fields(self, request, obj=None):
+        return ["measure", *AppealForm.Meta.fields]

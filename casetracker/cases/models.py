@@ -1,0 +1,783 @@
+"""Cases: an incident, its people, its committee cases, their measures and appeals.
+
+Rules the data must keep live here, as ``clean()`` (a message on the field the user
+typed) and, where one table can hold them, as database constraints (the safety net
+for every other path). The deepfake content itself is never stored: only a description.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casetracker.core.models import Channel, Committee, Office, School, SchoolLevel, TimeStampedModel, validate_grade
+
+# Grades across all levels, as the database can check them (special schools run longest).
+GRADE_RANGE = Q(grade__gte=1, grade__lte=12)
+
+
+class Incident(TimeStampedModel):
+    """A reported deepfake incident at one school (신고/사안 접수)."""
+
+    class ContentKind(models.TextChoices):
+        SEXUAL_IMAGE = "sexual_image", _("sexual image")
+        SEXUAL_VIDEO = "sexual_video", _("sexual video")
+        OTHER_COMPOSITE = "other_composite", _("other humiliating composite")
+
+    class ImageSource(models.TextChoices):
+        SOCIAL_PROFILE = "social_profile", _("social-media profile photo")
+        MESSENGER_PROFILE = "messenger_profile", _("messenger profile photo")
+        SCHOOL_PHOTO = "school_photo", _("school or class photo")
+        TAKEN_COVERTLY = "taken_covertly", _("photo taken without consent")
+        UNKNOWN = "unknown", _("unknown")
+        OTHER = "other", _("other")
+
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="incidents", verbose_name=_("office of education")
+    )
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="incidents", verbose_name=_("school"))
+    case_number = models.CharField(
+        _("case number"), max_length=30, help_text=_("Unique within the office of education, e.g. 2024-0042.")
+    )
+    report_date = models.DateField(_("report date"))
+    content_kind = models.CharField(_("what was made"), max_length=20, choices=ContentKind.choices)
+    content_description = models.TextField(
+        _("description"),
+        blank=True,
+        help_text=_("Describe what was made and how it was found. Never paste, upload or link the content itself."),
+    )
+    image_source = models.CharField(
+        _("source of the images"), max_length=20, choices=ImageSource.choices, default=ImageSource.UNKNOWN
+    )
+    channels = models.ManyToManyField(Channel, blank=True, related_name="incidents", verbose_name=_("how it spread"))
+    police_referred_on = models.DateField(_("referred to police on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-report_date", "office__sort_order", "case_number"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "case_number"],
+                name="incident_case_number_unique_per_office",
+                violation_error_message=_("This office of education already has a case with this number."),
+            ),
+            models.CheckConstraint(
+                condition=Q(police_referred_on__isnull=True) | Q(police_referred_on__gte=models.F("report_date")),
+                name="incident_police_referral_after_report",
+                violation_error_message=_("The police referral cannot be before the report."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["office", "report_date"]),
+            models.Index(fields=["report_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.case_number)
+
+    def clean(self) -> None:
+        errors = {}
+        if self.school_id and self.office_id and self.school.office_id != self.office_id:
+            errors["school"] = _("This school belongs to another office of education.")
+        if self.report_date and self.report_date > timezone.localdate():
+            errors["report_date"] = _("The report date cannot be in the future.")
+        if self.report_date and self.police_referred_on and self.police_referred_on < self.report_date:
+            errors["police_referred_on"] = _("The police referral cannot be before the report.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class TakedownRequest(TimeStampedModel):
+    """A request to a platform to take the content down (삭제 지원 요청)."""
+
+    class Platform(models.TextChoices):
+        TELEGRAM = "telegram", _("Telegram")
+        KAKAOTALK = "kakaotalk", _("KakaoTalk")
+        INSTAGRAM = "instagram", _("Instagram")
+        X = "x", _("X (Twitter)")
+        DISCORD = "discord", _("Discord")
+        FACEBOOK = "facebook", _("Facebook")
+        YOUTUBE = "youtube", _("YouTube")
+        OTHER = "other", _("other")
+
+    class Outcome(models.TextChoices):
+        REQUESTED = "requested", _("requested, no outcome yet")
+        REMOVED = "removed", _("removed")
+        REFUSED = "refused", _("refused")
+        NO_ANSWER = "no_answer", _("no answer")
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="takedown_requests", verbose_name=_("incident")
+    )
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    requested_on = models.DateField(_("requested on"))
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.REQUESTED)
+    answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["incident", "requested_on", "id"]
+        verbose_name = _("takedown request")
+        verbose_name_plural = _("takedown requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(answered_on__isnull=True) | Q(answered_on__gte=models.F("requested_on")),
+                name="takedown_answer_after_request",
+                violation_error_message=_("The answer cannot be before the request."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} {self.requested_on}"
+
+    def clean(self) -> None:
+        if self.requested_on and self.answered_on and self.answered_on < self.requested_on:
+            raise ValidationError({"answered_on": _("The answer cannot be before the request.")})
+
+
+class Person(TimeStampedModel):
+    """What victims and offenders share: a pseudonymous code and an optional name."""
+
+    code = models.CharField(
+        _("code"), max_length=20, help_text=_("A pseudonymous code within the case, e.g. V1 or O2.")
+    )
+    school_level = models.CharField(
+        _("school level"), max_length=12, choices=SchoolLevel.choices, blank=True, default=""
+    )
+    grade = models.PositiveSmallIntegerField(_("grade"), null=True, blank=True)
+    name = models.CharField(
+        _("name"), max_length=100, blank=True, help_text=_("Optional. Never shown in lists, reports or exports.")
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.incident} {self.code}" if self.incident_id else str(self.code)
+
+    def clean_student_fields(self, is_student: bool) -> dict:
+        errors = {}
+        if is_student:
+            if not self.school_level:
+                errors["school_level"] = _("Give the school level of a student.")
+            if self.grade is None:
+                errors["grade"] = _("Give the grade of a student.")
+        elif self.grade is not None:
+            errors["grade"] = _("Only students have a grade.")
+        if not errors:
+            try:
+                validate_grade(self.school_level, self.grade)
+            except ValidationError as error:
+                errors.update(error.error_dict)
+        return errors
+
+
+class Victim(Person):
+    class Kind(models.TextChoices):
+        STUDENT = "student", _("student")
+        TEACHER = "teacher", _("teacher")
+        STAFF = "staff", _("other school staff")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="victims", verbose_name=_("incident"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["incident", "code"]
+        verbose_name = _("victim")
+        verbose_name_plural = _("victims")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "code"],
+                name="victim_code_unique_per_incident",
+                violation_error_message=_("This case already has a victim with this code."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="student") | (~Q(school_level="") & Q(grade__isnull=False)),
+                name="victim_student_has_level_and_grade",
+                violation_error_message=_("A student victim needs a school level and a grade."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="student") | Q(grade__isnull=True),
+                name="victim_only_students_have_grade",
+                violation_error_message=_("Only students have a grade."),
+            ),
+            models.CheckConstraint(
+                condition=Q(grade__isnull=True) | GRADE_RANGE,
+                name="victim_grade_range",
+                violation_error_message=_("The grade is out of range."),
+            ),
+        ]
+        indexes = [models.Index(fields=["incident", "kind"])]
+
+    def clean(self) -> None:
+        errors = self.clean_student_fields(self.kind == self.Kind.STUDENT)
+        if errors:
+            raise ValidationError(errors)
+
+
+class Offender(Person):
+    class Kind(models.TextChoices):
+        STUDENT = "student", _("student")
+        UNIDENTIFIED = "unidentified", _("not identified")
+        OUTSIDER = "outsider", _("outside the school")
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="offenders", verbose_name=_("incident")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["incident", "code"]
+        verbose_name = _("offender")
+        verbose_name_plural = _("offenders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "code"],
+                name="offender_code_unique_per_incident",
+                violation_error_message=_("This case already has an offender with this code."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="student") | (~Q(school_level="") & Q(grade__isnull=False)),
+                name="offender_student_has_level_and_grade",
+                violation_error_message=_("A student offender needs a school level and a grade."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="student") | Q(grade__isnull=True),
+                name="offender_only_students_have_grade",
+                violation_error_message=_("Only students have a grade."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="unidentified") | Q(name=""),
+                name="offender_unidentified_has_no_name",
+                violation_error_message=_("An offender who is not identified has no name."),
+            ),
+            models.CheckConstraint(
+                condition=Q(grade__isnull=True) | GRADE_RANGE,
+                name="offender_grade_range",
+                violation_error_message=_("The grade is out of range."),
+            ),
+        ]
+        indexes = [models.Index(fields=["incident", "kind"])]
+
+    def clean(self) -> None:
+        errors = self.clean_student_fields(self.kind == self.Kind.STUDENT)
+        if self.kind == self.Kind.UNIDENTIFIED and self.name:
+            errors["name"] = _("An offender who is not identified has no name.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class OffenderVictimRelation(TimeStampedModel):
+    """How one offender relates to one victim of the same incident."""
+
+    class Relation(models.TextChoices):
+        CLASSMATE = "classmate", _("classmate")
+        SAME_SCHOOL = "same_school", _("same school")
+        TEACHER_OF = "teacher_of", _("victim is the offender's teacher")
+        ACQUAINTANCE = "acquaintance", _("acquaintance from outside school")
+        STRANGER = "stranger", _("stranger")
+
+    offender = models.ForeignKey(
+        Offender, on_delete=models.CASCADE, related_name="relations", verbose_name=_("offender")
+    )
+    victim = models.ForeignKey(Victim, on_delete=models.CASCADE, related_name="relations", verbose_name=_("victim"))
+    relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices)
+
+    class Meta:
+        ordering = ["offender", "victim"]
+        verbose_name = _("offender-victim relation")
+        verbose_name_plural = _("offender-victim relations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offender", "victim"],
+                name="relation_unique_pair",
+                violation_error_message=_("The relation of this offender to this victim is already recorded."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offender.code} → {self.victim.code}: {self.get_relation_display()}"
+
+    def clean(self) -> None:
+        if self.offender_id and self.victim_id and self.offender.incident_id != self.victim.incident_id:
+            raise ValidationError({"victim": _("The victim must belong to the same case as the offender.")})
+
+
+class ProtectionMeasure(TimeStampedModel):
+    """A protection measure for a student victim (Art. 16 School Violence Prevention Act)."""
+
+    class Number(models.IntegerChoices):
+        COUNSELLING = 1, _("1. psychological counselling and advice")
+        TEMPORARY_PROTECTION = 2, _("2. temporary protection")
+        TREATMENT = 3, _("3. treatment and recuperation")
+        CLASS_CHANGE = 4, _("4. class change")
+        OTHER = 6, _("6. other measures")
+
+    victim = models.ForeignKey(
+        Victim, on_delete=models.CASCADE, related_name="protection_measures", verbose_name=_("victim")
+    )
+    number = models.PositiveSmallIntegerField(_("measure"), choices=Number.choices)
+    ordered_on = models.DateField(_("ordered on"))
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["victim", "ordered_on", "number"]
+        verbose_name = _("protection measure (Art. 16)")
+        verbose_name_plural = _("protection measures (Art. 16)")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__in=[1, 2, 3, 4, 6]),
+                name="protection_measure_number_valid",
+                violation_error_message=_("Art. 16 has protection measures 1, 2, 3, 4 and 6."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_number_display()
+
+    def clean(self) -> None:
+        victim = getattr(self, "victim", None)
+        if victim is not None and victim.kind != Victim.Kind.STUDENT:
+            raise ValidationError(_("Art. 16 protection measures are for student victims."))
+        if victim is not None and self.ordered_on and self.ordered_on < victim.incident.report_date:
+            raise ValidationError({"ordered_on": _("A protection measure cannot be ordered before the report.")})
+
+
+class CommitteeCase(TimeStampedModel):
+    """An incident referred to a committee: the request, the hearing or why there was none."""
+
+    HEARING_DAYS = 21
+    EXTENSION_DAYS = 7
+
+    class ClosureReason(models.TextChoices):
+        OFFENDER_UNIDENTIFIED = "offender_unidentified", _("offender not identified")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        RESOLVED_BY_PRINCIPAL = "resolved_by_principal", _("resolved by the principal")
+        OTHER = "other", _("other")
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="committee_cases", verbose_name=_("incident")
+    )
+    committee = models.ForeignKey(
+        Committee, on_delete=models.PROTECT, related_name="cases", verbose_name=_("committee")
+    )
+    requested_on = models.DateField(_("referred on"), help_text=_("The date the committee was asked to hear the case."))
+    extended_on = models.DateField(
+        _("deadline extended on"),
+        null=True,
+        blank=True,
+        help_text=_("The hearing deadline can be extended once, by 7 days."),
+    )
+    extension_reason = models.CharField(_("reason for the extension"), max_length=200, blank=True)
+    hearing_date = models.DateField(_("hearing date"), null=True, blank=True)
+    closed_on = models.DateField(_("closed without hearing on"), null=True, blank=True)
+    closure_reason = models.CharField(
+        _("reason for closing without hearing"), max_length=30, choices=ClosureReason.choices, blank=True
+    )
+
+    class Meta:
+        ordering = ["-requested_on", "id"]
+        verbose_name = _("committee case")
+        verbose_name_plural = _("committee cases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "committee"],
+                name="committee_case_once_per_committee",
+                violation_error_message=_("This incident is already referred to this committee."),
+            ),
+            models.CheckConstraint(
+                condition=Q(hearing_date__isnull=True) | Q(hearing_date__gte=models.F("requested_on")),
+                name="committee_case_hearing_after_request",
+                violation_error_message=_("The hearing cannot be before the referral."),
+            ),
+            models.CheckConstraint(
+                condition=Q(extended_on__isnull=True) | Q(extended_on__gte=models.F("requested_on")),
+                name="committee_case_extension_after_request",
+                violation_error_message=_("The extension cannot be before the referral."),
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("requested_on")),
+                name="committee_case_closure_after_request",
+                violation_error_message=_("The case cannot be closed before the referral."),
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True, closure_reason="")
+                | (Q(closed_on__isnull=False) & ~Q(closure_reason="")),
+                name="committee_case_closure_has_date_and_reason",
+                violation_error_message=_("A case closed without hearing needs both the date and the reason."),
+            ),
+            models.CheckConstraint(
+                condition=Q(hearing_date__isnull=True) | Q(closed_on__isnull=True),
+                name="committee_case_heard_or_closed",
+                violation_error_message=_("A case with a hearing cannot also be closed without one."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["committee", "requested_on"]),
+            models.Index(fields=["hearing_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident} · {self.committee}" if self.incident_id and self.committee_id else str(self.pk)
+
+    @property
+    def hearing_deadline(self) -> datetime.date | None:
+        """21 days from the referral, plus 7 if the deadline was extended."""
+        if not self.requested_on:
+            return None
+        days = self.HEARING_DAYS + (self.EXTENSION_DAYS if self.extended_on else 0)
+        return self.requested_on + datetime.timedelta(days=days)
+
+    @property
+    def law(self) -> str:
+        """The law whose measures this case's committee imposes."""
+        return LAW_BY_COMMITTEE_KIND[self.committee.kind]
+
+    @property
+    def heard_late(self) -> bool | None:
+        if not self.hearing_date:
+            return None
+        return self.hearing_date > self.hearing_deadline
+
+    def clean(self) -> None:
+        errors = {}
+        incident = getattr(self, "incident", None)
+        committee = getattr(self, "committee", None)
+        if incident and committee and committee.office_id != incident.office_id:
+            errors["committee"] = _("This committee belongs to another office of education.")
+        if incident and self.requested_on and incident.report_date and self.requested_on < incident.report_date:
+            errors["requested_on"] = _("The referral cannot be before the report (%(date)s).") % {
+                "date": incident.report_date
+            }
+        if self.requested_on:
+            if self.hearing_date and self.hearing_date < self.requested_on:
+                errors["hearing_date"] = _("The hearing cannot be before the referral.")
+            if self.closed_on and self.closed_on < self.requested_on:
+                errors["closed_on"] = _("The case cannot be closed before the referral.")
+            if self.extended_on:
+                original_deadline = self.requested_on + datetime.timedelta(days=self.HEARING_DAYS)
+                if not self.requested_on <= self.extended_on <= original_deadline:
+                    errors["extended_on"] = _(
+                        "The deadline can only be extended between the referral and the original deadline (%(date)s)."
+                    ) % {"date": original_deadline}
+        if self.extended_on and not self.extension_reason:
+            errors["extension_reason"] = _("Give the reason for extending the deadline.")
+        if self.extension_reason and not self.extended_on:
+            errors["extended_on"] = _("Give the date the deadline was extended.")
+        if self.hearing_date and (self.closed_on or self.closure_reason):
+            errors["closure_reason"] = _("A case with a hearing cannot also be closed without one.")
+        elif bool(self.closed_on) != bool(self.closure_reason):
+            field = "closure_reason" if self.closed_on else "closed_on"
+            errors[field] = _("A case closed without hearing needs both the date and the reason.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Law(models.TextChoices):
+    SCHOOL_VIOLENCE_ACT_ART17 = "art17", _("School Violence Prevention Act, Art. 17")
+    TEACHERS_STATUS_ACT_ART25 = "art25", _("Teachers' Status Act, Art. 25")
+
+
+class Art17Measure(models.IntegerChoices):
+    WRITTEN_APOLOGY = 1, _("1. written apology")
+    NO_CONTACT = 2, _("2. no contact, threats or retaliation")
+    SCHOOL_SERVICE = 3, _("3. service in school")
+    COMMUNITY_SERVICE = 4, _("4. community service")
+    SPECIAL_EDUCATION = 5, _("5. special education or psychological treatment")
+    SUSPENSION = 6, _("6. suspension of attendance")
+    CLASS_CHANGE = 7, _("7. class change")
+    TRANSFER = 8, _("8. transfer")
+    EXPULSION = 9, _("9. expulsion")
+
+
+class Art25Measure(models.IntegerChoices):
+    SCHOOL_SERVICE = 1, _("1. service in school")
+    COMMUNITY_SERVICE = 2, _("2. community service")
+    SPECIAL_EDUCATION = 3, _("3. special education or psychological treatment")
+    SUSPENSION = 4, _("4. suspension of attendance")
+    CLASS_CHANGE = 5, _("5. class change")
+    TRANSFER = 6, _("6. transfer")
+    EXPULSION = 7, _("7. expulsion")
+
+
+class Tier(models.TextChoices):
+    """How heavy an Art. 17 measure is, by what it leaves on the school record."""
+
+    OFF_RECORD = "off_record", _("measures 1-3 (off the record)")
+    RECORDED = "recorded", _("measures 4-6 (recorded)")
+    HEAVY = "heavy", _("measures 7-9 (heavy)")
+
+
+MEASURES_BY_LAW = {Law.SCHOOL_VIOLENCE_ACT_ART17: Art17Measure, Law.TEACHERS_STATUS_ACT_ART25: Art25Measure}
+LAW_BY_COMMITTEE_KIND = {
+    Committee.Kind.SCHOOL_VIOLENCE: Law.SCHOOL_VIOLENCE_ACT_ART17,
+    Committee.Kind.TEACHER_RIGHTS: Law.TEACHERS_STATUS_ACT_ART25,
+}
+EXPULSION_BY_LAW = {Law.SCHOOL_VIOLENCE_ACT_ART17: Art17Measure.EXPULSION, Law.TEACHERS_STATUS_ACT_ART25: 7}
+ART17_TIER_NUMBERS = {Tier.OFF_RECORD: (1, 2, 3), Tier.RECORDED: (4, 5, 6), Tier.HEAVY: (7, 8, 9)}
+
+
+def measure_label(law: str, number: int) -> str:
+    return str(MEASURES_BY_LAW[Law(law)](number).label)
+
+
+def validate_measure_for_offender(law: str, number: int, offender: "Offender", *, field: str) -> None:
+    """The rules a measure must keep for the law and the offender it is imposed on."""
+    choices = MEASURES_BY_LAW[Law(law)]
+    if number not in choices.values:
+        message = _("%(law)s has no measure %(number)s.") % {"law": Law(law).label, "number": number}
+        raise ValidationError({field: message})
+    if offender.kind != Offender.Kind.STUDENT:
+        raise ValidationError({field: _("Measures can only be imposed on an identified student.")})
+    if number == EXPULSION_BY_LAW[Law(law)] and offender.school_level != SchoolLevel.HIGH:
+        raise ValidationError(
+            {
+                field: _("Expulsion can only be imposed on high-school students (this student is at a %(level)s).")
+                % {"level": SchoolLevel(offender.school_level).label}
+            }
+        )
+
+
+def _superseding_appeals():
+    return Appeal.objects.filter(measure=OuterRef("pk"), outcome__in=Appeal.SUPERSEDING_OUTCOMES)
+
+
+class MeasureQuerySet(models.QuerySet):
+    def final(self) -> "MeasureQuerySet":
+        """The measures offenders ultimately received: none changed or revoked on appeal."""
+        return self.filter(~Exists(_superseding_appeals()))
+
+    def with_finality(self) -> "MeasureQuerySet":
+        return self.annotate(is_final=~Exists(_superseding_appeals()))
+
+    def original(self) -> "MeasureQuerySet":
+        """The measures as the committees imposed them, before any appeal."""
+        return self.filter(ordered_by_appeal__isnull=True)
+
+    def of_tier(self, tier: str) -> "MeasureQuerySet":
+        return self.filter(law=Law.SCHOOL_VIOLENCE_ACT_ART17, number__in=ART17_TIER_NUMBERS[Tier(tier)])
+
+
+class Measure(TimeStampedModel):
+    """A measure imposed on one offender by one committee case."""
+
+    committee_case = models.ForeignKey(
+        CommitteeCase, on_delete=models.CASCADE, related_name="measures", verbose_name=_("committee case")
+    )
+    offender = models.ForeignKey(
+        Offender, on_delete=models.CASCADE, related_name="measures", verbose_name=_("offender")
+    )
+    law = models.CharField(_("law"), max_length=10, choices=Law.choices)
+    number = models.PositiveSmallIntegerField(_("measure"))
+    decided_on = models.DateField(_("decided on"))
+    days = models.PositiveSmallIntegerField(
+        _("days"), null=True, blank=True, validators=[MinValueValidator(1)], help_text=_("e.g. days of suspension")
+    )
+    hours = models.PositiveSmallIntegerField(
+        _("hours"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("e.g. hours of service or special education"),
+    )
+    ordered_by_appeal = models.OneToOneField(
+        "Appeal",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replacement",
+        verbose_name=_("ordered by appeal"),
+        help_text=_("Set when an appeal changed an earlier measure into this one."),
+    )
+
+    objects = MeasureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["committee_case", "offender", "number"]
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(law="art17", number__gte=1, number__lte=9) | Q(law="art25", number__gte=1, number__lte=7),
+                name="measure_number_valid_for_law",
+                violation_error_message=_("Art. 17 has measures 1 to 9; Art. 25 has measures 1 to 7."),
+            ),
+            models.CheckConstraint(
+                condition=Q(days__isnull=True) | Q(days__gte=1),
+                name="measure_days_positive",
+                violation_error_message=_("Days must be at least 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=True) | Q(hours__gte=1),
+                name="measure_hours_positive",
+                violation_error_message=_("Hours must be at least 1."),
+            ),
+        ]
+        indexes = [models.Index(fields=["law", "number"]), models.Index(fields=["decided_on"])]
+
+    def __str__(self) -> str:
+        if not self.law or not self.number:
+            return str(_("measure"))
+        try:
+            return measure_label(self.law, self.number)
+        except ValueError:
+            return f"{self.law} {self.number}"
+
+    @property
+    def tier(self) -> str | None:
+        if self.law != Law.SCHOOL_VIOLENCE_ACT_ART17:
+            return None
+        return next(tier for tier, numbers in ART17_TIER_NUMBERS.items() if self.number in numbers)
+
+    def clean(self) -> None:
+        errors = {}
+        case = getattr(self, "committee_case", None)
+        if case is not None and getattr(case, "committee", None) is not None:
+            expected_law = case.law
+            if not self.law:
+                self.law = expected_law
+            elif self.law != expected_law:
+                errors["number"] = _("A %(committee)s imposes measures under %(law)s.") % {
+                    "committee": case.committee.get_kind_display(),
+                    "law": Law(expected_law).label,
+                }
+            if case.hearing_date is None:
+                errors["decided_on"] = _("Measures can only be imposed after the hearing: record its date first.")
+            elif self.decided_on and self.decided_on < case.hearing_date:
+                errors["decided_on"] = _("The decision cannot be before the hearing (%(date)s).") % {
+                    "date": case.hearing_date
+                }
+            if self.decided_on and self.decided_on < case.incident.report_date:
+                message = _("The decision cannot be before the report (%(date)s).")
+                errors.setdefault("decided_on", message % {"date": case.incident.report_date})
+            offender = getattr(self, "offender", None)
+            if offender is not None and offender.incident_id != case.incident_id:
+                errors["offender"] = _("This offender belongs to another case.")
+        offender = getattr(self, "offender", None)
+        if offender is not None and self.law and self.number and not errors.keys() & {"offender", "number"}:
+            try:
+                validate_measure_for_offender(self.law, self.number, offender, field="number")
+            except ValidationError as error:
+                errors.update(error.error_dict)
+        if errors:
+            raise ValidationError(errors)
+
+
+class Appeal(TimeStampedModel):
+    """An administrative appeal or lawsuit against a measure, and its outcome."""
+
+    class Appellant(models.TextChoices):
+        OFFENDER = "offender", _("offender or guardian")
+        VICTIM = "victim", _("victim or guardian")
+
+    class Kind(models.TextChoices):
+        ADMINISTRATIVE_APPEAL = "administrative_appeal", _("administrative appeal")
+        LAWSUIT = "lawsuit", _("administrative lawsuit")
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("pending")
+        UPHELD = "upheld", _("upheld")
+        CHANGED = "changed", _("changed")
+        REVOKED = "revoked", _("revoked")
+
+    # Outcomes after which the appealed measure no longer counts.
+    SUPERSEDING_OUTCOMES = (Outcome.CHANGED, Outcome.REVOKED)
+    FILING_DAYS_FROM_NOTICE = 90
+    FILING_DAYS_FROM_DECISION = 180
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="appeals", verbose_name=_("measure"))
+    appellant = models.CharField(_("filed by"), max_length=10, choices=Appellant.choices)
+    kind = models.CharField(_("kind"), max_length=25, choices=Kind.choices, default=Kind.ADMINISTRATIVE_APPEAL)
+    filed_on = models.DateField(_("filed on"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    replacement_number = models.PositiveSmallIntegerField(
+        _("changed to measure"), null=True, blank=True, help_text=_("Only when the outcome is 'changed'.")
+    )
+    replacement_days = models.PositiveSmallIntegerField(
+        _("days"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    replacement_hours = models.PositiveSmallIntegerField(
+        _("hours"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        ordering = ["measure", "filed_on", "id"]
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="pending", decided_on__isnull=True)
+                | (~Q(outcome="pending") & Q(decided_on__isnull=False)),
+                name="appeal_decided_has_date",
+                violation_error_message=_("A decided appeal needs its decision date, a pending one has none."),
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="changed", replacement_number__isnull=False)
+                | (~Q(outcome="changed") & Q(replacement_number__isnull=True)),
+                name="appeal_changed_has_replacement",
+                violation_error_message=_("Give the new measure exactly when the appeal changed the measure."),
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_on__isnull=True) | Q(decided_on__gte=models.F("filed_on")),
+                name="appeal_decided_after_filing",
+                violation_error_message=_("The decision cannot be before the filing."),
+            ),
+            models.UniqueConstraint(
+                fields=["measure"],
+                condition=Q(outcome__in=["changed", "revoked"]),
+                name="appeal_measure_superseded_once",
+                violation_error_message=_("This measure was already changed or revoked on appeal."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_outcome_display()})"
+
+    def clean(self) -> None:
+        errors = {}
+        measure = getattr(self, "measure", None)
+        if measure and measure.pk and self.outcome in self.SUPERSEDING_OUTCOMES:
+            superseded = measure.appeals.filter(outcome__in=self.SUPERSEDING_OUTCOMES).exclude(pk=self.pk)
+            if superseded.exists():
+                errors["outcome"] = _(
+                    "This measure was already changed or revoked on appeal; appeal the measure that replaced it."
+                )
+        if measure and self.filed_on and measure.decided_on and self.filed_on < measure.decided_on:
+            errors["filed_on"] = _("An appeal cannot be filed before the decision (%(date)s).") % {
+                "date": measure.decided_on
+            }
+        if self.outcome == self.Outcome.PENDING and self.decided_on:
+            errors["decided_on"] = _("A pending appeal has no decision date; choose the outcome.")
+        if self.outcome != self.Outcome.PENDING and not self.decided_on:
+            errors["decided_on"] = _("Give the date of the decision.")
+        if self.decided_on and self.filed_on and self.decided_on < self.filed_on:
+            errors["decided_on"] = _("The decision cannot be before the filing.")
+        if self.outcome == self.Outcome.CHANGED:
+            if self.replacement_number is None:
+                errors["replacement_number"] = _("Give the measure the appeal changed it to.")
+            elif measure:
+                if self.replacement_number == measure.number:
+                    errors["replacement_number"] = _("The new measure must differ from the appealed one.")
+                else:
+                    try:
+                        validate_measure_for_offender(
+                            measure.law, self.replacement_number, measure.offender, field="replacement_number"
+                        )
+                    except ValidationError as error:
+                        errors.update(error.error_dict)
+        elif self.replacement_number is not None:
+            errors["replacement_number"] = _("Only an appeal that changed the measure has a new measure.")
+        if self.pk and self.outcome != self.Outcome.CHANGED:
+            replacement = Measure.objects.filter(ordered_by_appeal=self).first()
+            if replacement is not None and replacement.appeals.exists():
+                errors["outcome"] = _(
+                    "The measure this appeal ordered is itself under appeal; decide that appeal first."
+                )
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,182 @@
+"""Reference data: offices of education, local offices, schools, committees, channels.
+
+Every case hangs off these; admins maintain them, clerks only pick from them.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    """The shared base: when a row was created and last changed."""
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class BilingualNameMixin(models.Model):
+    """Official names in Korean and English; ``name`` follows the active language."""
+
+    name_ko = models.CharField(_("Korean name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        language = get_language() or "ko"
+        return self.name_ko if language.startswith("ko") else self.name_en
+
+
+class SchoolLevel(models.TextChoices):
+    ELEMENTARY = "elementary", _("elementary school")
+    MIDDLE = "middle", _("middle school")
+    HIGH = "high", _("high school")
+    SPECIAL = "special", _("special school")
+
+
+# Highest grade per school level, used to check the grade of a student.
+MAX_GRADE = {
+    SchoolLevel.ELEMENTARY: 6,
+    SchoolLevel.MIDDLE: 3,
+    SchoolLevel.HIGH: 3,
+    SchoolLevel.SPECIAL: 12,
+}
+
+
+def validate_grade(level: str | None, grade: int | None, *, field: str = "grade") -> None:
+    """Raise a field error when ``grade`` is outside what ``level`` has."""
+    if level and grade is not None:
+        highest = MAX_GRADE[SchoolLevel(level)]
+        if not 1 <= grade <= highest:
+            raise ValidationError(
+                {
+                    field: _("A %(level)s has grades 1 to %(highest)d.")
+                    % {"level": SchoolLevel(level).label, "highest": highest}
+                }
+            )
+
+
+class Office(BilingualNameMixin, TimeStampedModel):
+    """One of the 17 provincial offices of education (시·도교육청)."""
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("office of education")
+        verbose_name_plural = _("offices of education")
+
+
+class LocalOffice(BilingualNameMixin, TimeStampedModel):
+    """A local education support office (교육지원청) within one office of education."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="local_offices", verbose_name=_("office of education")
+    )
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["office__sort_order", "name_ko"]
+        verbose_name = _("local education support office")
+        verbose_name_plural = _("local education support offices")
+
+
+class School(BilingualNameMixin, TimeStampedModel):
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="schools", verbose_name=_("office of education")
+    )
+    local_office = models.ForeignKey(
+        LocalOffice,
+        on_delete=models.PROTECT,
+        related_name="schools",
+        null=True,
+        blank=True,
+        verbose_name=_("local education support office"),
+        help_text=_("Empty only where the office of education has no local offices (Sejong)."),
+    )
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    level = models.CharField(_("school level"), max_length=12, choices=SchoolLevel.choices)
+
+    class Meta:
+        ordering = ["office__sort_order", "name_ko"]
+        verbose_name = _("school")
+        verbose_name_plural = _("schools")
+        indexes = [models.Index(fields=["office", "level"])]
+
+    def clean(self) -> None:
+        validate_local_office(self.office_id, self.local_office)
+
+
+def validate_local_office(office_id: int | None, local_office: "LocalOffice | None") -> None:
+    if office_id and local_office is not None and local_office.office_id != office_id:
+        raise ValidationError({"local_office": _("This local office belongs to another office of education.")})
+
+
+class Committee(BilingualNameMixin, TimeStampedModel):
+    """A committee that hears cases and imposes measures."""
+
+    class Kind(models.TextChoices):
+        SCHOOL_VIOLENCE = "school_violence", _("school violence review committee")
+        TEACHER_RIGHTS = "teacher_rights", _("teacher rights protection committee")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="committees", verbose_name=_("office of education")
+    )
+    local_office = models.ForeignKey(
+        LocalOffice,
+        on_delete=models.PROTECT,
+        related_name="committees",
+        null=True,
+        blank=True,
+        verbose_name=_("local education support office"),
+        help_text=_(
+            "Empty for a committee of the provincial office itself (Sejong; teacher rights "
+            "committees before 2024-03-28)."
+        ),
+    )
+
+    class Meta:
+        ordering = ["office__sort_order", "kind", "name_ko"]
+        verbose_name = _("committee")
+        verbose_name_plural = _("committees")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["local_office", "kind"],
+                condition=models.Q(local_office__isnull=False),
+                name="committee_one_kind_per_local_office",
+                violation_error_message=_("This local office already has a committee of this kind."),
+            ),
+            models.UniqueConstraint(
+                fields=["office", "kind"],
+                condition=models.Q(local_office__isnull=True),
+                name="committee_one_kind_per_provincial_office",
+                violation_error_message=_("This office of education already has a committee of this kind."),
+            ),
+        ]
+
+    def clean(self) -> None:
+        validate_local_office(self.office_id, self.local_office)
+
+
+class Channel(BilingualNameMixin, TimeStampedModel):
+    """A way a deepfake spread: group chat, Telegram, humiliation room..."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("distribution channel")
+        verbose_name_plural = _("distribution channels")

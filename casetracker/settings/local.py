@@ -1,0 +1,9 @@
+"""Development on one's own machine: DEBUG on, loopback only, an insecure key if none is set."""
+
+from .base import *  # noqa: F403
+from .base import env_bool, env_list, os
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-local-development-key-not-for-production"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

@@ -1,10 +1,17 @@
 """Accounts: each person has one role and a scope (an office, or national)."""
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.core.models import LocalOffice, Office
+
+
+class AccountManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # A superuser is an admin, whom no office scopes.
+        extra_fields.setdefault("role", User.Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -31,6 +38,8 @@ class User(AbstractUser):
         related_name="users",
         verbose_name=_("local education support office"),
     )
+
+    objects = AccountManager()
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

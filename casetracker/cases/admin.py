@@ -84,7 +84,18 @@ class TakedownRequestInline(admin.TabularInline):
 
 class CommitteeCaseInline(admin.TabularInline):
     model = CommitteeCase
-    fields = ["committee", "requested_on", "hearing_deadline", "hearing_date", "closed_on", "closure_reason"]
+    # The extension is here too: the rules on it depend on the referral date, and an error
+    # must land on a field the form shows (a hidden one makes the admin crash).
+    fields = [
+        "committee",
+        "requested_on",
+        "extended_on",
+        "extension_reason",
+        "hearing_deadline",
+        "hearing_date",
+        "closed_on",
+        "closure_reason",
+    ]
     readonly_fields = ["hearing_deadline"]
     autocomplete_fields = ["committee"]
     extra = 0
@@ -274,7 +285,9 @@ class CommitteeCaseAdmin(ServiceSaveMixin, admin.ModelAdmin):
         return self.inlines if obj is not None else []
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(measure_total=Count("measures"))
+        # Grouping drops Meta.ordering; keep it so autocomplete pages are stable.
+        queryset = super().get_queryset(request).annotate(measure_total=Count("measures"))
+        return queryset.order_by(*self.model._meta.ordering)
 
     @admin.display(description=_("hearing deadline"))
     def hearing_deadline(self, obj):

@@ -216,6 +216,12 @@ class Victim(Person):
 
     def clean(self) -> None:
         errors = self.clean_student_fields(self.kind == self.Kind.STUDENT)
+        if self.pk is not None:
+            # What is already recorded about this victim must stay true.
+            if self.incident_id and self.relations.exclude(offender__incident_id=self.incident_id).exists():
+                errors["incident"] = _("This victim's relations are recorded in their case: they cannot move.")
+            if self.kind != self.Kind.STUDENT and self.protection_measures.exists():
+                errors["kind"] = _("This victim has Art. 16 protection measures, which are for students.")
         if errors:
             raise ValidationError(errors)
 
@@ -268,8 +274,32 @@ class Offender(Person):
         errors = self.clean_student_fields(self.kind == self.Kind.STUDENT)
         if self.kind == self.Kind.UNIDENTIFIED and self.name:
             errors["name"] = _("An offender who is not identified has no name.")
+        if self.pk is not None:
+            self.clean_against_recorded_measures(errors)
         if errors:
             raise ValidationError(errors)
+
+    def clean_against_recorded_measures(self, errors: dict) -> None:
+        """What the measures and relations already recorded on this offender rely on."""
+        measures = Measure.objects.filter(offender_id=self.pk)
+        if self.incident_id and (
+            measures.exclude(committee_case__incident_id=self.incident_id).exists()
+            or self.relations.exclude(victim__incident_id=self.incident_id).exists()
+        ):
+            errors.setdefault(
+                "incident", _("This offender's measures and relations are recorded in their case: they cannot move.")
+            )
+        if "kind" not in errors and self.kind != self.Kind.STUDENT and measures.exists():
+            errors["kind"] = _("Measures are recorded on this offender, which only an identified student can receive.")
+        expulsions = Q()
+        for law, number in EXPULSION_BY_LAW.items():
+            expulsions |= Q(law=law, number=number)
+        if (
+            "school_level" not in errors
+            and self.school_level != SchoolLevel.HIGH
+            and measures.filter(expulsions).exists()
+        ):
+            errors["school_level"] = _("This offender was expelled, which only a high-school student can be.")
 
 
 class OffenderVictimRelation(TimeStampedModel):
@@ -344,7 +374,12 @@ class ProtectionMeasure(TimeStampedModel):
         victim = getattr(self, "victim", None)
         if victim is not None and victim.kind != Victim.Kind.STUDENT:
             raise ValidationError(_("Art. 16 protection measures are for student victims."))
-        if victim is not None and self.ordered_on and self.ordered_on < victim.incident.report_date:
+        if (
+            victim is not None
+            and victim.incident_id
+            and self.ordered_on
+            and self.ordered_on < victim.incident.report_date
+        ):
             raise ValidationError({"ordered_on": _("A protection measure cannot be ordered before the report.")})
 
 
@@ -474,8 +509,31 @@ class CommitteeCase(TimeStampedModel):
         elif bool(self.closed_on) != bool(self.closure_reason):
             field = "closure_reason" if self.closed_on else "closed_on"
             errors[field] = _("A case closed without hearing needs both the date and the reason.")
+        if self.pk is not None:
+            self.clean_against_recorded_measures(errors, incident, committee)
         if errors:
             raise ValidationError(errors)
+
+    def clean_against_recorded_measures(self, errors: dict, incident, committee) -> None:
+        """A case whose measures are recorded keeps its incident, its law and a hearing before them."""
+        measures = list(
+            Measure.objects.filter(committee_case_id=self.pk).values_list("offender__incident_id", "law", "decided_on")
+        )
+        if not measures:
+            return
+        if incident and any(incident_id != incident.pk for incident_id, _law, _date in measures):
+            errors.setdefault(
+                "incident", _("This case's measures concern offenders of its incident: it cannot move to another.")
+            )
+        if committee and any(law != LAW_BY_COMMITTEE_KIND[committee.kind] for _id, law, _date in measures):
+            errors.setdefault("committee", _("This case has measures under the law of another kind of committee."))
+        first_decision = min(decided_on for _id, _law, decided_on in measures)
+        if self.hearing_date is None or self.hearing_date > first_decision:
+            errors.setdefault(
+                "hearing_date",
+                _("Measures were decided on %(date)s: the hearing must stay on or before that date.")
+                % {"date": first_decision},
+            )
 
 
 class Law(models.TextChoices):
@@ -634,6 +692,14 @@ class Measure(TimeStampedModel):
             return None
         return next(tier for tier, numbers in ART17_TIER_NUMBERS.items() if self.number in numbers)
 
+    def clean_fields(self, exclude=None) -> None:
+        # The law follows the committee: fill it in before the fields are checked, so a
+        # measure saved through the services needs no law either.
+        case = getattr(self, "committee_case", None)
+        if not self.law and case is not None and getattr(case, "committee", None) is not None:
+            self.law = case.law
+        super().clean_fields(exclude=exclude)
+
     def clean(self) -> None:
         errors = {}
         case = getattr(self, "committee_case", None)
@@ -659,7 +725,7 @@ class Measure(TimeStampedModel):
             if offender is not None and offender.incident_id != case.incident_id:
                 errors["offender"] = _("This offender belongs to another case.")
         offender = getattr(self, "offender", None)
-        if offender is not None and self.law and self.number and not errors.keys() & {"offender", "number"}:
+        if offender is not None and self.law and self.number is not None and not errors.keys() & {"offender", "number"}:
             try:
                 validate_measure_for_offender(self.law, self.number, offender, field="number")
             except ValidationError as error:
@@ -761,7 +827,9 @@ class Appeal(TimeStampedModel):
         if self.outcome == self.Outcome.CHANGED:
             if self.replacement_number is None:
                 errors["replacement_number"] = _("Give the measure the appeal changed it to.")
-            elif measure:
+            elif measure and measure.law and measure.offender_id:
+                # (A measure being entered on the same page may still lack its law or offender:
+                # its own form reports that.)
                 if self.replacement_number == measure.number:
                     errors["replacement_number"] = _("The new measure must differ from the appealed one.")
                 else:

@@ -160,7 +160,7 @@ class Builder:
     """Draws the rows of the plan with one seeded random generator."""
 
     def __init__(self, seed: int):
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 -- reproducible sample data, not secrets
         self.rows: dict[str, list[dict]] = defaultdict(list)
         self.pk: Counter = Counter()
 
@@ -225,10 +225,7 @@ class Builder:
                     self.local_offices[code].append(local)
                 short_ko = local_ko.removeprefix(prefix_ko).removesuffix("교육지원청").removesuffix("교육청")
                 short_en = local_en.removesuffix(" Office of Education").removesuffix(" District").removesuffix(" City")
-                if local_code is None or short_en == name_en:
-                    place_en = name_en
-                else:
-                    place_en = f"{name_en} {short_en}"
+                place_en = name_en if local_code is None or short_en == name_en else f"{name_en} {short_en}"
                 self.sv_committee[(code, local)] = self.add(
                     "core.committee",
                     kind="school_violence",
@@ -457,10 +454,7 @@ class Builder:
             channels=channels,
             police_referred_on=self.later(report, 0, 7).isoformat() if police else None,
         )
-        if takedowns == 1:
-            platforms = [self.pick(PLATFORM_WEIGHTS)]
-        else:
-            platforms = rng.sample(list(PLATFORM_WEIGHTS), takedowns)
+        platforms = [self.pick(PLATFORM_WEIGHTS)] if takedowns == 1 else rng.sample(list(PLATFORM_WEIGHTS), takedowns)
         for platform in platforms:
             requested = self.later(report, 0, 7)
             outcome = self.pick(TAKEDOWN_OUTCOME_WEIGHTS)

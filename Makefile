@@ -1,0 +1,39 @@
+# Two commands do everything: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed-requirements
+
+.PHONY: run test venv lint dataset clean
+
+# Build .venv once, and again only when requirements.txt changes.
+$(INSTALLED): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "casetracker needs Python 3.11 or newer (found: $$($(PYTHON) --version))"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet -r requirements.txt
+	@touch $@
+
+venv: $(INSTALLED)
+
+run: venv
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_shipped_data
+	$(BIN)/python manage.py create_demo_accounts
+	@echo "casetracker: http://127.0.0.1:8000/"
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	DJANGO_SETTINGS_MODULE=casetracker.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest -n 2
+
+# Regenerate the shipped dataset (deterministic: the same seed writes the same files).
+dataset: venv
+	$(BIN)/python manage.py generate_dataset
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache

@@ -1,0 +1,78 @@
+"""Who may do what, in one place: each role's permissions and each user's scope.
+
+- Clerks enter and change the cases of their office (or local office), and see names.
+- Supervisors read the cases of their office, or of every office; they change nothing.
+- Admins manage accounts and reference data and read the audit trail; case records
+  are not theirs to read.
+Django's permission checks (``user.has_perm``) get the role's permissions from
+``RolePermissionBackend``; querysets get the scope through ``user.case_scope``.
+"""
+
+from casetracker.core.scoping import NATIONAL, NOTHING, Scope
+
+from .roles import Role
+
+CASE_MODELS = (
+    "incident",
+    "victim",
+    "offender",
+    "offendervictimrelation",
+    "takedownrequest",
+    "protectionmeasure",
+    "committeecase",
+    "measure",
+    "appeal",
+)
+REFERENCE_MODELS = ("office", "localoffice", "school", "committee", "channel")
+VIEW_IDENTITIES = "cases.view_identities"
+
+
+def _perms(app: str, models: tuple[str, ...], actions: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(f"{app}.{action}_{model}" for model in models for action in actions)
+
+
+ALL_ACTIONS = ("add", "change", "delete", "view")
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.CLERK: _perms("cases", CASE_MODELS, ALL_ACTIONS)
+    | _perms("core", REFERENCE_MODELS, ("view",))
+    | {VIEW_IDENTITIES},
+    Role.SUPERVISOR: _perms("cases", CASE_MODELS, ("view",)) | _perms("core", REFERENCE_MODELS, ("view",)),
+    Role.ADMIN: _perms("accounts", ("user",), ALL_ACTIONS)
+    | _perms("core", REFERENCE_MODELS, ALL_ACTIONS)
+    | _perms("audit", ("accesslog",), ("view",))
+    | _perms("cases", tuple(f"historical{model}" for model in CASE_MODELS), ("view",)),
+}
+
+
+def role_permissions(user) -> frozenset[str]:
+    if not user.is_active or user.is_anonymous:
+        return frozenset()
+    return ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def case_scope(user) -> Scope:
+    """Whose cases ``user`` may see."""
+    if not user.is_active or user.is_anonymous:
+        return NOTHING
+    if user.is_superuser:
+        return NATIONAL
+    if user.role == Role.CLERK and user.office_id:
+        return Scope(office_id=user.office_id, local_office_id=user.local_office_id)
+    if user.role == Role.SUPERVISOR:
+        return Scope(office_id=user.office_id) if user.office_id else NATIONAL
+    return NOTHING
+
+
+def reference_scope(user) -> Scope:
+    """Which schools and committees ``user`` may pick from or read."""
+    if not user.is_active or user.is_anonymous:
+        return NOTHING
+    if user.is_superuser or user.role == Role.ADMIN:
+        return NATIONAL
+    if user.office_id:
+        return Scope(office_id=user.office_id)
+    return NATIONAL if user.role == Role.SUPERVISOR else NOTHING
+
+
+def may_see_identities(user) -> bool:
+    return user.has_perm(VIEW_IDENTITIES)

@@ -1,0 +1,79 @@
+"""Shared fixtures: users, and the admin checks every registered model gets."""
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib import admin
+from django.db import models
+from django.urls import reverse
+
+from tests.factories import FACTORY_BY_MODEL, UserFactory
+
+
+@pytest.fixture
+def admin_user(db):
+    """A national admin; replaces pytest-django's, whose superuser would be a clerk without an office."""
+    return UserFactory(username="admin", superuser=True)
+
+
+@pytest.fixture
+def clerk(db):
+    return UserFactory(username="clerk")
+
+
+def registered_models(*, app_label: str | None = None, exclude_app_label: str | None = None) -> list:
+    """``pytest.param`` per model in the admin site, for parametrizing smoke tests."""
+    return [
+        pytest.param(model, id=f"{model._meta.app_label}.{model._meta.model_name}")
+        for model in admin.site._registry
+        if (app_label is None or model._meta.app_label == app_label)
+        and (exclude_app_label is None or model._meta.app_label != exclude_app_label)
+    ]
+
+
+@pytest.fixture
+def check_admin_pages(admin_client) -> Callable[[type[models.Model]], None]:
+    """Open the changelist, search, add, change, history and delete pages of one admin,
+    and every autocomplete it uses, on an object made by the model's factory."""
+
+    def check(model: type[models.Model]) -> None:
+        factory_class = FACTORY_BY_MODEL.get(model)
+        assert factory_class is not None, f"add a factory for {model.__name__} to tests/factories.py"
+        obj = factory_class()
+        model_admin = admin.site._registry[model]
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+
+        response = admin_client.get(reverse(f"{info}_changelist"))
+        assert response.status_code == 200
+        assert obj.pk in {row.pk for row in response.context["cl"].result_list}
+
+        if model_admin.search_fields:
+            response = admin_client.get(reverse(f"{info}_changelist"), {"q": "no such thing"})
+            assert response.status_code == 200
+
+        response = admin_client.get(reverse(f"{info}_add"))
+        assert response.status_code == 200
+        assert response.context["add"] is True
+
+        response = admin_client.get(reverse(f"{info}_change", args=[obj.pk]))
+        assert response.status_code == 200
+        assert response.context["original"] == obj
+
+        for view in ("history", "delete"):
+            response = admin_client.get(reverse(f"{info}_{view}", args=[obj.pk]))
+            assert response.status_code == 200, view
+
+        for field_name in model_admin.autocomplete_fields:
+            response = admin_client.get(
+                reverse("admin:autocomplete"),
+                {
+                    "app_label": model._meta.app_label,
+                    "model_name": model._meta.model_name,
+                    "field_name": field_name,
+                    "term": "",
+                },
+            )
+            assert response.status_code == 200, field_name
+            assert "results" in response.json()
+
+    return check

@@ -10,9 +10,13 @@ about, and use ``.build()`` plus ``full_clean()`` to check a rule without saving
 import datetime
 
 import factory
+from axes.models import AccessAttempt, AccessFailureLog
+from axes.models import AccessLog as AxesAccessLog
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casetracker.accounts.models import User
+from casetracker.audit.models import AccessLog
 from casetracker.cases import services
 from casetracker.cases.models import (
     Appeal,
@@ -274,6 +278,64 @@ class AppealFactory(factory.django.DjangoModelFactory):
         return services.save_appeal(appeal=model_class(*args, **kwargs))
 
 
+# Security and audit records -------------------------------------------------------------
+
+
+class AccessLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessLog
+
+    user = factory.SubFactory(UserFactory)
+    username = factory.LazyAttribute(lambda o: o.user.username)
+    action = AccessLog.Action.LOGIN
+    ip_address = "127.0.0.1"
+
+
+class AccessAttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessAttempt
+
+    username = factory.Sequence(lambda n: f"locked{n}")
+    ip_address = "127.0.0.1"
+    user_agent = "test"
+    http_accept = "text/html"
+    path_info = "/admin/login/"
+    get_data = "next=/admin/"
+    post_data = "username=locked"
+    failures_since_start = 5
+
+
+class AxesAccessLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AxesAccessLog
+
+    username = factory.Sequence(lambda n: f"visitor{n}")
+    ip_address = "127.0.0.1"
+    user_agent = "test"
+    http_accept = "text/html"
+    path_info = "/admin/login/"
+
+
+class AccessFailureLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessFailureLog
+
+    username = factory.Sequence(lambda n: f"failed{n}")
+    ip_address = "127.0.0.1"
+    user_agent = "test"
+    http_accept = "text/html"
+    path_info = "/admin/login/"
+
+
+class TOTPDeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TOTPDevice
+
+    user = factory.SubFactory(UserFactory)
+    name = "authenticator"
+    confirmed = True
+
+
 FACTORY_BY_MODEL = {
     factory_class._meta.model: factory_class
     for factory_class in (
@@ -293,5 +355,10 @@ FACTORY_BY_MODEL = {
         CommitteeCaseFactory,
         MeasureFactory,
         AppealFactory,
+        AccessLogFactory,
+        AccessAttemptFactory,
+        AxesAccessLogFactory,
+        AccessFailureLogFactory,
+        TOTPDeviceFactory,
     )
 }

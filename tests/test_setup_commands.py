@@ -1,11 +1,16 @@
 """The commands behind `make run`: shipped data loaded once, demo accounts only in DEBUG."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 
 from casetracker.accounts.models import User
 from casetracker.cases.models import Incident
 from casetracker.core.models import Office
+
+REFERENCE = Path(django_settings.BASE_DIR) / "fixtures" / "01_reference.json"
 
 
 @pytest.mark.django_db
@@ -33,13 +38,33 @@ def test_demo_accounts_are_refused_when_debug_is_off(settings):
     assert not User.objects.exists()
 
 
+DEMO_ROLES = {
+    "clerk_seoul": ("clerk", "seoul"),
+    "clerk_gyeonggi": ("clerk", "gyeonggi"),
+    "supervisor_seoul": ("supervisor", "seoul"),
+    "supervisor_national": ("supervisor", None),
+    "admin": ("admin", None),
+}
+
+
 @pytest.mark.django_db
-def test_demo_accounts_are_created_and_printed_when_debug_is_on(settings, capsys, client):
+def test_demo_accounts_cover_each_role_and_are_printed_when_debug_is_on(settings, capsys, client):
     settings.DEBUG = True
+    call_command("loaddata", str(REFERENCE), verbosity=0)
     call_command("create_demo_accounts")
+    User.objects.filter(username="clerk_seoul").update(is_active=False)
     call_command("create_demo_accounts")  # running make run again resets, never duplicates
     out = capsys.readouterr().out
-    assert "admin" in out
     assert "casetracker-demo" in out
-    assert User.objects.filter(username="admin").count() == 1
-    assert client.login(username="admin", password="casetracker-demo")
+    accounts = {u.username: (u.role, u.office.code if u.office else None) for u in User.objects.all()}
+    assert accounts == DEMO_ROLES
+    assert all(name in out for name in DEMO_ROLES)
+    assert User.objects.get(username="clerk_seoul").is_active
+    assert client.login(username="clerk_seoul", password="casetracker-demo")
+
+
+@pytest.mark.django_db
+def test_demo_accounts_need_the_reference_data(settings):
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="load_shipped_data"):
+        call_command("create_demo_accounts")

@@ -1,10 +1,15 @@
 """Accounts: each person has one role and a scope (an office, or national)."""
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.core.models import LocalOffice, Office
+from casetracker.core.scoping import Scope
+
+from . import policy
+from .roles import Role
 
 
 class AccountManager(UserManager):
@@ -15,10 +20,7 @@ class AccountManager(UserManager):
 
 
 class User(AbstractUser):
-    class Role(models.TextChoices):
-        CLERK = "clerk", _("clerk")
-        SUPERVISOR = "supervisor", _("supervisor")
-        ADMIN = "admin", _("admin")
+    Role = Role
 
     role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.CLERK)
     office = models.ForeignKey(
@@ -52,3 +54,24 @@ class User(AbstractUser):
                 violation_error_message=_("A clerk must belong to an office of education."),
             ),
         ]
+
+    def __str__(self) -> str:
+        return self.get_username()
+
+    @property
+    def case_scope(self) -> Scope:
+        """Whose cases this account may see (``accounts.policy``)."""
+        return policy.case_scope(self)
+
+    @property
+    def reference_scope(self) -> Scope:
+        return policy.reference_scope(self)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role == Role.CLERK and not self.office_id:
+            raise ValidationError({"office": _("A clerk must belong to an office of education.")})
+        if self.local_office_id and self.local_office.office_id != self.office_id:
+            raise ValidationError({"local_office": _("This local office belongs to another office of education.")})
+        if self.role == Role.ADMIN and (self.office_id or self.local_office_id):
+            raise ValidationError({"office": _("Admins are not tied to an office.")})

@@ -40,7 +40,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: _perms("accounts", ("user",), ALL_ACTIONS)
     | _perms("core", REFERENCE_MODELS, ALL_ACTIONS)
     | _perms("audit", ("accesslog",), ("view",))
-    | _perms("cases", tuple(f"historical{model}" for model in CASE_MODELS), ("view",)),
+    | _perms("cases", tuple(f"historical{model}" for model in CASE_MODELS), ("view",))
+    # Lockouts (deleting an attempt unlocks the account) and lost authenticators.
+    | _perms("axes", ("accessattempt",), ("view", "delete"))
+    | _perms("axes", ("accesslog", "accessfailurelog"), ("view",))
+    | _perms("otp_totp", ("totpdevice",), ("view", "delete")),
 }
 
 

@@ -1,14 +1,24 @@
 """The clerks' entry forms: an incident page with its people, takedowns and committee
 cases inline; a committee-case page with its measures; a measure page with its appeals.
 
-Every save goes through ``services`` so the admin keeps the same rules as every other path.
+Every save goes through ``services`` so the admin keeps the same rules as every other path,
+and every query through the user's scope (``for_user``): a case of another office does not
+exist here, and an attempt to open one is on the access log.
 """
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+
+from casetracker.accounts.policy import may_see_identities
+from casetracker.audit.admin import HistoryAdmin
+from casetracker.audit.models import AccessLog
+from casetracker.audit.services import log_access
+from casetracker.core.admin import ScopedAdminMixin
 
 from . import services
 from .models import (
@@ -25,8 +35,42 @@ from .models import (
 )
 
 
-class ServiceSaveMixin:
-    """Route the admin's saves and deletes through the case services."""
+class CaseAdminMixin(ScopedAdminMixin):
+    """Scoped, identity-aware, and saving through the case services (admins and inlines)."""
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        # Names only for those allowed to see them (by default, the clerks of the office).
+        return fields if may_see_identities(request.user) else [f for f in fields if f != "name"]
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and self.exists_outside_scope(object_id):
+            log_access(
+                action=AccessLog.Action.DENIED,
+                request=request,
+                detail=f"{self.model._meta.label_lower} {object_id}: outside the account's scope"[:500],
+            )
+        return obj
+
+    def exists_outside_scope(self, object_id) -> bool:
+        try:
+            return self.model._default_manager.filter(pk=object_id).exists()
+        except (ValueError, TypeError, ValidationError):
+            return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = getattr(response, "context_data", {}).get("original") if request.method == "GET" else None
+        if original is not None and self.model in IDENTITY_MODELS:
+            shown = may_see_identities(request.user)
+            log_access(
+                action=AccessLog.Action.VIEW,
+                request=request,
+                target=original,
+                detail="identities shown" if shown else "identities hidden",
+            )
+        return response
 
     def save_model(self, request, obj, form, change):
         services.save_record(record=obj)
@@ -41,6 +85,10 @@ class ServiceSaveMixin:
         for obj in instances:
             services.save_record(record=obj)
         formset.save_m2m()
+
+
+# Pages that show people's identities: every view of one is on the access log.
+IDENTITY_MODELS = (Incident, Victim, Offender)
 
 
 def form_for_parent(form_class: type[forms.ModelForm], parent) -> type[forms.ModelForm]:
@@ -62,27 +110,27 @@ def measure_number_field(law: str, *, label, required: bool = True) -> forms.Typ
 # Incident page -------------------------------------------------------------------------
 
 
-class VictimInline(admin.TabularInline):
+class VictimInline(CaseAdminMixin, admin.TabularInline):
     model = Victim
     fields = ["code", "kind", "school_level", "grade", "name"]
     extra = 0
     show_change_link = True
 
 
-class OffenderInline(admin.TabularInline):
+class OffenderInline(CaseAdminMixin, admin.TabularInline):
     model = Offender
     fields = ["code", "kind", "school_level", "grade", "name"]
     extra = 0
     show_change_link = True
 
 
-class TakedownRequestInline(admin.TabularInline):
+class TakedownRequestInline(CaseAdminMixin, admin.TabularInline):
     model = TakedownRequest
     fields = ["platform", "requested_on", "outcome", "answered_on", "follow_up_on"]
     extra = 0
 
 
-class CommitteeCaseInline(admin.TabularInline):
+class CommitteeCaseInline(CaseAdminMixin, admin.TabularInline):
     model = CommitteeCase
     # The extension is here too: the rules on it depend on the referral date, and an error
     # must land on a field the form shows (a hidden one makes the admin crash).
@@ -107,7 +155,7 @@ class CommitteeCaseInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class IncidentAdmin(CaseAdminMixin, admin.ModelAdmin):
     list_display = [
         "case_number",
         "report_date",
@@ -137,6 +185,19 @@ class IncidentAdmin(ServiceSaveMixin, admin.ModelAdmin):
     ]
     inlines = [VictimInline, OffenderInline, TakedownRequestInline, CommitteeCaseInline]
 
+    def get_changeform_initial_data(self, request):
+        # A clerk enters their own office's cases: start from their office and its next number.
+        initial = super().get_changeform_initial_data(request)
+        office = request.user.office
+        if office is not None and "office" not in initial:
+            today = timezone.localdate()
+            initial.update(
+                office=office.pk,
+                report_date=today,
+                case_number=services.next_case_number(office=office, year=today.year),
+            )
+        return initial
+
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "channels":
             kwargs["widget"] = forms.CheckboxSelectMultiple
@@ -154,13 +215,13 @@ class IncidentAdmin(ServiceSaveMixin, admin.ModelAdmin):
 # People ---------------------------------------------------------------------------------
 
 
-class ProtectionMeasureInline(admin.TabularInline):
+class ProtectionMeasureInline(CaseAdminMixin, admin.TabularInline):
     model = ProtectionMeasure
     fields = ["number", "ordered_on", "notes"]
     extra = 0
 
 
-class PersonAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class PersonAdmin(CaseAdminMixin, admin.ModelAdmin):
     # Names are never listed or searched: only the change form shows them.
     list_display = ["code", "incident", "kind", "school_level", "grade"]
     list_filter = ["kind", "school_level", "incident__office"]
@@ -188,7 +249,7 @@ class RelationForm(forms.ModelForm):
             self.fields["victim"].queryset = Victim.objects.filter(incident_id=self.parent.incident_id)
 
 
-class RelationInline(admin.TabularInline):
+class RelationInline(CaseAdminMixin, admin.TabularInline):
     model = OffenderVictimRelation
     form = RelationForm
     extra = 0
@@ -229,7 +290,7 @@ class MeasureForm(forms.ModelForm):
                 )
 
 
-class MeasureInline(admin.TabularInline):
+class MeasureInline(CaseAdminMixin, admin.TabularInline):
     model = Measure
     form = MeasureForm
     fields = ["offender", "number", "decided_on", "days", "hours", "appeals_summary"]
@@ -256,7 +317,7 @@ class MeasureInline(admin.TabularInline):
 
 
 @admin.register(CommitteeCase)
-class CommitteeCaseAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class CommitteeCaseAdmin(CaseAdminMixin, admin.ModelAdmin):
     list_display = [
         "incident",
         "committee",
@@ -341,7 +402,7 @@ class AppealFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(_("A measure can be changed or revoked on appeal only once."))
 
 
-class AppealInline(admin.StackedInline):
+class AppealInline(CaseAdminMixin, admin.StackedInline):
     model = Appeal
     form = AppealForm
     formset = AppealFormSet
@@ -354,7 +415,7 @@ class AppealInline(admin.StackedInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class MeasureAdmin(CaseAdminMixin, admin.ModelAdmin):
     form = MeasureForm
     list_display = ["__str__", "committee_case", "offender", "law", "decided_on", "is_final"]
     list_filter = ["law", "number", "committee_case__committee__office"]
@@ -378,7 +439,7 @@ class MeasureAdmin(ServiceSaveMixin, admin.ModelAdmin):
 
 
 @admin.register(Appeal)
-class AppealAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class AppealAdmin(CaseAdminMixin, admin.ModelAdmin):
     form = AppealForm
     list_display = ["__str__", "measure", "appellant", "filed_on", "outcome", "decided_on"]
     list_filter = ["outcome", "kind", "appellant"]
@@ -389,3 +450,10 @@ class AppealAdmin(ServiceSaveMixin, admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         return ["measure", *AppealForm.Meta.fields]
+
+
+# The change trail of every case model, read-only, for admins.
+for _model in (Incident, Victim, Offender, OffenderVictimRelation, TakedownRequest, ProtectionMeasure):
+    admin.site.register(_model.history.model, HistoryAdmin)
+for _model in (CommitteeCase, Measure, Appeal):
+    admin.site.register(_model.history.model, HistoryAdmin)

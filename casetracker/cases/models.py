@@ -13,8 +13,55 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from casetracker.audit.models import AuditedHistoricalModel
 from casetracker.core.models import Channel, Committee, Office, School, SchoolLevel, TimeStampedModel, validate_grade
+from casetracker.core.scoping import ScopedQuerySet
+
+
+def audited_history(**options) -> HistoricalRecords:
+    """Change history (who, when, from where, before and after) for a case model.
+
+    Names never enter the history: the trail is read by admins, who do not see identities.
+    """
+    options.setdefault("excluded_fields", [])
+    options["excluded_fields"] = [*options["excluded_fields"], "created_at", "updated_at"]
+    return HistoricalRecords(bases=[AuditedHistoricalModel], **options)
+
+
+class CaseQuerySet(ScopedQuerySet):
+    """Case rows, scoped by their incident's office (and local office, for a clerk of one).
+
+    ``incident`` is the path from a row to its incident: "" for incidents themselves.
+    """
+
+    incident = "incident__"
+
+    @property
+    def office_path(self) -> str:
+        return f"{self.incident}office"
+
+    @property
+    def local_office_path(self) -> str:
+        return f"{self.incident}school__local_office"
+
+
+class IncidentQuerySet(CaseQuerySet):
+    incident = ""
+
+
+class RelationQuerySet(CaseQuerySet):
+    incident = "offender__incident__"
+
+
+class ProtectionMeasureQuerySet(CaseQuerySet):
+    incident = "victim__incident__"
+
+
+class AppealQuerySet(CaseQuerySet):
+    incident = "measure__committee_case__incident__"
+
 
 # Grades across all levels, as the database can check them (special schools run longest).
 GRADE_RANGE = Q(grade__gte=1, grade__lte=12)
@@ -56,10 +103,14 @@ class Incident(TimeStampedModel):
     channels = models.ManyToManyField(Channel, blank=True, related_name="incidents", verbose_name=_("how it spread"))
     police_referred_on = models.DateField(_("referred to police on"), null=True, blank=True)
 
+    objects = IncidentQuerySet.as_manager()
+    history = audited_history(m2m_fields=[channels])
+
     class Meta:
         ordering = ["-report_date", "office__sort_order", "case_number"]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
+        permissions = [("view_identities", _("Can see the names of victims and offenders"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["office", "case_number"],
@@ -119,6 +170,9 @@ class TakedownRequest(TimeStampedModel):
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.REQUESTED)
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
     follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+
+    objects = CaseQuerySet.as_manager()
+    history = audited_history()
 
     class Meta:
         ordering = ["incident", "requested_on", "id"]
@@ -186,6 +240,9 @@ class Victim(Person):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="victims", verbose_name=_("incident"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
 
+    objects = CaseQuerySet.as_manager()
+    history = audited_history(excluded_fields=["name"])
+
     class Meta:
         ordering = ["incident", "code"]
         verbose_name = _("victim")
@@ -236,6 +293,9 @@ class Offender(Person):
         Incident, on_delete=models.CASCADE, related_name="offenders", verbose_name=_("incident")
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+
+    objects = CaseQuerySet.as_manager()
+    history = audited_history(excluded_fields=["name"])
 
     class Meta:
         ordering = ["incident", "code"]
@@ -318,6 +378,9 @@ class OffenderVictimRelation(TimeStampedModel):
     victim = models.ForeignKey(Victim, on_delete=models.CASCADE, related_name="relations", verbose_name=_("victim"))
     relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices)
 
+    objects = RelationQuerySet.as_manager()
+    history = audited_history()
+
     class Meta:
         ordering = ["offender", "victim"]
         verbose_name = _("offender-victim relation")
@@ -354,6 +417,9 @@ class ProtectionMeasure(TimeStampedModel):
     number = models.PositiveSmallIntegerField(_("measure"), choices=Number.choices)
     ordered_on = models.DateField(_("ordered on"))
     notes = models.TextField(_("notes"), blank=True)
+
+    objects = ProtectionMeasureQuerySet.as_manager()
+    history = audited_history()
 
     class Meta:
         ordering = ["victim", "ordered_on", "number"]
@@ -414,6 +480,9 @@ class CommitteeCase(TimeStampedModel):
     closure_reason = models.CharField(
         _("reason for closing without hearing"), max_length=30, choices=ClosureReason.choices, blank=True
     )
+
+    objects = CaseQuerySet.as_manager()
+    history = audited_history()
 
     class Meta:
         ordering = ["-requested_on", "id"]
@@ -605,7 +674,9 @@ def _superseding_appeals():
     return Appeal.objects.filter(measure=OuterRef("pk"), outcome__in=Appeal.SUPERSEDING_OUTCOMES)
 
 
-class MeasureQuerySet(models.QuerySet):
+class MeasureQuerySet(CaseQuerySet):
+    incident = "committee_case__incident__"
+
     def final(self) -> "MeasureQuerySet":
         """The measures offenders ultimately received: none changed or revoked on appeal."""
         return self.filter(~Exists(_superseding_appeals()))
@@ -654,6 +725,7 @@ class Measure(TimeStampedModel):
     )
 
     objects = MeasureQuerySet.as_manager()
+    history = audited_history()
 
     class Meta:
         ordering = ["committee_case", "offender", "number"]
@@ -771,6 +843,9 @@ class Appeal(TimeStampedModel):
     replacement_hours = models.PositiveSmallIntegerField(
         _("hours"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
+
+    objects = AppealQuerySet.as_manager()
+    history = audited_history()
 
     class Meta:
         ordering = ["measure", "filed_on", "id"]

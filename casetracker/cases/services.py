@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from .models import Appeal, CommitteeCase, Measure
+from casetracker.core.models import Office
+
+from .models import Appeal, CommitteeCase, Incident, Measure
 
 
 @transaction.atomic
@@ -70,3 +72,12 @@ def extend_hearing_deadline(*, committee_case: CommitteeCase, on: datetime.date,
     committee_case.full_clean()
     committee_case.save(update_fields=["extended_on", "extension_reason", "updated_at"])
     return committee_case
+
+
+def next_case_number(*, office: Office, year: int) -> str:
+    """The next free number of the form YYYY-NNNN in ``office`` (a suggestion; clerks may type their own)."""
+    numbers = Incident.objects.filter(office=office, case_number__startswith=f"{year}-").values_list(
+        "case_number", flat=True
+    )
+    highest = max((int(n.split("-", 1)[1]) for n in numbers if n.split("-", 1)[1].isdigit()), default=0)
+    return f"{year}-{highest + 1:04d}"

@@ -1,18 +1,38 @@
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 
 from .models import Channel, Committee, LocalOffice, Office, School
 
 
+class ScopedAdminMixin:
+    """Lists, pages, inlines, autocompletes and choices, all through ``for_user``.
+
+    Works for any model whose manager has ``for_user`` (case records and reference data).
+    """
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset.for_user(request.user) if hasattr(queryset, "for_user") else queryset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        manager = db_field.remote_field.model._default_manager
+        if "queryset" not in kwargs and hasattr(manager, "for_user"):
+            kwargs["queryset"] = manager.for_user(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ReferenceAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Reference data: admins maintain it; clerks and supervisors read their office's."""
+
+
 @admin.register(Office)
-class OfficeAdmin(admin.ModelAdmin):
+class OfficeAdmin(ReferenceAdmin):
     list_display = ["code", "name_ko", "name_en", "sort_order"]
     search_fields = ["code", "name_ko", "name_en"]
     ordering = ["sort_order"]
 
 
 @admin.register(LocalOffice)
-class LocalOfficeAdmin(admin.ModelAdmin):
+class LocalOfficeAdmin(ReferenceAdmin):
     list_display = ["name_ko", "name_en", "office", "code"]
     list_filter = ["office"]
     list_select_related = ["office"]
@@ -21,7 +41,7 @@ class LocalOfficeAdmin(admin.ModelAdmin):
 
 
 @admin.register(School)
-class SchoolAdmin(admin.ModelAdmin):
+class SchoolAdmin(ReferenceAdmin):
     list_display = ["name_ko", "name_en", "level", "office", "local_office", "code"]
     list_filter = ["level", "office"]
     list_select_related = ["office", "local_office"]
@@ -30,7 +50,7 @@ class SchoolAdmin(admin.ModelAdmin):
 
 
 @admin.register(Committee)
-class CommitteeAdmin(admin.ModelAdmin):
+class CommitteeAdmin(ReferenceAdmin):
     list_display = ["name_ko", "name_en", "kind", "office", "local_office"]
     list_filter = ["kind", "office"]
     list_select_related = ["office", "local_office"]
@@ -39,12 +59,7 @@ class CommitteeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(ReferenceAdmin):
     list_display = ["code", "name_ko", "name_en", "sort_order"]
     search_fields = ["code", "name_ko", "name_en"]
     ordering = ["sort_order"]
-
-
-admin.site.site_header = _("casetracker: deepfake school-violence cases")
-admin.site.site_title = _("casetracker")
-admin.site.index_title = _("Case records")

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .scoping import ReferenceQuerySet
+
 
 class TimeStampedModel(models.Model):
     """The shared base: when a row was created and last changed."""
@@ -66,11 +68,17 @@ def validate_grade(level: str | None, grade: int | None, *, field: str = "grade"
             )
 
 
+class OfficeQuerySet(ReferenceQuerySet):
+    office_path = ""  # an office is its own scope
+
+
 class Office(BilingualNameMixin, TimeStampedModel):
     """One of the 17 provincial offices of education (시·도교육청)."""
 
     code = models.SlugField(_("code"), max_length=20, unique=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = OfficeQuerySet.as_manager()
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -85,6 +93,8 @@ class LocalOffice(BilingualNameMixin, TimeStampedModel):
         Office, on_delete=models.PROTECT, related_name="local_offices", verbose_name=_("office of education")
     )
     code = models.SlugField(_("code"), max_length=50, unique=True)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["office__sort_order", "name_ko"]
@@ -107,6 +117,8 @@ class School(BilingualNameMixin, TimeStampedModel):
     )
     code = models.SlugField(_("code"), max_length=30, unique=True)
     level = models.CharField(_("school level"), max_length=12, choices=SchoolLevel.choices)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["office__sort_order", "name_ko"]
@@ -146,6 +158,8 @@ class Committee(BilingualNameMixin, TimeStampedModel):
             "committees before 2024-03-28)."
         ),
     )
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["office__sort_order", "kind", "name_ko"]

@@ -188,6 +188,8 @@ def test_every_shipped_row_keeps_the_model_rules():
     """
     for label in ("core", "cases"):
         for model in apps.get_app_config(label).get_models():
+            if hasattr(model, "instance_type"):
+                continue  # change history, not data
             related = RELATED_FOR_CLEAN.get(model._meta.model_name, [])
             for obj in model.objects.select_related(*related):
                 obj.full_clean(validate_unique=False, validate_constraints=False)

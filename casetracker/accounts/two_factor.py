@@ -1,0 +1,88 @@
+"""Two-factor authentication (TOTP, django-otp): who needs it, the login form, and the gate.
+
+Admins and supervisors (``settings.TWO_FACTOR_REQUIRED_ROLES``) must set up an authenticator
+app before they may do anything else; clerks may. Whoever has set one up gives its code at
+every login. Setting one up happens on ``accounts:two_factor`` (``views.two_factor``).
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user, user_has_device
+from django_otp.forms import OTPAuthenticationForm
+
+from .roles import Role
+
+
+def two_factor_required(user) -> bool:
+    """Whether ``user`` must pass two-factor authentication to use casetracker."""
+    role = Role.ADMIN if user.is_superuser else user.role
+    return role in settings.TWO_FACTOR_REQUIRED_ROLES
+
+
+TOKEN_ERROR_MESSAGES = {
+    "token_required": _("Enter the 6-digit code from your authenticator app."),
+    "invalid_token": _(
+        "That code was not accepted. Enter the newest code from your authenticator app; "
+        "after several wrong codes, wait a moment before trying again."
+    ),
+}
+
+
+def token_field(*, required: bool) -> forms.CharField:
+    return forms.CharField(
+        label=_("Authentication code"),
+        max_length=8,
+        required=required,
+        error_messages={"required": TOKEN_ERROR_MESSAGES["token_required"]},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class LoginForm(OTPAuthenticationForm):
+    """The admin login: username and password, plus the authenticator code for anyone who has set one up.
+
+    Django's admin form would also demand ``is_staff``; the admin site decides by role instead.
+    """
+
+    otp_token = token_field(required=False)
+    otp_error_messages = {**OTPAuthenticationForm.otp_error_messages, **TOKEN_ERROR_MESSAGES}
+
+    def clean_otp(self, user) -> None:
+        # Without a confirmed device the password is enough here; TwoFactorRequiredMiddleware
+        # then sends those who need two-factor authentication to set it up.
+        if user is not None and user_has_device(user):
+            super().clean_otp(user)
+
+    def _chosen_device(self, user):
+        # The form shows no list of devices: an account has one authenticator app.
+        return next(devices_for_user(user, for_verify=True), None)
+
+
+class TwoFactorRequiredMiddleware:
+    """Send a signed-in user who needs two-factor authentication and has not passed it to set it up."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and two_factor_required(user)
+            and not user.is_verified()
+            and not self.is_exempt(request.path)
+        ):
+            query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
+            return redirect(f"{reverse('accounts:two_factor')}?{query}")
+        return self.get_response(request)
+
+    @staticmethod
+    def is_exempt(path: str) -> bool:
+        """The pages one needs on the way: setting up, logging out, changing language, static files."""
+        exempt = (reverse("accounts:two_factor"), reverse("admin:logout"), reverse("set_language"))
+        return path in exempt or path.startswith(settings.STATIC_URL)

@@ -1,0 +1,68 @@
+"""Both trails, read-only: admins list and filter them; nobody edits or deletes an entry."""
+
+from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from .models import AccessLog
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin):
+    list_display = ["at", "username", "action", "target_type", "target_id", "target_repr", "ip_address", "detail"]
+    list_filter = ["action", "target_type", "at"]
+    search_fields = ["username", "=target_id", "target_repr", "=ip_address"]
+    date_hierarchy = "at"
+    list_select_related = ["user"]
+    show_full_result_count = False
+
+
+class HistoryAdmin(ReadOnlyAdmin):
+    """The change history of one case model (django-simple-history's records)."""
+
+    list_display = ["history_date", "history_type", "history_user", "ip_address", "record", "history_change_reason"]
+    list_filter = ["history_type", "history_date"]
+    search_fields = ["=id", "history_user__username", "=ip_address"]
+    date_hierarchy = "history_date"
+    list_select_related = ["history_user"]
+    show_full_result_count = False
+
+    def get_fields(self, request, obj=None):
+        return ["history_date", "history_type", "history_user", "ip_address", "record", "changes"]
+
+    get_readonly_fields = get_fields
+
+    @admin.display(description=_("record"))
+    def record(self, obj):
+        return f"{obj.instance._meta.verbose_name} #{obj.id}"
+
+    @admin.display(description=_("changes (before → after)"))
+    def changes(self, obj):
+        previous = obj.prev_record
+        if previous is None:
+            return _("created")
+        rows = []
+        for change in obj.diff_against(previous).changes:
+            field = obj.instance._meta.get_field(change.field)
+            old, new = change.old, change.new
+            if field.many_to_many:  # simple-history gives the through rows; show the related records
+                old, new = (self.related_names(field, rows_) for rows_ in (old, new))
+            rows.append((field.verbose_name, old, new))
+        return format_html_join("", "<div>{}: {} → {}</div>", rows) or _("no field changed")
+
+    @staticmethod
+    def related_names(field, through_rows) -> str:
+        key = field.related_model._meta.model_name
+        ids = [row[key] for row in through_rows or []]
+        return ", ".join(str(related) for related in field.related_model._default_manager.filter(pk__in=ids)) or "-"

@@ -1,0 +1,208 @@
+"""Two-factor authentication: required for admins and supervisors, optional for clerks."""
+
+from base64 import b32encode
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from casetracker.accounts.two_factor import TOKEN_ERROR_MESSAGES, TwoFactorRequiredMiddleware
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-test-password"  # tests.factories.UserFactory's
+SETUP_URL = reverse("accounts:two_factor")
+
+
+@pytest.fixture(autouse=True)
+def two_factor_required(settings):
+    settings.TWO_FACTOR_REQUIRED_ROLES = ["admin", "supervisor"]
+
+
+@pytest.fixture
+def supervisor(db):
+    return UserFactory(supervisor=True)
+
+
+def code(device: TOTPDevice) -> str:
+    """The code the authenticator app shows now."""
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+
+def wrong_code(device: TOTPDevice) -> str:
+    return f"{(int(code(device)) + 500_000) % 10**device.digits:0{device.digits}d}"
+
+
+def confirmed_device(user) -> TOTPDevice:
+    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+
+
+def log_in(client, user, token=None):
+    data = {"username": user.username, "password": PASSWORD}
+    if token is not None:
+        data["otp_token"] = token
+    return client.post(reverse("admin:login"), data)
+
+
+@pytest.mark.parametrize("role", ["supervisor", "admin", "superuser"])
+def test_admins_and_supervisors_without_two_factor_are_sent_to_set_it_up(client, role):
+    user = {
+        "supervisor": lambda: UserFactory(supervisor=True),
+        "admin": lambda: UserFactory(role="admin", office=None),
+        "superuser": lambda: UserFactory(is_superuser=True),  # a superuser counts as an admin, whatever the role
+    }[role]()
+    client.force_login(user)
+
+    for url in (reverse("admin:index"), reverse("admin:accounts_user_changelist")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url == f"{SETUP_URL}?next={url.replace('/', '%2F')}"
+
+
+def test_clerks_need_no_two_factor(client, clerk):
+    response = log_in(client, clerk)
+
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(clerk.pk)
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_the_roles_that_need_two_factor_are_a_setting(settings, client, supervisor):
+    settings.TWO_FACTOR_REQUIRED_ROLES = []
+    client.force_login(supervisor)
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_setting_up_shows_the_secret_and_a_qr_code(client, supervisor):
+    client.force_login(supervisor)
+
+    response = client.get(SETUP_URL)
+
+    assert response.status_code == 200
+    device = TOTPDevice.objects.get(user=supervisor)
+    assert not device.confirmed
+    secret = b32encode(device.bin_key).decode()
+    assert response.context["secret"].replace(" ", "") == secret
+    content = response.content.decode()
+    assert "<svg" in content
+    assert "<script" not in content.split('<div class="qr-code">')[1].split("</div>")[0]
+    # Reloading the page shows the same secret: the app may already hold it.
+    assert client.get(SETUP_URL).context["secret"].replace(" ", "") == secret
+    assert TOTPDevice.objects.filter(user=supervisor).count() == 1
+
+
+def test_a_correct_code_confirms_the_device_and_opens_the_admin(client, supervisor):
+    client.force_login(supervisor)
+    next_url = reverse("admin:accounts_user_changelist")
+    client.get(SETUP_URL)
+    device = TOTPDevice.objects.get(user=supervisor)
+    session_key = client.session.session_key
+
+    response = client.post(f"{SETUP_URL}?next={next_url}", {"token": code(device)})
+
+    assert response.status_code == 302
+    assert response.url == next_url
+    device.refresh_from_db()
+    assert device.confirmed
+    assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
+    assert client.session.session_key != session_key
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_a_wrong_code_is_refused_with_a_message(client, supervisor):
+    client.force_login(supervisor)
+    client.get(SETUP_URL)
+    device = TOTPDevice.objects.get(user=supervisor)
+
+    response = client.post(SETUP_URL, {"token": wrong_code(device)})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["token"] == [TOKEN_ERROR_MESSAGES["invalid_token"]]
+    assert 'class="errorlist' in response.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_an_offsite_next_url_is_ignored(client, supervisor):
+    client.force_login(supervisor)
+    client.get(SETUP_URL)
+    device = TOTPDevice.objects.get(user=supervisor)
+
+    response = client.post(f"{SETUP_URL}?next=https://evil.example/", {"token": code(device)})
+
+    assert response.url == reverse("admin:index")
+
+
+def test_a_confirmed_secret_is_never_shown_again(client, supervisor):
+    device = confirmed_device(supervisor)
+    client.force_login(supervisor)  # a session that has not given a code
+
+    response = client.get(SETUP_URL)
+
+    assert response.status_code == 200
+    assert "secret" not in response.context
+    assert b32encode(device.bin_key).decode()[:8] not in response.content.decode()
+    assert client.post(SETUP_URL, {"token": code(device)}).status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert client.get(SETUP_URL).context["enabled"] is True
+
+
+def test_logging_out_and_changing_language_need_no_two_factor(client, supervisor):
+    client.force_login(supervisor)
+
+    assert client.post(reverse("set_language"), {"language": "en", "next": "/admin/"}).url == "/admin/"
+    response = client.post(reverse("admin:logout"))
+    assert response.status_code == 200
+    assert SESSION_KEY not in client.session
+
+
+@pytest.mark.parametrize(
+    ("path", "exempt"),
+    [("/static/admin/css/base.css", True), ("/i18n/setlang/", True), ("/admin/logout/", True), ("/admin/", False)],
+)
+def test_pages_on_the_way_are_exempt(path, exempt):
+    assert TwoFactorRequiredMiddleware.is_exempt(path) is exempt
+
+
+def test_the_login_page_asks_for_the_code(client):
+    assert 'name="otp_token"' in client.get(reverse("admin:login")).content.decode()
+
+
+def test_a_clerk_with_two_factor_must_give_the_code_at_login(client, clerk):
+    device = confirmed_device(clerk)
+
+    for token in (None, "", wrong_code(device)):
+        response = log_in(client, clerk, token)
+        assert response.status_code == 200
+        assert response.context["form"].errors
+        assert SESSION_KEY not in client.session
+
+    TOTPDevice.objects.get(pk=device.pk).throttle_reset()  # django-otp makes one wait after a wrong code
+    response = log_in(client, clerk, code(device))
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(clerk.pk)
+    assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
+
+
+def test_a_supervisor_with_two_factor_logs_in_with_the_code_and_reaches_the_admin(client, supervisor):
+    device = confirmed_device(supervisor)
+
+    assert log_in(client, supervisor).status_code == 200  # no code, no entry
+    assert SESSION_KEY not in client.session
+    assert log_in(client, supervisor, code(device)).status_code == 302
+
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_a_wrong_password_with_a_right_code_is_refused(client, clerk):
+    device = confirmed_device(clerk)
+    response = client.post(
+        reverse("admin:login"), {"username": clerk.username, "password": "wrong password", "otp_token": code(device)}
+    )
+    assert response.status_code == 200
+    assert SESSION_KEY not in client.session

@@ -306,3 +306,10 @@ def test_every_page_names_the_role_and_office_and_links_two_factor(client, world
     assert world["users"]["clerk_seoul"].office.name in page
     assert reverse("accounts:two_factor") in page
     assert reverse("set_language") in page
+
+
+def test_no_admin_searches_or_filters_by_name():
+    """Identities never travel in URLs or query strings: nothing can be searched or filtered by name."""
+    for model_admin in admin.site._registry.values():
+        lookups = [*model_admin.search_fields, *map(str, model_admin.list_filter)]
+        assert not [lookup for lookup in lookups if lookup.lstrip("=^@").split("__")[-1] == "name"], model_admin

@@ -80,3 +80,8 @@ def reference_scope(user) -> Scope:
 
 def may_see_identities(user) -> bool:
     return user.has_perm(VIEW_IDENTITIES)
+
+
+def may_view_reports(user) -> bool:
+    """Reports count case data: clerks (their office) and supervisors (their scope) read them."""
+    return user.is_active and (user.is_superuser or user.role in (Role.CLERK, Role.SUPERVISOR))

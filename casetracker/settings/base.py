@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "casetracker.accounts",
     "casetracker.audit",
     "casetracker.cases",
+    "casetracker.reports",
+    "django_filters",
+    "django_tables2",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Report files (placeholder module: being written; see reports/urls.py)."""

@@ -1,0 +1,211 @@
+"""The report engine: tables of counts, each cell one condition over one unit's rows.
+
+A table groups the rows of a unit (measures, reports, victims...) by a dimension (office,
+year, measure number...). Every count cell is ``Count(unit rows, filter=condition)`` in
+one grouped query per unit, so a report costs a fixed number of queries whatever the
+data volume. The same definitions give each cell's drill-down list: the unit's rows
+with the row's dimension value and the column's condition. Shares are computed from the
+counts, to one decimal place.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.functions import ExtractYear
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+TOTAL = "total"
+NOT_RECORDED = "none"
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What a count counts. ``incident`` is the path from a row to its incident ("" for incidents)."""
+
+    key: str
+    label: Promise
+    rows: Callable[[Any], QuerySet]  # the user's scoped rows of this unit
+    incident: str
+
+    def for_incidents(self, user, incidents: QuerySet) -> QuerySet:
+        return self.rows(user).filter(**{f"{self.incident}pk__in": incidents.values("pk")})
+
+    @property
+    def incident_ref(self) -> str:
+        """The OuterRef that reaches the incident from this unit's rows."""
+        return self.incident.removesuffix("__") or "pk"
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """What a table's rows are. ``field`` is relative to the incident unless ``on_unit``."""
+
+    key: str
+    label: Promise
+    field: str
+    on_unit: bool = False
+    by_year: bool = False
+    values: Callable[[Any], list[tuple[Any, str]]] | None = None  # fixed rows, in order (else: as found)
+    constant: bool = False  # one row for everything (field is then unused)
+
+    def path(self, unit: Unit) -> str:
+        return self.field if self.on_unit else f"{unit.incident}{self.field}"
+
+    def expression(self, unit: Unit):
+        if self.constant:
+            return Value(ALL)
+        return ExtractYear(self.path(unit)) if self.by_year else F(self.path(unit))
+
+    def condition(self, unit: Unit, value) -> Q:
+        if self.constant:
+            return Q()
+        if value == NOT_RECORDED:
+            return Q(**{f"{self.path(unit)}__isnull": True})
+        return Q(**{f"{self.path(unit)}__year" if self.by_year else self.path(unit): value})
+
+
+@dataclass(frozen=True)
+class CountColumn:
+    key: str
+    label: Promise
+    unit: Unit
+    where: Callable[[], Q] = Q  # the cell's condition on the unit's rows
+
+
+@dataclass(frozen=True)
+class ShareColumn:
+    """``numerator`` as a percentage of ``denominator`` in the same row, or of the column's total."""
+
+    key: str
+    label: Promise
+    numerator: str
+    denominator: str | None = None  # None: share of the numerator column's total
+
+
+@dataclass(frozen=True)
+class TextColumn:
+    key: str
+    label: Promise
+    text: Callable[[Any], str]  # from the row's dimension value
+
+
+Column = CountColumn | ShareColumn | TextColumn
+
+
+@dataclass(frozen=True)
+class Subtotal:
+    key: str
+    label: Promise
+    values: tuple
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    key: str
+    title: Promise
+    dimension: Dimension
+    columns: tuple[Column, ...]
+    subtotals: tuple[Subtotal, ...] = ()
+    total: bool = True
+
+    @property
+    def counts(self) -> list[CountColumn]:
+        return [c for c in self.columns if isinstance(c, CountColumn)]
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+
+@dataclass
+class Row:
+    value: Any
+    label: str
+    cells: dict[str, Any]
+    kind: str = "row"  # "row", "subtotal" or "total"
+
+
+@dataclass
+class Table:
+    spec: TableSpec
+    rows: list[Row] = field(default_factory=list)
+
+    @property
+    def body(self) -> list[Row]:
+        return [row for row in self.rows if row.kind == "row"]
+
+
+def share(numerator: int | None, denominator: int | None) -> Decimal | None:
+    if not denominator or numerator is None:
+        return None
+    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def compute_table(spec: TableSpec, user, incidents: QuerySet) -> Table:
+    """One grouped query and one total query per unit; shares and subtotals from the counts."""
+    dimension = spec.dimension
+    grouped: dict[Any, dict[str, int]] = {}
+    total: dict[str, int] = {}
+    for unit, columns in _by_unit(spec.counts):
+        rows = unit.for_incidents(user, incidents)
+        counts = {column.key: Count("pk", filter=column.where()) for column in columns}
+        for found in rows.annotate(_row=dimension.expression(unit)).values("_row").annotate(**counts).order_by():
+            value = found.pop("_row")
+            grouped.setdefault(NOT_RECORDED if value is None else value, {}).update(found)
+        if spec.total:
+            total.update(rows.aggregate(**counts))
+    values = dimension.values(user) if dimension.values else [(v, str(v)) for v in sorted(grouped, key=_sort_key)]
+    if NOT_RECORDED in grouped and all(v != NOT_RECORDED for v, _label in values):
+        values = [*values, (NOT_RECORDED, str(_("not recorded")))]
+    zero = dict.fromkeys((c.key for c in spec.counts), 0)
+    table = Table(spec, [Row(value, label, {**zero, **grouped.get(value, {})}) for value, label in values])
+    for subtotal in spec.subtotals:
+        members = [row for row in table.body if row.value in subtotal.values]
+        cells = {key: sum(row.cells[key] for row in members) for key in zero}
+        table.rows.append(Row(subtotal.key, str(subtotal.label), cells, kind="subtotal"))
+    if spec.total:
+        table.rows.append(Row(TOTAL, str(_("total")), {**zero, **total}, kind="total"))
+    _add_derived_cells(table, total)
+    return table
+
+
+def drill_rows(spec: TableSpec, row_value, column_key: str, user, incidents: QuerySet) -> QuerySet:
+    """The unit rows behind one count cell: the row's dimension value and the column's condition."""
+    column = spec.column(column_key)
+    if not isinstance(column, CountColumn):
+        raise KeyError(column_key)
+    rows = column.unit.for_incidents(user, incidents).filter(column.where())
+    if row_value == TOTAL:
+        return rows
+    subtotal = next((s for s in spec.subtotals if s.key == row_value), None)
+    if subtotal is not None:
+        condition = Q()
+        for value in subtotal.values:
+            condition |= spec.dimension.condition(column.unit, value)
+        return rows.filter(condition)
+    return rows.filter(spec.dimension.condition(column.unit, row_value)).distinct()
+
+
+def _by_unit(columns: Iterable[CountColumn]) -> list[tuple[Unit, list[CountColumn]]]:
+    units: dict[str, tuple[Unit, list[CountColumn]]] = {}
+    for column in columns:
+        units.setdefault(column.unit.key, (column.unit, []))[1].append(column)
+    return list(units.values())
+
+
+def _add_derived_cells(table: Table, total: dict[str, int]) -> None:
+    for column in table.spec.columns:
+        for row in table.rows:
+            if isinstance(column, ShareColumn):
+                denominator = row.cells[column.denominator] if column.denominator else total.get(column.numerator)
+                row.cells[column.key] = share(row.cells[column.numerator], denominator)
+            elif isinstance(column, TextColumn):
+                row.cells[column.key] = column.text(row.value) if row.kind == "row" else ""
+
+
+def _sort_key(value):
+    return (value == NOT_RECORDED, str(value) if not isinstance(value, int) else f"{value:012d}")

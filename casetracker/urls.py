@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from casetracker.reports.views import home
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("account/", include("casetracker.accounts.urls")),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("reports/", include("casetracker.reports.urls")),
+    path("", home, name="home"),
 ]

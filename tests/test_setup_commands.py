@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from casetracker.accounts.models import User
 from casetracker.cases.models import Incident
@@ -27,6 +28,8 @@ def test_load_shipped_data_loads_once_and_then_leaves_the_data_alone(capsys):
 
     assert Incident.objects.count() == incidents
     assert Incident.objects.filter(case_number="EDITED-1").exists()
+    with translation.override("en"):
+        call_command("load_shipped_data")
     assert "already loaded" in capsys.readouterr().out
 
 

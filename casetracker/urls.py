@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("account/", include("casetracker.accounts.urls")),
     path("reports/", include("casetracker.reports.urls")),
+    path("queue/", include("casetracker.workflow.urls")),
     path("", home, name="home"),
 ]

@@ -26,6 +26,7 @@ from casetracker.cases.models import (
     Offender,
     OffenderVictimRelation,
     ProtectionMeasure,
+    Separation,
     TakedownRequest,
     Victim,
 )
@@ -210,6 +211,19 @@ class ProtectionMeasureFactory(factory.django.DjangoModelFactory):
     ordered_on = factory.LazyAttribute(lambda o: o.victim.incident.report_date)
 
 
+class SeparationFactory(factory.django.DjangoModelFactory):
+    """An offender kept apart from a victim of the same incident for the full 7 days from the report."""
+
+    class Meta:
+        model = Separation
+
+    incident = factory.SubFactory(IncidentFactory)
+    offender = factory.SubFactory(OffenderFactory, incident=factory.SelfAttribute("..incident"))
+    victim = factory.SubFactory(VictimFactory, incident=factory.SelfAttribute("..incident"))
+    starts_on = factory.LazyAttribute(lambda o: o.incident.report_date)
+    ends_on = factory.LazyAttribute(lambda o: days_after(o.starts_on, Separation.MAX_DAYS))
+
+
 class CommitteeCaseFactory(factory.django.DjangoModelFactory):
     """Referred a week after the report to the committee of the school's local office, not yet heard.
 
@@ -352,6 +366,7 @@ FACTORY_BY_MODEL = {
         OffenderFactory,
         OffenderVictimRelationFactory,
         ProtectionMeasureFactory,
+        SeparationFactory,
         CommitteeCaseFactory,
         MeasureFactory,
         AppealFactory,

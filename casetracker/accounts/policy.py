@@ -19,6 +19,7 @@ CASE_MODELS = (
     "offendervictimrelation",
     "takedownrequest",
     "protectionmeasure",
+    "separation",
     "committeecase",
     "measure",
     "appeal",

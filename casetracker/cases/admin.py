@@ -20,19 +20,22 @@ from casetracker.audit.models import AccessLog
 from casetracker.audit.services import log_access
 from casetracker.core.admin import ScopedAdminMixin
 
-from . import services
+from . import selectors, services
 from .models import (
     MEASURES_BY_LAW,
     Appeal,
+    ClosureReason,
     CommitteeCase,
     Incident,
     Measure,
     Offender,
     OffenderVictimRelation,
     ProtectionMeasure,
+    Separation,
     TakedownRequest,
     Victim,
 )
+from .status import Status, with_status
 
 
 class CaseAdminMixin(ScopedAdminMixin):
@@ -130,6 +133,30 @@ class TakedownRequestInline(CaseAdminMixin, admin.TabularInline):
     extra = 0
 
 
+class SeparationForm(forms.ModelForm):
+    parent: Incident | None = None
+
+    class Meta:
+        model = Separation
+        fields = ["offender", "victim", "starts_on", "ends_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.parent is not None:
+            self.fields["offender"].queryset = Offender.objects.filter(incident_id=self.parent.pk)
+            self.fields["victim"].queryset = Victim.objects.filter(incident_id=self.parent.pk)
+
+
+class SeparationInline(CaseAdminMixin, admin.TabularInline):
+    model = Separation
+    form = SeparationForm
+    extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = form_for_parent(SeparationForm, obj)
+        return super().get_formset(request, obj, **kwargs)
+
+
 class CommitteeCaseInline(CaseAdminMixin, admin.TabularInline):
     model = CommitteeCase
     # The extension is here too: the rules on it depend on the referral date, and an error
@@ -140,6 +167,7 @@ class CommitteeCaseInline(CaseAdminMixin, admin.TabularInline):
         "extended_on",
         "extension_reason",
         "hearing_deadline",
+        "hearing_scheduled_on",
         "hearing_date",
         "closed_on",
         "closure_reason",
@@ -154,6 +182,17 @@ class CommitteeCaseInline(CaseAdminMixin, admin.TabularInline):
         return obj.hearing_deadline or "-"
 
 
+class StatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Status.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
 @admin.register(Incident)
 class IncidentAdmin(CaseAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -164,9 +203,11 @@ class IncidentAdmin(CaseAdminMixin, admin.ModelAdmin):
         "school_level",
         "content_kind",
         "referred_to_police",
+        "current_status",
     ]
     list_display_links = ["case_number"]
     list_filter = [
+        StatusFilter,
         "office",
         "school__level",
         "content_kind",
@@ -182,8 +223,23 @@ class IncidentAdmin(CaseAdminMixin, admin.ModelAdmin):
         (None, {"fields": ["office", "case_number", "report_date", "school"]}),
         (_("What was made"), {"fields": ["content_kind", "image_source", "channels", "content_description"]}),
         (_("Police"), {"fields": ["police_referred_on"]}),
+        (_("Status and closure"), {"fields": ["current_status", "closed_on", "closure_reason"]}),
     ]
-    inlines = [VictimInline, OffenderInline, TakedownRequestInline, CommitteeCaseInline]
+    readonly_fields = ["current_status"]
+    inlines = [VictimInline, OffenderInline, SeparationInline, TakedownRequestInline, CommitteeCaseInline]
+
+    def get_queryset(self, request):
+        return with_status(super().get_queryset(request))
+
+    def get_inlines(self, request, obj):
+        # A separation is between people of the case, so it comes once the case is saved.
+        return self.inlines if obj is not None else [i for i in self.inlines if i is not SeparationInline]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The case's timeline, under the forms of a saved case.
+        if obj is not None and obj.pk is not None:
+            context["timeline"] = selectors.case_timeline(request.user, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_changeform_initial_data(self, request):
         # A clerk enters their own office's cases: start from their office and its next number.
@@ -210,6 +266,18 @@ class IncidentAdmin(CaseAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("police"), boolean=True, ordering="police_referred_on")
     def referred_to_police(self, obj):
         return obj.police_referred_on is not None
+
+    @admin.display(description=_("status"))
+    def current_status(self, obj):
+        status = getattr(obj, "status", None)
+        if status is None:
+            return "-"
+        if obj.status_reason:
+            return _("%(status)s (%(reason)s)") % {
+                "status": Status(status).label,
+                "reason": ClosureReason(obj.status_reason).label,
+            }
+        return Status(status).label
 
 
 # People ---------------------------------------------------------------------------------
@@ -276,7 +344,7 @@ class MeasureForm(forms.ModelForm):
 
     class Meta:
         model = Measure
-        fields = ["offender", "number", "decided_on", "days", "hours"]
+        fields = ["offender", "number", "decided_on", "days", "hours", "notified_on", "carried_out_on"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -293,7 +361,7 @@ class MeasureForm(forms.ModelForm):
 class MeasureInline(CaseAdminMixin, admin.TabularInline):
     model = Measure
     form = MeasureForm
-    fields = ["offender", "number", "decided_on", "days", "hours", "appeals_summary"]
+    fields = ["offender", "number", "decided_on", "days", "hours", "notified_on", "carried_out_on", "appeals_summary"]
     readonly_fields = ["appeals_summary"]
     extra = 0
     show_change_link = True
@@ -337,7 +405,7 @@ class CommitteeCaseAdmin(CaseAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["incident", "committee", "requested_on"]}),
         (_("Deadline"), {"fields": ["hearing_deadline", "extended_on", "extension_reason"]}),
-        (_("Hearing or closure"), {"fields": ["hearing_date", "closed_on", "closure_reason"]}),
+        (_("Hearing or closure"), {"fields": ["hearing_scheduled_on", "hearing_date", "closed_on", "closure_reason"]}),
     ]
     inlines = [MeasureInline]
 
@@ -423,7 +491,7 @@ class MeasureAdmin(CaseAdminMixin, admin.ModelAdmin):
     search_fields = ["=committee_case__incident__case_number", "offender__code"]
     date_hierarchy = "decided_on"
     autocomplete_fields = ["committee_case", "offender"]
-    fields = ["committee_case", "offender", "number", "decided_on", "days", "hours"]
+    fields = ["committee_case", "offender", "number", "decided_on", "days", "hours", "notified_on", "carried_out_on"]
     inlines = [AppealInline]
 
     def get_queryset(self, request):
@@ -453,7 +521,7 @@ class AppealAdmin(CaseAdminMixin, admin.ModelAdmin):
 
 
 # The change trail of every case model, read-only, for admins.
-for _model in (Incident, Victim, Offender, OffenderVictimRelation, TakedownRequest, ProtectionMeasure):
+for _model in (Incident, Victim, Offender, OffenderVictimRelation, TakedownRequest, ProtectionMeasure, Separation):
     admin.site.register(_model.history.model, HistoryAdmin)
 for _model in (CommitteeCase, Measure, Appeal):
     admin.site.register(_model.history.model, HistoryAdmin)

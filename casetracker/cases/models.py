@@ -67,6 +67,15 @@ class AppealQuerySet(CaseQuerySet):
 GRADE_RANGE = Q(grade__gte=1, grade__lte=12)
 
 
+class ClosureReason(models.TextChoices):
+    """Why a case closed without a hearing (an incident never referred, or a committee case)."""
+
+    OFFENDER_UNIDENTIFIED = "offender_unidentified", _("offender not identified")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+    RESOLVED_BY_PRINCIPAL = "resolved_by_principal", _("resolved by the principal")
+    OTHER = "other", _("other")
+
+
 class Incident(TimeStampedModel):
     """A reported deepfake incident at one school (신고/사안 접수)."""
 
@@ -102,6 +111,14 @@ class Incident(TimeStampedModel):
     )
     channels = models.ManyToManyField(Channel, blank=True, related_name="incidents", verbose_name=_("how it spread"))
     police_referred_on = models.DateField(_("referred to police on"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closure_reason = models.CharField(
+        _("reason for closing without hearing"),
+        max_length=30,
+        choices=ClosureReason.choices,
+        blank=True,
+        help_text=_("Required when the case closes without a hearing, e.g. resolved by the principal."),
+    )
 
     objects = IncidentQuerySet.as_manager()
     history = audited_history(m2m_fields=[channels])
@@ -122,6 +139,16 @@ class Incident(TimeStampedModel):
                 name="incident_police_referral_after_report",
                 violation_error_message=_("The police referral cannot be before the report."),
             ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("report_date")),
+                name="incident_closure_after_report",
+                violation_error_message=_("The case cannot be closed before the report."),
+            ),
+            models.CheckConstraint(
+                condition=Q(closure_reason="") | Q(closed_on__isnull=False),
+                name="incident_closure_reason_has_date",
+                violation_error_message=_("Give the date the case was closed."),
+            ),
         ]
         indexes = [
             models.Index(fields=["office", "report_date"]),
@@ -139,8 +166,33 @@ class Incident(TimeStampedModel):
             errors["report_date"] = _("The report date cannot be in the future.")
         if self.report_date and self.police_referred_on and self.police_referred_on < self.report_date:
             errors["police_referred_on"] = _("The police referral cannot be before the report.")
+        self.clean_closure(errors)
         if errors:
             raise ValidationError(errors)
+
+    def clean_closure(self, errors: dict) -> None:
+        """A closed case has a date, no committee case still open, and a reason exactly when no
+        committee heard it."""
+        if self.closure_reason and not self.closed_on:
+            errors["closed_on"] = _("Give the date the case was closed.")
+        if not self.closed_on:
+            return
+        if self.report_date and self.closed_on < self.report_date:
+            errors["closed_on"] = _("The case cannot be closed before the report.")
+        elif self.closed_on > timezone.localdate():
+            errors["closed_on"] = _("The closing date cannot be in the future.")
+        elif self.pk is not None and self.committee_cases.filter(hearing_date=None, closed_on=None).exists():
+            errors["closed_on"] = _(
+                "A committee case of this incident is still open: record its hearing, or close it without one "
+                "(its date and reason), before closing the case."
+            )
+        heard = self.pk is not None and self.committee_cases.filter(hearing_date__isnull=False).exists()
+        if heard and self.closure_reason:
+            errors["closure_reason"] = _(
+                "This case had a hearing: leave the reason for closing without a hearing empty."
+            )
+        elif not heard and not self.closure_reason:
+            errors["closure_reason"] = _("Give the reason for closing the case without a hearing.")
 
 
 class TakedownRequest(TimeStampedModel):
@@ -185,6 +237,7 @@ class TakedownRequest(TimeStampedModel):
                 violation_error_message=_("The answer cannot be before the request."),
             ),
         ]
+        indexes = [models.Index(fields=["outcome", "requested_on"])]
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} {self.requested_on}"
@@ -449,17 +502,83 @@ class ProtectionMeasure(TimeStampedModel):
             raise ValidationError({"ordered_on": _("A protection measure cannot be ordered before the report.")})
 
 
+SEPARATION_MAX_DAYS = 7
+
+
+class Separation(TimeStampedModel):
+    """The immediate separation of an offender from a victim, for up to 7 days.
+
+    Periods of days are counted as the law counts them: the first day is not counted, so a
+    separation starting on 1 May may last until 8 May.
+    """
+
+    MAX_DAYS = SEPARATION_MAX_DAYS
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="separations", verbose_name=_("incident")
+    )
+    offender = models.ForeignKey(
+        Offender, on_delete=models.CASCADE, related_name="separations", verbose_name=_("offender")
+    )
+    victim = models.ForeignKey(Victim, on_delete=models.CASCADE, related_name="separations", verbose_name=_("victim"))
+    starts_on = models.DateField(_("separated from"))
+    ends_on = models.DateField(_("separated until"), help_text=_("At most 7 days after the start."))
+
+    objects = CaseQuerySet.as_manager()
+    history = audited_history()
+
+    class Meta:
+        ordering = ["incident", "starts_on", "id"]
+        verbose_name = _("separation of offender and victim")
+        verbose_name_plural = _("separations of offender and victim")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="separation_ends_after_start",
+                violation_error_message=_("A separation cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__lte=models.F("starts_on") + datetime.timedelta(days=SEPARATION_MAX_DAYS)),
+                name="separation_at_most_7_days",
+                violation_error_message=_("A separation lasts at most 7 days."),
+            ),
+        ]
+        indexes = [models.Index(fields=["ends_on"])]
+
+    def __str__(self) -> str:
+        if not self.offender_id or not self.victim_id:
+            return str(_("separation"))
+        return f"{self.offender.code} / {self.victim.code}: {self.starts_on} - {self.ends_on}"
+
+    @property
+    def latest_end(self) -> datetime.date | None:
+        return self.starts_on + datetime.timedelta(days=self.MAX_DAYS) if self.starts_on else None
+
+    def clean(self) -> None:
+        errors = {}
+        if self.incident_id:
+            if self.offender_id and self.offender.incident_id != self.incident_id:
+                errors["offender"] = _("This offender belongs to another case.")
+            if self.victim_id and self.victim.incident_id != self.incident_id:
+                errors["victim"] = _("This victim belongs to another case.")
+        if self.starts_on and self.ends_on:
+            if self.ends_on < self.starts_on:
+                errors["ends_on"] = _("A separation cannot end before it starts.")
+            elif self.ends_on > self.latest_end:
+                errors["ends_on"] = _("A separation lasts at most 7 days: it must end by %(date)s.") % {
+                    "date": self.latest_end
+                }
+        if errors:
+            raise ValidationError(errors)
+
+
 class CommitteeCase(TimeStampedModel):
     """An incident referred to a committee: the request, the hearing or why there was none."""
 
     HEARING_DAYS = 21
     EXTENSION_DAYS = 7
 
-    class ClosureReason(models.TextChoices):
-        OFFENDER_UNIDENTIFIED = "offender_unidentified", _("offender not identified")
-        WITHDRAWN = "withdrawn", _("withdrawn")
-        RESOLVED_BY_PRINCIPAL = "resolved_by_principal", _("resolved by the principal")
-        OTHER = "other", _("other")
+    ClosureReason = ClosureReason
 
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, related_name="committee_cases", verbose_name=_("incident")
@@ -475,6 +594,9 @@ class CommitteeCase(TimeStampedModel):
         help_text=_("The hearing deadline can be extended once, by 7 days."),
     )
     extension_reason = models.CharField(_("reason for the extension"), max_length=200, blank=True)
+    hearing_scheduled_on = models.DateField(
+        _("hearing scheduled for"), null=True, blank=True, help_text=_("The date the hearing is set to take place.")
+    )
     hearing_date = models.DateField(_("hearing date"), null=True, blank=True)
     closed_on = models.DateField(_("closed without hearing on"), null=True, blank=True)
     closure_reason = models.CharField(
@@ -503,6 +625,11 @@ class CommitteeCase(TimeStampedModel):
                 condition=Q(extended_on__isnull=True) | Q(extended_on__gte=models.F("requested_on")),
                 name="committee_case_extension_after_request",
                 violation_error_message=_("The extension cannot be before the referral."),
+            ),
+            models.CheckConstraint(
+                condition=Q(hearing_scheduled_on__isnull=True) | Q(hearing_scheduled_on__gte=models.F("requested_on")),
+                name="committee_case_scheduled_after_request",
+                violation_error_message=_("The hearing cannot be scheduled before the referral."),
             ),
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("requested_on")),
@@ -561,6 +688,8 @@ class CommitteeCase(TimeStampedModel):
         if self.requested_on:
             if self.hearing_date and self.hearing_date < self.requested_on:
                 errors["hearing_date"] = _("The hearing cannot be before the referral.")
+            if self.hearing_scheduled_on and self.hearing_scheduled_on < self.requested_on:
+                errors["hearing_scheduled_on"] = _("The hearing cannot be scheduled before the referral.")
             if self.closed_on and self.closed_on < self.requested_on:
                 errors["closed_on"] = _("The case cannot be closed before the referral.")
             if self.extended_on:
@@ -578,6 +707,10 @@ class CommitteeCase(TimeStampedModel):
         elif bool(self.closed_on) != bool(self.closure_reason):
             field = "closure_reason" if self.closed_on else "closed_on"
             errors[field] = _("A case closed without hearing needs both the date and the reason.")
+        elif incident and incident.closed_on and not self.hearing_date and not self.closed_on:
+            errors["closed_on"] = _(
+                "The incident is closed: record this committee case's hearing, or close it without one."
+            )
         if self.pk is not None:
             self.clean_against_recorded_measures(errors, incident, committee)
         if errors:
@@ -695,6 +828,9 @@ class MeasureQuerySet(CaseQuerySet):
 class Measure(TimeStampedModel):
     """A measure imposed on one offender by one committee case."""
 
+    # The school carries the measure out within 14 days of the committee's request.
+    CARRY_OUT_DAYS = 14
+
     committee_case = models.ForeignKey(
         CommitteeCase, on_delete=models.CASCADE, related_name="measures", verbose_name=_("committee case")
     )
@@ -714,6 +850,13 @@ class Measure(TimeStampedModel):
         validators=[MinValueValidator(1)],
         help_text=_("e.g. hours of service or special education"),
     )
+    notified_on = models.DateField(
+        _("decision notified on"),
+        null=True,
+        blank=True,
+        help_text=_("The day the offender and guardians were told of the decision: the appeal window runs from it."),
+    )
+    carried_out_on = models.DateField(_("carried out on"), null=True, blank=True)
     ordered_by_appeal = models.OneToOneField(
         "Appeal",
         on_delete=models.CASCADE,
@@ -746,6 +889,16 @@ class Measure(TimeStampedModel):
                 condition=Q(hours__isnull=True) | Q(hours__gte=1),
                 name="measure_hours_positive",
                 violation_error_message=_("Hours must be at least 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(notified_on__isnull=True) | Q(notified_on__gte=models.F("decided_on")),
+                name="measure_notified_after_decision",
+                violation_error_message=_("The decision cannot be notified before it was made."),
+            ),
+            models.CheckConstraint(
+                condition=Q(carried_out_on__isnull=True) | Q(carried_out_on__gte=models.F("decided_on")),
+                name="measure_carried_out_after_decision",
+                violation_error_message=_("A measure cannot be carried out before it was decided."),
             ),
         ]
         indexes = [models.Index(fields=["law", "number"]), models.Index(fields=["decided_on"])]
@@ -796,6 +949,13 @@ class Measure(TimeStampedModel):
             offender = getattr(self, "offender", None)
             if offender is not None and offender.incident_id != case.incident_id:
                 errors["offender"] = _("This offender belongs to another case.")
+        if self.decided_on:
+            if self.notified_on and self.notified_on < self.decided_on:
+                errors["notified_on"] = _("The decision cannot be notified before it was made.")
+            if self.carried_out_on and self.carried_out_on < self.decided_on:
+                errors["carried_out_on"] = _("A measure cannot be carried out before it was decided.")
+        if self.carried_out_on and self.carried_out_on > timezone.localdate():
+            errors["carried_out_on"] = _("Record that a measure was carried out once it has been.")
         offender = getattr(self, "offender", None)
         if offender is not None and self.law and self.number is not None and not errors.keys() & {"offender", "number"}:
             try:

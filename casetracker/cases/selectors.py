@@ -3,15 +3,37 @@
 Each function takes the user first: nothing fetches case data without a scope.
 """
 
+import datetime
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from casetracker.core.models import Committee
 
-from .models import CommitteeCase, Incident, Law, Measure, Offender, TakedownRequest, Victim
+from .models import (
+    Appeal,
+    CommitteeCase,
+    Incident,
+    Law,
+    Measure,
+    Offender,
+    ProtectionMeasure,
+    Separation,
+    TakedownRequest,
+    Victim,
+    measure_label,
+)
+from .status import with_status
 
 
 def incidents_for(user) -> QuerySet[Incident]:
     return Incident.objects.for_user(user)
+
+
+def incidents_with_status_for(user) -> QuerySet[Incident]:
+    """The incidents in ``user``'s scope, each with its derived ``status`` and ``status_reason``."""
+    return with_status(Incident.objects.for_user(user))
 
 
 def final_measures_for(user, *, law: str | None = None) -> QuerySet[Measure]:
@@ -36,9 +58,135 @@ def committee_cases_for(user) -> QuerySet[CommitteeCase]:
     return CommitteeCase.objects.for_user(user)
 
 
+def measures_for(user) -> QuerySet[Measure]:
+    """Every measure in ``user``'s scope, original and replaced ones alike (``final_measures_for`` for counts)."""
+    return Measure.objects.for_user(user)
+
+
+def appeals_for(user) -> QuerySet[Appeal]:
+    return Appeal.objects.for_user(user)
+
+
+def separations_for(user) -> QuerySet[Separation]:
+    return Separation.objects.for_user(user)
+
+
+def protection_measures_for(user) -> QuerySet[ProtectionMeasure]:
+    return ProtectionMeasure.objects.for_user(user)
+
+
 def referred_to(kind: str, *, incident: str = "pk", heard: bool = False) -> Q:
     """Incidents (reached through ``incident``) referred to a committee of ``kind``; heard ones only if asked."""
     cases = CommitteeCase.objects.filter(incident=OuterRef(incident), committee__kind=Committee.Kind(kind))
     if heard:
         cases = cases.filter(hearing_date__isnull=False)
     return Q(Exists(cases))
+
+
+# The case's timeline ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    date: datetime.date
+    event: str
+    detail: str = ""
+
+
+# Events of the same day in the order the steps follow one another.
+(
+    _REPORT,
+    _POLICE,
+    _SEPARATION,
+    _PROTECTION,
+    _TAKEDOWN,
+    _TAKEDOWN_ANSWER,
+    _REFERRAL,
+    _EXTENSION,
+    _SCHEDULED,
+    _HEARING,
+    _COMMITTEE_CLOSED,
+    _MEASURE,
+    _NOTIFIED,
+    _CARRIED_OUT,
+    _APPEAL,
+    _APPEAL_DECIDED,
+    _CLOSED,
+) = range(17)
+
+
+def case_timeline(user, incident: Incident) -> list[TimelineEntry]:
+    """Everything recorded about ``incident``, with its date, oldest first.
+
+    Six queries, however long the case: one per kind of record below the incident.
+    """
+    events: list[tuple[datetime.date, int, str, str]] = [(incident.report_date, _REPORT, _("Reported"), "")]
+    if incident.police_referred_on:
+        events.append((incident.police_referred_on, _POLICE, _("Referred to the police"), ""))
+
+    for request in takedown_requests_for(user).filter(incident=incident):
+        platform = request.get_platform_display()
+        events.append((request.requested_on, _TAKEDOWN, _("Takedown requested"), platform))
+        if request.answered_on:
+            answer = f"{platform}: {request.get_outcome_display()}"
+            events.append((request.answered_on, _TAKEDOWN_ANSWER, _("Takedown request answered"), answer))
+
+    for separation in separations_for(user).filter(incident=incident).select_related("offender", "victim"):
+        detail = _("%(offender)s from %(victim)s, until %(date)s") % {
+            "offender": separation.offender.code,
+            "victim": separation.victim.code,
+            "date": separation.ends_on,
+        }
+        events.append((separation.starts_on, _SEPARATION, _("Offender and victim separated"), detail))
+
+    for protection in protection_measures_for(user).filter(victim__incident=incident).select_related("victim"):
+        detail = f"{protection.victim.code}: {protection.get_number_display()}"
+        events.append((protection.ordered_on, _PROTECTION, _("Protection measure ordered"), detail))
+
+    for case in committee_cases_for(user).filter(incident=incident).select_related("committee"):
+        committee = str(case.committee)
+        events.append((case.requested_on, _REFERRAL, _("Referred to the committee"), committee))
+        if case.extended_on:
+            detail = f"{committee}: {case.extension_reason}"
+            events.append((case.extended_on, _EXTENSION, _("Hearing deadline extended by 7 days"), detail))
+        if case.hearing_scheduled_on:
+            events.append((case.hearing_scheduled_on, _SCHEDULED, _("Hearing scheduled for this day"), committee))
+        if case.hearing_date:
+            events.append((case.hearing_date, _HEARING, _("Hearing held"), committee))
+        if case.closed_on:
+            detail = f"{committee}: {case.get_closure_reason_display()}"
+            events.append((case.closed_on, _COMMITTEE_CLOSED, _("Committee case closed without a hearing"), detail))
+
+    measures = measures_for(user).filter(committee_case__incident=incident).select_related("offender")
+    for measure in measures.order_by("decided_on", "pk"):
+        detail = f"{measure.offender.code}: {measure}"
+        if measure.ordered_by_appeal_id:
+            events.append((measure.decided_on, _MEASURE, _("Measure ordered by an appeal"), detail))
+        else:
+            events.append((measure.decided_on, _MEASURE, _("Measure decided"), detail))
+        if measure.notified_on:
+            events.append((measure.notified_on, _NOTIFIED, _("Decision notified"), detail))
+        if measure.carried_out_on:
+            events.append((measure.carried_out_on, _CARRIED_OUT, _("Measure carried out"), detail))
+
+    appeals = appeals_for(user).filter(measure__committee_case__incident=incident).select_related("measure__offender")
+    for appeal in appeals:
+        measure = appeal.measure
+        detail = f"{measure.offender.code}: {measure} ({appeal.get_kind_display()}, {appeal.get_appellant_display()})"
+        events.append((appeal.filed_on, _APPEAL, _("Appeal filed"), detail))
+        if appeal.decided_on:
+            outcome = appeal.get_outcome_display()
+            if appeal.outcome == Appeal.Outcome.CHANGED:
+                outcome = _("%(outcome)s to %(measure)s") % {
+                    "outcome": outcome,
+                    "measure": measure_label(measure.law, appeal.replacement_number),
+                }
+            events.append(
+                (appeal.decided_on, _APPEAL_DECIDED, _("Appeal decided"), f"{measure.offender.code}: {outcome}")
+            )
+
+    if incident.closed_on:
+        events.append((incident.closed_on, _CLOSED, _("Case closed"), incident.get_closure_reason_display()))
+
+    events.sort(key=lambda event: (event[0], event[1]))
+    return [TimelineEntry(date=date, event=event, detail=detail) for date, _rank, event, detail in events]

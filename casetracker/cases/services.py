@@ -3,17 +3,25 @@
 Each validates with the model's rules (``full_clean``) and runs in one transaction,
 so a case is never half-saved. The admin, and later the importer and the workflow,
 call these functions rather than ``Model.save()``.
+
+The workflow's steps (refer, schedule, extend, hear and decide, carry out, appeal,
+close) each check first that the case's status (``status.status_of``) allows them, and
+refuse with a message saying why not. django-simple-history records every change they
+make (who, when, from where): that is their audit entry.
 """
 
 import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from casetracker.core.models import Office
+from casetracker.core.models import Committee, Office
 
-from .models import Appeal, CommitteeCase, Incident, Measure
+from .models import Appeal, CommitteeCase, Incident, Measure, Offender
+from .status import BEFORE_HEARING, Status, status_of
 
 
 @transaction.atomic
@@ -62,9 +70,48 @@ def save_appeal(*, appeal: Appeal) -> Appeal:
     return appeal
 
 
+# The workflow's steps ------------------------------------------------------------------
+
+
+def _refuse(message: str, status: Status) -> ValidationError:
+    return ValidationError(message % {"status": status.label}, code="not_allowed")
+
+
+def _require_open_committee_case(committee_case: CommitteeCase, message: str) -> None:
+    """A step before the hearing: the case is referred, and this committee case neither heard nor closed.
+
+    (An appeal against another committee's measures does not hold this one up.)
+    """
+    status = status_of(committee_case.incident, lock=True)
+    if status not in (Status.REFERRED, Status.HEARING_SCHEDULED, Status.UNDER_APPEAL):
+        raise _refuse(message, status)
+    committee_case.refresh_from_db()
+    if committee_case.hearing_date is not None:
+        message = _("The hearing of this committee case is already recorded (%(date)s).")
+        raise ValidationError(message % {"date": committee_case.hearing_date}, code="not_allowed")
+    if committee_case.closed_on is not None:
+        message = _("This committee case was closed without a hearing on %(date)s.")
+        raise ValidationError(message % {"date": committee_case.closed_on}, code="not_allowed")
+
+
+@transaction.atomic
+def refer_to_committee(*, incident: Incident, committee: Committee, on: datetime.date) -> CommitteeCase:
+    """Refer the incident to a committee (school violence, or teacher rights): the hearing is due in 21 days."""
+    status = status_of(incident, lock=True)
+    if status not in BEFORE_HEARING:
+        raise _refuse(_("Only a case not yet heard can be referred to a committee; this case is %(status)s."), status)
+    committee_case = CommitteeCase(incident=incident, committee=committee, requested_on=on)
+    committee_case.full_clean()
+    committee_case.save()
+    return committee_case
+
+
 @transaction.atomic
 def extend_hearing_deadline(*, committee_case: CommitteeCase, on: datetime.date, reason: str) -> CommitteeCase:
     """Extend the hearing deadline by 7 days; the law allows this once."""
+    _require_open_committee_case(
+        committee_case, _("Only the deadline of a hearing still to come can be extended; this case is %(status)s.")
+    )
     if committee_case.extended_on is not None:
         raise ValidationError({"extended_on": _("The hearing deadline has already been extended once.")})
     committee_case.extended_on = on
@@ -72,6 +119,175 @@ def extend_hearing_deadline(*, committee_case: CommitteeCase, on: datetime.date,
     committee_case.full_clean()
     committee_case.save(update_fields=["extended_on", "extension_reason", "updated_at"])
     return committee_case
+
+
+@transaction.atomic
+def schedule_hearing(*, committee_case: CommitteeCase, on: datetime.date) -> CommitteeCase:
+    """Set (or move) the date of the hearing."""
+    _require_open_committee_case(
+        committee_case, _("Only a case referred and not yet heard can have its hearing scheduled; it is %(status)s.")
+    )
+    committee_case.hearing_scheduled_on = on
+    committee_case.full_clean()
+    committee_case.save(update_fields=["hearing_scheduled_on", "updated_at"])
+    return committee_case
+
+
+@dataclass(frozen=True)
+class MeasureDecision:
+    """One measure the committee imposed on one offender (the number under the committee's law)."""
+
+    offender: Offender
+    number: int
+    days: int | None = None
+    hours: int | None = None
+
+
+@transaction.atomic
+def record_hearing_and_decision(
+    *,
+    committee_case: CommitteeCase,
+    hearing_date: datetime.date,
+    measures: Sequence[MeasureDecision],
+    decided_on: datetime.date | None = None,
+    notified_on: datetime.date | None = None,
+) -> list[Measure]:
+    """Record the hearing and the measures decided (none, if the committee imposed none).
+
+    The decision is dated the day of the hearing unless ``decided_on`` says otherwise.
+    """
+    _require_open_committee_case(
+        committee_case, _("Only a case referred and not yet heard can have its hearing recorded; it is %(status)s.")
+    )
+    committee_case.hearing_date = hearing_date
+    committee_case.full_clean()
+    committee_case.save(update_fields=["hearing_date", "updated_at"])
+    saved = []
+    for decision in measures:
+        measure = Measure(
+            committee_case=committee_case,
+            offender=decision.offender,
+            number=decision.number,
+            days=decision.days,
+            hours=decision.hours,
+            decided_on=decided_on or hearing_date,
+            notified_on=notified_on,
+        )
+        measure.full_clean()
+        measure.save()
+        saved.append(measure)
+    return saved
+
+
+def _require_final(measure: Measure) -> None:
+    if measure.appeals.filter(outcome__in=Appeal.SUPERSEDING_OUTCOMES).exists():
+        raise ValidationError(
+            _("This measure was changed or revoked on appeal: record the measure that replaced it, if any."),
+            code="not_allowed",
+        )
+
+
+@transaction.atomic
+def record_measure_carried_out(*, measure: Measure, on: datetime.date) -> Measure:
+    """Record that the school carried the measure out (due within 14 days of the decision).
+
+    Allowed for each measure decided and still to carry out: one that an appeal changed or
+    revoked is not, and its replacement is.
+    """
+    status_of(measure.committee_case.incident, lock=True)
+    measure.refresh_from_db()
+    _require_final(measure)
+    if measure.carried_out_on is not None:
+        message = _("This measure was already carried out on %(date)s.")
+        raise ValidationError({"carried_out_on": message % {"date": measure.carried_out_on}})
+    measure.carried_out_on = on
+    measure.full_clean()
+    measure.save(update_fields=["carried_out_on", "updated_at"])
+    return measure
+
+
+@transaction.atomic
+def file_appeal(
+    *,
+    measure: Measure,
+    appellant: str,
+    filed_on: datetime.date,
+    kind: str = Appeal.Kind.ADMINISTRATIVE_APPEAL,
+) -> Appeal:
+    """An offender or a victim (or their guardians) appeals against a measure."""
+    status_of(measure.committee_case.incident, lock=True)
+    _require_final(measure)
+    if measure.appeals.filter(appellant=appellant, kind=kind, outcome=Appeal.Outcome.PENDING).exists():
+        raise ValidationError(
+            _("An appeal of this kind by the same party is already pending against this measure."), code="not_allowed"
+        )
+    return save_appeal(appeal=Appeal(measure=measure, appellant=appellant, kind=kind, filed_on=filed_on))
+
+
+@transaction.atomic
+def decide_appeal(
+    *,
+    appeal: Appeal,
+    outcome: str,
+    decided_on: datetime.date,
+    replacement_number: int | None = None,
+    replacement_days: int | None = None,
+    replacement_hours: int | None = None,
+) -> Appeal:
+    """Record the appeal's decision; a changed measure is replaced, a revoked one no longer counts."""
+    status_of(appeal.measure.committee_case.incident, lock=True)
+    appeal.refresh_from_db()
+    if appeal.outcome != Appeal.Outcome.PENDING:
+        raise ValidationError(
+            _("This appeal was already decided (%(outcome)s).") % {"outcome": appeal.get_outcome_display()},
+            code="not_allowed",
+        )
+    if outcome == Appeal.Outcome.PENDING:
+        raise ValidationError({"outcome": _("Choose the outcome: upheld, changed or revoked.")})
+    appeal.outcome = outcome
+    appeal.decided_on = decided_on
+    appeal.replacement_number = replacement_number
+    appeal.replacement_days = replacement_days
+    appeal.replacement_hours = replacement_hours
+    return save_appeal(appeal=appeal)
+
+
+@transaction.atomic
+def close_case(*, incident: Incident, on: datetime.date, reason: str = "") -> Incident:
+    """Close the case.
+
+    Without a hearing (never referred, or referred and not heard) the reason is required,
+    and every committee case still open closes with it. After a hearing the case closes once
+    its measures are carried out and no appeal is pending, and needs no reason.
+    """
+    status = status_of(incident, lock=True)
+    incident.refresh_from_db()
+    if status == Status.CLOSED:
+        raise ValidationError(_("This case is already closed."), code="not_allowed")
+    if status == Status.UNDER_APPEAL:
+        raise ValidationError(_("An appeal is pending: decide it before closing the case."), code="not_allowed")
+    if Measure.objects.filter(committee_case__incident=incident, carried_out_on__isnull=True).final().exists():
+        raise ValidationError(
+            _("Record that the measures were carried out before closing the case."), code="not_allowed"
+        )
+    open_cases = list(incident.committee_cases.filter(hearing_date__isnull=True, closed_on__isnull=True))
+    heard = incident.committee_cases.filter(hearing_date__isnull=False).exists()
+    if (open_cases or not heard) and not reason:
+        raise ValidationError({"closure_reason": _("Give the reason for closing the case without a hearing.")})
+    if not open_cases and heard and reason:
+        raise ValidationError(
+            {"closure_reason": _("This case had a hearing: leave the reason for closing without a hearing empty.")}
+        )
+    for committee_case in open_cases:
+        committee_case.closed_on = on
+        committee_case.closure_reason = reason
+        committee_case.full_clean()
+        committee_case.save(update_fields=["closed_on", "closure_reason", "updated_at"])
+    incident.closed_on = on
+    incident.closure_reason = "" if heard else reason
+    incident.full_clean()
+    incident.save(update_fields=["closed_on", "closure_reason", "updated_at"])
+    return incident
 
 
 def next_case_number(*, office: Office, year: int) -> str:

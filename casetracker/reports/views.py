@@ -36,10 +36,10 @@ PUBLICATION = "publication"
 
 @require_safe
 def home(request):
-    """The front door: supervisors read reports; clerks and admins work in the admin."""
+    """The front door: supervisors read reports, clerks start from their work queue, admins work in the admin."""
     user = request.user
-    if user.is_authenticated and user.role == Role.SUPERVISOR and may_view_reports(user):
-        return redirect("reports:index")
+    if user.is_authenticated and not user.is_superuser and may_view_reports(user):
+        return redirect("reports:index" if user.role == Role.SUPERVISOR else "workflow:queue")
     return redirect("admin:index")
 
 
@@ -109,7 +109,7 @@ def report_cases(request, name: str):
     rows = rows.select_related(f"{path}office", f"{path}school", *case_list.related).order_by(
         f"-{path}report_date", f"{path}case_number", "pk"
     )
-    cell = _("%(row)s × %(column)s") % {"row": row_label, "column": column.label}
+    cell = _("%(row)s × %(column)s") % {"row": row_label, "column": column.label}  # noqa: RUF001
     table = case_list.table(rows, caption=cell)
     table.request = request
     try:

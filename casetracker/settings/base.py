@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "casetracker.audit",
     "casetracker.cases",
     "casetracker.reports",
+    "casetracker.workflow",
     "django_filters",
     "django_tables2",
 ]

@@ -40,6 +40,7 @@ from tests.factories import (
     OffenderVictimRelationFactory,
     ProtectionMeasureFactory,
     SchoolFactory,
+    SeparationFactory,
     TakedownRequestFactory,
     VictimFactory,
     days_after,
@@ -698,6 +699,31 @@ def _takedown_answer():
     return _update(takedown, answered_on=takedown.requested_on - DAY, outcome="refused")
 
 
+def _incident_closure(**changes):
+    def build():
+        incident = IncidentFactory()
+        values = {key: value(incident) if callable(value) else value for key, value in changes.items()}
+        return _update(incident, **values)
+
+    return build
+
+
+def _measure_date_before_decision(field):
+    def build():
+        measure = MeasureFactory()
+        return _update(measure, **{field: measure.decided_on - DAY})
+
+    return build
+
+
+def _separation_ending(days):
+    def build():
+        separation = SeparationFactory()
+        return _update(separation, ends_on=days_after(separation.starts_on, days))
+
+    return build
+
+
 def _code_unique(factory_class):
     def build():
         first = factory_class()
@@ -793,6 +819,8 @@ def _superseded_twice():
 DB_VIOLATIONS = [
     ("incident_case_number_unique_per_office", "", _incident_case_number),
     ("incident_police_referral_after_report", "", _incident_police),
+    ("incident_closure_after_report", "", _incident_closure(closed_on=lambda i: i.report_date - DAY)),
+    ("incident_closure_reason_has_date", "", _incident_closure(closure_reason="withdrawn")),
     ("takedown_answer_after_request", "", _takedown_answer),
     ("victim_code_unique_per_incident", "", _code_unique(VictimFactory)),
     ("victim_student_has_level_and_grade", "no-grade", _student_with(VictimFactory, grade=None)),
@@ -811,6 +839,7 @@ DB_VIOLATIONS = [
     ("protection_measure_number_valid", "", _protection_number),
     ("committee_case_once_per_committee", "", _committee_case_twice),
     ("committee_case_hearing_after_request", "", _case_date_before_request("hearing_date")),
+    ("committee_case_scheduled_after_request", "", _case_date_before_request("hearing_scheduled_on")),
     (
         "committee_case_extension_after_request",
         "",
@@ -826,6 +855,10 @@ DB_VIOLATIONS = [
     ("measure_number_valid_for_law", "unknown-law", _measure(law="art99")),
     ("measure_days_positive", "", _measure(days=0)),
     ("measure_hours_positive", "", _measure(hours=0)),
+    ("measure_notified_after_decision", "", _measure_date_before_decision("notified_on")),
+    ("measure_carried_out_after_decision", "", _measure_date_before_decision("carried_out_on")),
+    ("separation_ends_after_start", "", _separation_ending(-1)),
+    ("separation_at_most_7_days", "", _separation_ending(8)),
     ("appeal_decided_has_date", "pending-with-date", _appeal(decided_on=lambda a: a.filed_on)),
     ("appeal_decided_has_date", "decided-without-date", _appeal(traits={"upheld": True}, decided_on=None)),
     ("appeal_changed_has_replacement", "pending-with-number", _appeal(replacement_number=2)),

@@ -193,12 +193,12 @@ def test_unknown_report_is_not_found(national):
     assert national.get(reverse("reports:print", args=["no-such-report"])).status_code == 404
 
 
-def test_home_sends_supervisors_to_reports_and_others_to_the_admin(client, db):
+def test_home_sends_supervisors_to_reports_clerks_to_their_queue_and_admins_to_the_admin(client, db):
     assert client.get("/").url == reverse("admin:index")
     client.force_login(UserFactory(supervisor=True, office=None))
     assert client.get("/").url == reverse("reports:index")
     client.force_login(UserFactory())
-    assert client.get("/").url == reverse("admin:index")
+    assert client.get("/").url == reverse("workflow:queue")
     client.force_login(UserFactory(role="admin", office=None))
     assert client.get("/").url == reverse("admin:index")
 

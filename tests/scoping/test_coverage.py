@@ -27,6 +27,7 @@ ADMIN_ONLY_ADMINS = {
         "offendervictimrelation",
         "takedownrequest",
         "protectionmeasure",
+        "separation",
         "committeecase",
         "measure",
         "appeal",
@@ -52,6 +53,15 @@ COVERED_VIEWS = {
     "admin:app_list": "lists only the models the role may see (test_admin_only_pages)",
     "accounts:two_factor": "the account's own device (tests/accounts)",
     "admin:auth_user_password_change": "needs accounts.change_user, the admins' (test_admin_only_pages)",
+    "home": "redirects by role, shows nothing (test_home_sends_supervisors_to_reports_and_others_to_the_admin)",
+    "reports:index": "lists the reports, no figures (test_admins_are_refused_and_anonymous_users_sent_to_log_in)",
+    "reports:detail": "tests/reports/test_pages.py::test_a_seoul_clerk_sees_only_seoul",
+    "reports:print": "the detail page's figures (test_a_seoul_clerk_sees_only_seoul)",
+    "reports:cases": "tests/reports/test_drilldown.py::test_a_seoul_clerk_gets_nothing_of_gyeonggi",
+    "reports:csv": "tests/reports/test_exports.py",
+    "reports:xlsx": "tests/reports/test_exports.py",
+    "workflow:queue": "tests/workflow/test_queue.py::test_a_clerk_never_sees_another_office",
+    "workflow:open_takedowns": "tests/workflow/test_queue.py::test_the_open_takedowns_page",
 }
 
 

@@ -313,3 +313,10 @@ def test_no_admin_searches_or_filters_by_name():
     for model_admin in admin.site._registry.values():
         lookups = [*model_admin.search_fields, *map(str, model_admin.list_filter)]
         assert not [lookup for lookup in lookups if lookup.lstrip("=^@").split("__")[-1] == "name"], model_admin
+
+
+def test_the_admin_links_to_reports_only_for_report_readers(client, world):
+    client.force_login(world["users"]["clerk_seoul"])
+    assert reverse("reports:index") in client.get(reverse("admin:index")).content.decode()
+    client.force_login(world["users"]["admin"])
+    assert reverse("reports:index") not in client.get(reverse("admin:index")).content.decode()

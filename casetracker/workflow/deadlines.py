@@ -1,0 +1,135 @@
+"""The legal deadlines of a case, computed from the dates recorded.
+
+Calendar days: weekends and holidays count like any other day. A period of N days
+from a date ends N days after it, as Korean law counts periods (the first day is not
+counted): referred on 1 March, the hearing is due by 22 March and on time that day,
+late on the 23rd.
+
+- hearing: within 21 days of the referral, extendable once by 7 (so 28);
+- extension: decided by the original hearing deadline (day 21);
+- measures: carried out within 14 days of the committee's decision;
+- separation of offender and victim: up to 7 days from its start;
+- appeal: within 90 days of the notification of the decision, and never more than 180
+  days after the decision;
+- takedown requests: followed up on the day the clerk set, else 7 days after the request.
+
+Pure functions for one date, and SQL expressions of the same rules for the work queue,
+which sorts and filters by deadline in the database.
+"""
+
+import datetime
+
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Cast, Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from casetracker.cases.models import Appeal, CommitteeCase, Measure, Separation
+
+HEARING_DAYS = CommitteeCase.HEARING_DAYS
+EXTENSION_DAYS = CommitteeCase.EXTENSION_DAYS
+CARRY_OUT_DAYS = Measure.CARRY_OUT_DAYS
+SEPARATION_DAYS = Separation.MAX_DAYS
+APPEAL_DAYS_FROM_NOTICE = Appeal.FILING_DAYS_FROM_NOTICE
+APPEAL_DAYS_FROM_DECISION = Appeal.FILING_DAYS_FROM_DECISION
+TAKEDOWN_FOLLOW_UP_DAYS = 7
+# "Due this week": from today to 7 days ahead.
+DUE_SOON_DAYS = 7
+
+
+def _after(date: datetime.date, days: int) -> datetime.date:
+    return date + datetime.timedelta(days=days)
+
+
+def hearing_deadline(*, referred_on: datetime.date, extended: bool = False) -> datetime.date:
+    return _after(referred_on, HEARING_DAYS + (EXTENSION_DAYS if extended else 0))
+
+
+def extension_deadline(*, referred_on: datetime.date) -> datetime.date:
+    """The last day the hearing deadline can be extended: the original deadline."""
+    return hearing_deadline(referred_on=referred_on, extended=False)
+
+
+def carry_out_deadline(*, decided_on: datetime.date) -> datetime.date:
+    return _after(decided_on, CARRY_OUT_DAYS)
+
+
+def separation_latest_end(*, starts_on: datetime.date) -> datetime.date:
+    return _after(starts_on, SEPARATION_DAYS)
+
+
+def appeal_deadline(*, decided_on: datetime.date, notified_on: datetime.date | None = None) -> datetime.date:
+    """The last day to appeal: 90 days from the notification, but no later than 180 days from the decision."""
+    outer_limit = _after(decided_on, APPEAL_DAYS_FROM_DECISION)
+    if notified_on is None:
+        return outer_limit
+    return min(_after(notified_on, APPEAL_DAYS_FROM_NOTICE), outer_limit)
+
+
+def takedown_follow_up(*, requested_on: datetime.date, follow_up_on: datetime.date | None = None) -> datetime.date:
+    return follow_up_on or _after(requested_on, TAKEDOWN_FOLLOW_UP_DAYS)
+
+
+def is_late(*, deadline: datetime.date, done_on: datetime.date | None = None, today: datetime.date) -> bool:
+    """Done after the deadline, or not done and the deadline has passed (the deadline day itself is on time)."""
+    return (done_on or today) > deadline
+
+
+class Urgency(models.IntegerChoices):
+    OVERDUE = 0, _("overdue")
+    THIS_WEEK = 1, _("due within 7 days")
+    LATER = 2, _("due later")
+
+
+def urgency(*, deadline: datetime.date, today: datetime.date) -> Urgency:
+    if deadline < today:
+        return Urgency.OVERDUE
+    if deadline <= _after(today, DUE_SOON_DAYS):
+        return Urgency.THIS_WEEK
+    return Urgency.LATER
+
+
+# The same rules in SQL --------------------------------------------------------------------
+
+
+def sql_days_after(field: str, days: int) -> Cast:
+    """``field`` (a date column) plus ``days`` calendar days, as a date."""
+    return Cast(F(field) + datetime.timedelta(days=days), models.DateField())
+
+
+def sql_hearing_deadline(prefix: str = "") -> Case:
+    """The hearing deadline of a committee case (reached through ``prefix``)."""
+    return Case(
+        When(
+            Q(**{f"{prefix}extended_on__isnull": True}),
+            then=sql_days_after(f"{prefix}requested_on", HEARING_DAYS),
+        ),
+        default=sql_days_after(f"{prefix}requested_on", HEARING_DAYS + EXTENSION_DAYS),
+        output_field=models.DateField(),
+    )
+
+
+def sql_extension_deadline(prefix: str = "") -> Cast:
+    return sql_days_after(f"{prefix}requested_on", HEARING_DAYS)
+
+
+def sql_carry_out_deadline(prefix: str = "") -> Cast:
+    return sql_days_after(f"{prefix}decided_on", CARRY_OUT_DAYS)
+
+
+def sql_takedown_follow_up(prefix: str = "") -> Coalesce:
+    return Coalesce(
+        F(f"{prefix}follow_up_on"),
+        sql_days_after(f"{prefix}requested_on", TAKEDOWN_FOLLOW_UP_DAYS),
+        output_field=models.DateField(),
+    )
+
+
+def sql_urgency(deadline: str, today: datetime.date) -> Case:
+    """``Urgency`` of the date annotation named ``deadline``, as of ``today``."""
+    return Case(
+        When(Q(**{f"{deadline}__lt": today}), then=Value(Urgency.OVERDUE.value)),
+        When(Q(**{f"{deadline}__lte": _after(today, DUE_SOON_DAYS)}), then=Value(Urgency.THIS_WEEK.value)),
+        default=Value(Urgency.LATER.value),
+        output_field=models.IntegerField(),
+    )

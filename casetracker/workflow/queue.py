@@ -1,0 +1,306 @@
+"""The clerk's work queue: what is due in the cases of the user's scope, and by when.
+
+Each kind of item (a hearing, a decision on extending its deadline, a measure to carry
+out, a separation ending, a takedown request to follow up) is one scoped query with its
+deadline computed in SQL; the queue is their UNION, sorted and paginated by the database.
+The counts per office are the same queries grouped by office, in one UNION too: the
+number of queries never grows with the number of cases.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.functions import Cast
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from casetracker.cases import selectors
+from casetracker.cases.models import TakedownRequest, measure_label
+from casetracker.core.models import Office
+
+from . import deadlines
+from .deadlines import Urgency
+
+
+class Due(models.TextChoices):
+    HEARING = "hearing", gettext_lazy("hearing")
+    EXTENSION = "extension", gettext_lazy("decision on extending the hearing deadline")
+    MEASURE = "measure", gettext_lazy("carrying out a measure")
+    SEPARATION = "separation", gettext_lazy("end of separation")
+    TAKEDOWN = "takedown", gettext_lazy("takedown follow-up")
+
+
+OPEN_TAKEDOWN_OUTCOMES = (TakedownRequest.Outcome.REQUESTED, TakedownRequest.Outcome.NO_ANSWER)
+
+# The columns every kind of item gives, in this order (a UNION matches columns by position).
+COLUMNS = (
+    "due",
+    "deadline",
+    "urgency",
+    "case_pk",
+    "case_no",
+    "office_pk",
+    "item_pk",
+    "text_1",
+    "text_2",
+    "measure_no",
+    "since",
+    "other_date",
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One kind of item: its scoped rows still due, its deadline, the path to the incident,
+    and what ``text_1``, ``text_2``, ``measure_no``, ``since`` and ``other_date`` show."""
+
+    due: "Due"
+    rows: QuerySet
+    deadline: models.Expression
+    incident: str
+    columns: dict = field(default_factory=dict)
+
+
+def _text(value: str = "") -> Value:
+    return Value(value, output_field=models.CharField())
+
+
+def _no_date() -> Cast:
+    return Cast(Value(None), models.DateField())
+
+
+def _no_number() -> Cast:
+    return Cast(Value(None), models.IntegerField())
+
+
+def _committee_name() -> F:
+    return F("committee__name_ko") if (get_language() or "ko").startswith("ko") else F("committee__name_en")
+
+
+def _sources(user, today: datetime.date) -> list[Source]:
+    open_cases = selectors.committee_cases_for(user).filter(
+        hearing_date__isnull=True, closed_on__isnull=True, incident__closed_on__isnull=True
+    )
+    hearing_columns = {
+        "text_1": _committee_name(),
+        "text_2": _text(),
+        "measure_no": _no_number(),
+        "since": F("requested_on"),
+        "other_date": F("hearing_scheduled_on"),
+    }
+    original_deadline = deadlines.sql_extension_deadline()
+    # An extension is to decide while it is still possible, unless the hearing is set within the deadline.
+    to_extend = (
+        open_cases.filter(extended_on__isnull=True)
+        .alias(original_deadline=original_deadline)
+        .filter(original_deadline__gte=today)
+        .filter(Q(hearing_scheduled_on__isnull=True) | Q(hearing_scheduled_on__gt=F("original_deadline")))
+    )
+    return [
+        Source(Due.HEARING, open_cases, deadlines.sql_hearing_deadline(), "incident__", hearing_columns),
+        Source(Due.EXTENSION, to_extend, original_deadline, "incident__", hearing_columns),
+        Source(
+            Due.MEASURE,
+            selectors.final_measures_for(user).filter(carried_out_on__isnull=True),
+            deadlines.sql_carry_out_deadline(),
+            "committee_case__incident__",
+            {
+                "text_1": F("offender__code"),
+                "text_2": F("law"),
+                "measure_no": F("number"),
+                "since": F("decided_on"),
+                "other_date": _no_date(),
+            },
+        ),
+        Source(
+            Due.SEPARATION,
+            selectors.separations_for(user).filter(ends_on__gte=today),
+            F("ends_on"),
+            "incident__",
+            {
+                "text_1": F("offender__code"),
+                "text_2": F("victim__code"),
+                "measure_no": _no_number(),
+                "since": F("starts_on"),
+                "other_date": _no_date(),
+            },
+        ),
+        Source(
+            Due.TAKEDOWN,
+            selectors.takedown_requests_for(user).filter(outcome__in=OPEN_TAKEDOWN_OUTCOMES),
+            deadlines.sql_takedown_follow_up(),
+            "incident__",
+            {
+                "text_1": F("platform"),
+                "text_2": F("outcome"),
+                "measure_no": _no_number(),
+                "since": F("requested_on"),
+                "other_date": F("follow_up_on"),
+            },
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which items: the kinds due and how urgent (all by default); earliest deadline first unless ``latest_first``."""
+
+    dues: tuple[Due, ...] = tuple(Due)
+    urgencies: tuple[Urgency, ...] = tuple(Urgency)
+    latest_first: bool = False
+
+
+def _due_rows(source: Source, today: datetime.date, queue_filter: QueueFilter) -> QuerySet:
+    """``source``'s rows with ``due``, ``deadline``, ``urgency`` and ``office_pk``, filtered."""
+    rows = (
+        source.rows.annotate(due=_text(source.due.value), deadline=source.deadline)
+        .annotate(urgency=deadlines.sql_urgency("deadline", today), office_pk=F(f"{source.incident}office_id"))
+        .filter(urgency__in=queue_filter.urgencies)
+    )
+    return rows.order_by()
+
+
+def _union(parts: list[QuerySet]) -> QuerySet | None:
+    if not parts:
+        return None
+    first, *others = parts
+    return first.union(*others, all=True) if others else first
+
+
+def queue_rows(user, *, today: datetime.date, queue_filter: QueueFilter | None = None) -> QuerySet | list:
+    """Every item due in ``user``'s scope, as dicts of ``COLUMNS``, in one query.
+
+    Earliest deadline first, which puts the overdue first, then those due within 7 days,
+    then the rest; or latest first.
+    """
+    queue_filter = queue_filter or QueueFilter()
+    parts = []
+    for source in _sources(user, today):
+        if source.due not in queue_filter.dues:
+            continue
+        rows = _due_rows(source, today, queue_filter).annotate(
+            case_pk=F(f"{source.incident}id"),
+            case_no=F(f"{source.incident}case_number"),
+            item_pk=F("pk"),
+            **source.columns,
+        )
+        parts.append(rows.values(*COLUMNS))
+    union = _union(parts)
+    if union is None:
+        return []
+    direction = "-" if queue_filter.latest_first else ""
+    return union.order_by(f"{direction}deadline", "case_no", "due", "item_pk")
+
+
+@dataclass
+class OfficeCounts:
+    office: Office
+    overdue: int = 0
+    this_week: int = 0
+    total: int = 0
+
+
+def counts_by_office(user, *, today: datetime.date, queue_filter: QueueFilter | None = None) -> list[OfficeCounts]:
+    """Per office of ``user``'s scope: how many items are overdue, due within 7 days, due at all.
+
+    Two queries: the offices, and the items grouped by office and kind in one UNION.
+    """
+    queue_filter = queue_filter or QueueFilter()
+    parts = [
+        _due_rows(source, today, queue_filter)
+        .values("office_pk")
+        .annotate(
+            overdue=Count("pk", filter=Q(urgency=Urgency.OVERDUE)),
+            this_week=Count("pk", filter=Q(urgency=Urgency.THIS_WEEK)),
+            total=Count("pk"),
+        )
+        .values("office_pk", "overdue", "this_week", "total")
+        for source in _sources(user, today)
+        if source.due in queue_filter.dues
+    ]
+    counts = {office.pk: OfficeCounts(office) for office in Office.objects.for_user(user)}
+    union = _union(parts)
+    grouped = defaultdict(list)
+    for row in union if union is not None else []:
+        grouped[row["office_pk"]].append(row)
+    for office_pk, rows in grouped.items():
+        if office_pk in counts:
+            entry = counts[office_pk]
+            entry.overdue = sum(row["overdue"] for row in rows)
+            entry.this_week = sum(row["this_week"] for row in rows)
+            entry.total = sum(row["total"] for row in rows)
+    return list(counts.values())
+
+
+# What the page shows of each item -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    due: Due
+    deadline: datetime.date
+    urgency: Urgency
+    days_left: int
+    case_pk: int
+    case_number: str
+    detail: str
+
+    @property
+    def days_overdue(self) -> int:
+        return max(-self.days_left, 0)
+
+
+def _detail(row: dict) -> str:
+    due = Due(row["due"])
+    if due in (Due.HEARING, Due.EXTENSION):
+        detail = _("%(committee)s, referred on %(date)s") % {"committee": row["text_1"], "date": row["since"]}
+        if row["other_date"]:
+            detail += _("; hearing scheduled for %(date)s") % {"date": row["other_date"]}
+        return detail
+    if due == Due.MEASURE:
+        return _("%(offender)s: %(measure)s, decided on %(date)s") % {
+            "offender": row["text_1"],
+            "measure": measure_label(row["text_2"], row["measure_no"]),
+            "date": row["since"],
+        }
+    if due == Due.SEPARATION:
+        return _("%(offender)s from %(victim)s, since %(date)s") % {
+            "offender": row["text_1"],
+            "victim": row["text_2"],
+            "date": row["since"],
+        }
+    return _("%(platform)s, requested on %(date)s (%(outcome)s)") % {
+        "platform": TakedownRequest.Platform(row["text_1"]).label,
+        "date": row["since"],
+        "outcome": TakedownRequest.Outcome(row["text_2"]).label,
+    }
+
+
+def as_item(row: dict, *, today: datetime.date) -> QueueItem:
+    deadline = row["deadline"]
+    return QueueItem(
+        due=Due(row["due"]),
+        deadline=deadline,
+        urgency=deadlines.urgency(deadline=deadline, today=today),
+        days_left=(deadline - today).days,
+        case_pk=row["case_pk"],
+        case_number=row["case_no"],
+        detail=_detail(row),
+    )
+
+
+# Takedown requests still open -----------------------------------------------------------------
+
+
+def open_takedown_requests(user, *, today: datetime.date) -> QuerySet[TakedownRequest]:
+    """Requests without an answer (or with "no answer") more than 7 days after they were made, oldest first."""
+    cutoff = today - datetime.timedelta(days=deadlines.TAKEDOWN_FOLLOW_UP_DAYS)
+    return (
+        selectors.takedown_requests_for(user)
+        .filter(outcome__in=OPEN_TAKEDOWN_OUTCOMES, requested_on__lt=cutoff)
+        .select_related("incident__office")
+        .order_by("requested_on", "incident__case_number", "pk")
+    )

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "workflow"
+
+urlpatterns = [
+    path("", views.work_queue, name="queue"),
+    path("takedowns/", views.open_takedowns, name="open_takedowns"),
+]

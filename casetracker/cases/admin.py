@@ -75,8 +75,27 @@ class CaseAdminMixin(ScopedAdminMixin):
             )
         return response
 
+    # The version each form was loaded at, against concurrent edits (``VersionCheckedForm``).
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not self.has_change_permission(request, obj):
+            return fieldsets  # nothing saved here is already stored (an add page), or nothing is saved
+        (name, options), *others = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], LOADED_VERSION]}), *others]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = version_checked(kwargs.get("form", self.form))
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = version_checked(kwargs.get("form", self.form))
+        return super().get_formset(request, obj, **kwargs)
+
     def save_model(self, request, obj, form, change):
-        services.save_record(record=obj)
+        if change and not form.has_changed():
+            return  # (only its inlines changed: the record stays as it is, at its version)
+        services.save_record(record=obj, expected_version=form.cleaned_data.get(LOADED_VERSION))
 
     def delete_model(self, request, obj):
         services.delete_record(record=obj)
@@ -85,9 +104,60 @@ class CaseAdminMixin(ScopedAdminMixin):
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
             services.delete_record(record=obj)
+        loaded_versions = {
+            row.instance.pk: row.cleaned_data.get(LOADED_VERSION) for row in formset.forms if row.instance.pk
+        }
         for obj in instances:
-            services.save_record(record=obj)
+            services.save_record(record=obj, expected_version=loaded_versions.get(obj.pk))
         formset.save_m2m()
+
+
+# Concurrent edits ----------------------------------------------------------------------------
+
+LOADED_VERSION = "loaded_version"
+
+
+class LoadedVersionField(forms.IntegerField):
+    """The record's version when the form was loaded, posted back in a hidden input.
+
+    Never a change of its own: a stale version alone does not make an untouched row "changed".
+    """
+
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data) -> bool:
+        return False
+
+
+class VersionCheckedForm(forms.ModelForm):
+    """A form of a stored case record refuses the save if the record changed since it was loaded.
+
+    The check (``services.check_version``) locks the record's row for the rest of the
+    admin's transaction, so the save that follows cannot overwrite a save made between the two.
+    An untouched inline row is not saved, so it is not checked; a form posted without its
+    version is refused.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if LOADED_VERSION in self.fields and self.instance.pk is not None:
+            self.fields[LOADED_VERSION].initial = self.instance.version
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if LOADED_VERSION in self.fields and self.instance.pk is not None:
+            loaded = cleaned_data.get(LOADED_VERSION)
+            if loaded is None or self.has_changed() or cleaned_data.get("DELETE"):
+                services.check_version(record=self.instance, expected_version=loaded)
+        return cleaned_data
+
+
+def version_checked(form_class: type[forms.ModelForm]) -> type[forms.ModelForm]:
+    """``form_class`` with the hidden loaded version and the check against concurrent edits."""
+    if issubclass(form_class, VersionCheckedForm):
+        return form_class
+    attrs = {LOADED_VERSION: LoadedVersionField(required=False, min_value=1)}
+    return type(form_class.__name__, (VersionCheckedForm, form_class), attrs)
 
 
 # Pages that show people's identities: every view of one is on the access log.
@@ -122,7 +192,7 @@ class VictimInline(CaseAdminMixin, admin.TabularInline):
 
 class OffenderInline(CaseAdminMixin, admin.TabularInline):
     model = Offender
-    fields = ["code", "kind", "school_level", "grade", "name"]
+    fields = ["code", "kind", "school_level", "grade", "expected_graduation_on", "name"]
     extra = 0
     show_change_link = True
 
@@ -329,6 +399,7 @@ class RelationInline(CaseAdminMixin, admin.TabularInline):
 
 @admin.register(Offender)
 class OffenderAdmin(PersonAdmin):
+    fields = ["incident", "code", "kind", "school_level", "grade", "expected_graduation_on", "name"]
     inlines = [RelationInline]
 
     def get_inlines(self, request, obj):
@@ -491,7 +562,17 @@ class MeasureAdmin(CaseAdminMixin, admin.ModelAdmin):
     search_fields = ["=committee_case__incident__case_number", "offender__code"]
     date_hierarchy = "decided_on"
     autocomplete_fields = ["committee_case", "offender"]
-    fields = ["committee_case", "offender", "number", "decided_on", "days", "hours", "notified_on", "carried_out_on"]
+    fields = [
+        "committee_case",
+        "offender",
+        "number",
+        "decided_on",
+        "days",
+        "hours",
+        "notified_on",
+        "carried_out_on",
+        "deleted_from_record_on",
+    ]
     inlines = [AppealInline]
 
     def get_queryset(self, request):

@@ -67,6 +67,21 @@ class AppealQuerySet(CaseQuerySet):
 GRADE_RANGE = Q(grade__gte=1, grade__lte=12)
 
 
+class CaseRecord(TimeStampedModel):
+    """The base of every case record: timestamps, and a version for the check against concurrent edits.
+
+    ``version`` starts at 1 and the case services raise it on every save of the record; a form
+    carries the version it was loaded at, and a save from a stale form is refused
+    (``services.check_version``). The change history keeps it, so the record as a clerk
+    loaded it can be found again.
+    """
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class ClosureReason(models.TextChoices):
     """Why a case closed without a hearing (an incident never referred, or a committee case)."""
 
@@ -76,7 +91,7 @@ class ClosureReason(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class Incident(TimeStampedModel):
+class Incident(CaseRecord):
     """A reported deepfake incident at one school (신고/사안 접수)."""
 
     class ContentKind(models.TextChoices):
@@ -195,7 +210,7 @@ class Incident(TimeStampedModel):
             errors["closure_reason"] = _("Give the reason for closing the case without a hearing.")
 
 
-class TakedownRequest(TimeStampedModel):
+class TakedownRequest(CaseRecord):
     """A request to a platform to take the content down (삭제 지원 요청)."""
 
     class Platform(models.TextChoices):
@@ -247,7 +262,7 @@ class TakedownRequest(TimeStampedModel):
             raise ValidationError({"answered_on": _("The answer cannot be before the request.")})
 
 
-class Person(TimeStampedModel):
+class Person(CaseRecord):
     """What victims and offenders share: a pseudonymous code and an optional name."""
 
     code = models.CharField(
@@ -346,6 +361,15 @@ class Offender(Person):
         Incident, on_delete=models.CASCADE, related_name="offenders", verbose_name=_("incident")
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    expected_graduation_on = models.DateField(
+        _("(expected) graduation date"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The day the student graduates (or is expected to): the measures on the school record are deleted "
+            "counting from it."
+        ),
+    )
 
     objects = CaseQuerySet.as_manager()
     history = audited_history(excluded_fields=["name"])
@@ -387,6 +411,8 @@ class Offender(Person):
         errors = self.clean_student_fields(self.kind == self.Kind.STUDENT)
         if self.kind == self.Kind.UNIDENTIFIED and self.name:
             errors["name"] = _("An offender who is not identified has no name.")
+        if self.expected_graduation_on and self.kind != self.Kind.STUDENT:
+            errors["expected_graduation_on"] = _("Only a student has a graduation date.")
         if self.pk is not None:
             self.clean_against_recorded_measures(errors)
         if errors:
@@ -415,7 +441,7 @@ class Offender(Person):
             errors["school_level"] = _("This offender was expelled, which only a high-school student can be.")
 
 
-class OffenderVictimRelation(TimeStampedModel):
+class OffenderVictimRelation(CaseRecord):
     """How one offender relates to one victim of the same incident."""
 
     class Relation(models.TextChoices):
@@ -454,7 +480,7 @@ class OffenderVictimRelation(TimeStampedModel):
             raise ValidationError({"victim": _("The victim must belong to the same case as the offender.")})
 
 
-class ProtectionMeasure(TimeStampedModel):
+class ProtectionMeasure(CaseRecord):
     """A protection measure for a student victim (Art. 16 School Violence Prevention Act)."""
 
     class Number(models.IntegerChoices):
@@ -505,7 +531,7 @@ class ProtectionMeasure(TimeStampedModel):
 SEPARATION_MAX_DAYS = 7
 
 
-class Separation(TimeStampedModel):
+class Separation(CaseRecord):
     """The immediate separation of an offender from a victim, for up to 7 days.
 
     Periods of days are counted as the law counts them: the first day is not counted, so a
@@ -572,7 +598,7 @@ class Separation(TimeStampedModel):
             raise ValidationError(errors)
 
 
-class CommitteeCase(TimeStampedModel):
+class CommitteeCase(CaseRecord):
     """An incident referred to a committee: the request, the hearing or why there was none."""
 
     HEARING_DAYS = 21
@@ -825,7 +851,7 @@ class MeasureQuerySet(CaseQuerySet):
         return self.filter(law=Law.SCHOOL_VIOLENCE_ACT_ART17, number__in=ART17_TIER_NUMBERS[Tier(tier)])
 
 
-class Measure(TimeStampedModel):
+class Measure(CaseRecord):
     """A measure imposed on one offender by one committee case."""
 
     # The school carries the measure out within 14 days of the committee's request.
@@ -857,6 +883,12 @@ class Measure(TimeStampedModel):
         help_text=_("The day the offender and guardians were told of the decision: the appeal window runs from it."),
     )
     carried_out_on = models.DateField(_("carried out on"), null=True, blank=True)
+    deleted_from_record_on = models.DateField(
+        _("deleted from the school record on"),
+        null=True,
+        blank=True,
+        help_text=_("The day the school deleted this measure from the student's school record."),
+    )
     ordered_by_appeal = models.OneToOneField(
         "Appeal",
         on_delete=models.CASCADE,
@@ -956,6 +988,13 @@ class Measure(TimeStampedModel):
                 errors["carried_out_on"] = _("A measure cannot be carried out before it was decided.")
         if self.carried_out_on and self.carried_out_on > timezone.localdate():
             errors["carried_out_on"] = _("Record that a measure was carried out once it has been.")
+        if self.deleted_from_record_on:
+            if self.decided_on and self.deleted_from_record_on < self.decided_on:
+                errors["deleted_from_record_on"] = _(
+                    "A measure cannot be deleted from the record before it was decided."
+                )
+            elif self.deleted_from_record_on > timezone.localdate():
+                errors["deleted_from_record_on"] = _("Record the deletion from the school record once it is done.")
         offender = getattr(self, "offender", None)
         if offender is not None and self.law and self.number is not None and not errors.keys() & {"offender", "number"}:
             try:
@@ -966,7 +1005,7 @@ class Measure(TimeStampedModel):
             raise ValidationError(errors)
 
 
-class Appeal(TimeStampedModel):
+class Appeal(CaseRecord):
     """An administrative appeal or lawsuit against a measure, and its outcome."""
 
     class Appellant(models.TextChoices):

@@ -8,6 +8,10 @@ The workflow's steps (refer, schedule, extend, hear and decide, carry out, appea
 close) each check first that the case's status (``status.status_of``) allows them, and
 refuse with a message saying why not. django-simple-history records every change they
 make (who, when, from where): that is their audit entry.
+
+Every save raises the record's ``version``; the admin passes the version its form was loaded
+at (``expected_version``), and a record changed meanwhile is refused with what changed,
+never silently overwritten.
 """
 
 import datetime
@@ -20,18 +24,120 @@ from django.utils.translation import gettext as _
 
 from casetracker.core.models import Committee, Office
 
-from .models import Appeal, CommitteeCase, Incident, Measure, Offender
+from .models import Appeal, CaseRecord, CommitteeCase, Incident, Measure, Offender
 from .status import BEFORE_HEARING, Status, status_of
 
 
 @transaction.atomic
-def save_record(*, record: models.Model) -> models.Model:
-    """Validate and save one case record (incident, person, committee case, measure...)."""
+def save_record(*, record: CaseRecord, expected_version: int | None = None) -> CaseRecord:
+    """Validate and save one case record (incident, person, committee case, measure...).
+
+    With ``expected_version`` (the version the clerk's form was loaded at), a record changed
+    meanwhile is refused (``StaleRecordError``) and nothing is saved.
+    """
+    if expected_version is not None:
+        check_version(record=record, expected_version=expected_version)
     if isinstance(record, Appeal):
         return save_appeal(appeal=record)
     record.full_clean()
+    _next_version(record)
     record.save()
     return record
+
+
+# Concurrent edits ------------------------------------------------------------------------
+
+
+class StaleRecordError(ValidationError):
+    """The record changed after the form was loaded: the save is refused."""
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+def _locked_version(record: CaseRecord) -> int | None:
+    """The stored version of ``record``, its row locked until the end of the transaction."""
+    return type(record)._base_manager.select_for_update().filter(pk=record.pk).values_list("version", flat=True).first()
+
+
+def _next_version(record: CaseRecord) -> None:
+    """Raise an existing record's version to one above the stored one (a new record keeps 1)."""
+    if record.pk is not None and not record._state.adding:
+        stored = _locked_version(record)
+        if stored is not None:
+            record.version = stored + 1
+
+
+@transaction.atomic
+def check_version(*, record: CaseRecord, expected_version: int | None) -> None:
+    """Refuse a save from a form loaded at ``expected_version`` if the record changed since.
+
+    Locks the record's row, so the save that follows in the same transaction is the next one.
+    The message lists what changed meanwhile: the record as the clerk loaded it (its history
+    at that version) against the record now, by field label; names are not in the history.
+    """
+    if record.pk is None:
+        return
+    if expected_version is None:
+        raise StaleRecordError(
+            _("This form was sent without the version of the record it was loaded from. Reload the page."),
+            code="no_version",
+        )
+    stored = _locked_version(record)
+    if stored is None or stored == expected_version:
+        return
+    changes = changes_since(record=record, version=expected_version)
+    if changes:
+        listed = "; ".join(
+            _("%(field)s: %(old)s → %(new)s") % {"field": change.label, "old": change.old, "new": change.new}
+            for change in changes
+        )
+        message = _(
+            "Someone else saved this %(record)s while you were editing it, and your changes were not saved. "
+            "Changed meanwhile: %(changes)s. Reload the page and enter your changes again."
+        ) % {"record": record._meta.verbose_name, "changes": listed}
+    else:
+        message = _(
+            "Someone else saved this %(record)s while you were editing it, and your changes were not saved. "
+            "Reload the page and enter your changes again."
+        ) % {"record": record._meta.verbose_name}
+    raise StaleRecordError(message, code="stale")
+
+
+def changes_since(*, record: CaseRecord, version: int) -> list[FieldChange]:
+    """What changed in ``record`` since its ``version``, from the change history (empty if unknown)."""
+    history = record.history.model.objects.filter(id=record.pk)
+    loaded = history.filter(version=version).order_by("-history_date", "-history_id").first()
+    current = history.order_by("-history_date", "-history_id").first()
+    if loaded is None or current is None or loaded.pk == current.pk:
+        return []
+    delta = current.diff_against(loaded, excluded_fields=["version", "name"])
+    return [
+        FieldChange(label=str(field.verbose_name), old=_shown(field, change.old), new=_shown(field, change.new))
+        for change in delta.changes
+        for field in [record._meta.get_field(change.field)]
+    ]
+
+
+def _shown(field: models.Field, value) -> str:
+    """A value as the form shows it: a choice's label, a related record's text, or a dash when empty."""
+    if field.many_to_many:
+        # (The history gives the rows of the through table, as dicts.)
+        ids = [row[field.m2m_reverse_field_name()] for row in value or []]
+        related = field.related_model._base_manager.filter(pk__in=ids)
+        return ", ".join(sorted(str(item) for item in related)) or "—"
+    if value is None or value == "":
+        return "—"
+    if field.is_relation:
+        related = field.related_model._base_manager.filter(pk=value).first()
+        return str(related) if related is not None else "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
 
 
 @transaction.atomic
@@ -47,6 +153,7 @@ def save_appeal(*, appeal: Appeal) -> Appeal:
     that replacement is what reports count from the day of the decision on.
     """
     appeal.full_clean()
+    _next_version(appeal)
     appeal.save()
     replacement = Measure.objects.filter(ordered_by_appeal=appeal).first()
     if appeal.outcome == Appeal.Outcome.CHANGED:
@@ -60,6 +167,7 @@ def save_appeal(*, appeal: Appeal) -> Appeal:
         replacement.days = appeal.replacement_days
         replacement.hours = appeal.replacement_hours
         replacement.full_clean()
+        _next_version(replacement)
         replacement.save()
     elif replacement is not None:
         if replacement.appeals.exists():
@@ -117,7 +225,8 @@ def extend_hearing_deadline(*, committee_case: CommitteeCase, on: datetime.date,
     committee_case.extended_on = on
     committee_case.extension_reason = reason
     committee_case.full_clean()
-    committee_case.save(update_fields=["extended_on", "extension_reason", "updated_at"])
+    _next_version(committee_case)
+    committee_case.save(update_fields=["extended_on", "extension_reason", "updated_at", "version"])
     return committee_case
 
 
@@ -129,7 +238,8 @@ def schedule_hearing(*, committee_case: CommitteeCase, on: datetime.date) -> Com
     )
     committee_case.hearing_scheduled_on = on
     committee_case.full_clean()
-    committee_case.save(update_fields=["hearing_scheduled_on", "updated_at"])
+    _next_version(committee_case)
+    committee_case.save(update_fields=["hearing_scheduled_on", "updated_at", "version"])
     return committee_case
 
 
@@ -161,7 +271,8 @@ def record_hearing_and_decision(
     )
     committee_case.hearing_date = hearing_date
     committee_case.full_clean()
-    committee_case.save(update_fields=["hearing_date", "updated_at"])
+    _next_version(committee_case)
+    committee_case.save(update_fields=["hearing_date", "updated_at", "version"])
     saved = []
     for decision in measures:
         measure = Measure(
@@ -202,7 +313,8 @@ def record_measure_carried_out(*, measure: Measure, on: datetime.date) -> Measur
         raise ValidationError({"carried_out_on": message % {"date": measure.carried_out_on}})
     measure.carried_out_on = on
     measure.full_clean()
-    measure.save(update_fields=["carried_out_on", "updated_at"])
+    _next_version(measure)
+    measure.save(update_fields=["carried_out_on", "updated_at", "version"])
     return measure
 
 
@@ -282,11 +394,13 @@ def close_case(*, incident: Incident, on: datetime.date, reason: str = "") -> In
         committee_case.closed_on = on
         committee_case.closure_reason = reason
         committee_case.full_clean()
-        committee_case.save(update_fields=["closed_on", "closure_reason", "updated_at"])
+        _next_version(committee_case)
+        committee_case.save(update_fields=["closed_on", "closure_reason", "updated_at", "version"])
     incident.closed_on = on
     incident.closure_reason = "" if heard else reason
     incident.full_clean()
-    incident.save(update_fields=["closed_on", "closure_reason", "updated_at"])
+    _next_version(incident)
+    incident.save(update_fields=["closed_on", "closure_reason", "updated_at", "version"])
     return incident
 
 

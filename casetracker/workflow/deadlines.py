@@ -11,16 +11,21 @@ late on the 23rd.
 - separation of offender and victim: up to 7 days from its start;
 - appeal: within 90 days of the notification of the decision, and never more than 180
   days after the decision;
-- takedown requests: followed up on the day the clerk set, else 7 days after the request.
+- takedown requests: followed up on the day the clerk set, else 7 days after the request;
+- school record (Art. 17 measures): measures 1-3 are not recorded once carried out; 4 and 5
+  are deleted 2 years after the student graduates, 6 to 8 after 4 years (8 never earlier),
+  and 9 (expulsion) stays. A period of years from 29 February ends on 28 February when the
+  last year has no 29th (the last day of the month, as the Civil Code counts).
 
 Pure functions for one date, and SQL expressions of the same rules for the work queue,
 which sorts and filters by deadline in the database.
 """
 
+import calendar
 import datetime
 
-from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db import NotSupportedError, models
+from django.db.models import Case, F, Func, Q, Value, When
 from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +40,12 @@ APPEAL_DAYS_FROM_DECISION = Appeal.FILING_DAYS_FROM_DECISION
 TAKEDOWN_FOLLOW_UP_DAYS = 7
 # "Due this week": from today to 7 days ahead.
 DUE_SOON_DAYS = 7
+# School record: years after graduation until an Art. 17 measure is deleted (1-3 are not
+# recorded once carried out, 9 is never deleted).
+RECORD_RETENTION_YEARS = {4: 2, 5: 2, 6: 4, 7: 4, 8: 4}
+# Measures the school can delete at graduation, before the end of the period, after a review.
+RECORD_EARLY_DELETION = frozenset({4, 5, 6, 7})
+RETENTION_DUE_SOON_DAYS = 30
 
 
 def _after(date: datetime.date, days: int) -> datetime.date:
@@ -68,6 +79,24 @@ def appeal_deadline(*, decided_on: datetime.date, notified_on: datetime.date | N
 
 def takedown_follow_up(*, requested_on: datetime.date, follow_up_on: datetime.date | None = None) -> datetime.date:
     return follow_up_on or _after(requested_on, TAKEDOWN_FOLLOW_UP_DAYS)
+
+
+def add_years(date: datetime.date, years: int) -> datetime.date:
+    """The same day ``years`` later; 29 February becomes the 28th in a year without it."""
+    year = date.year + years
+    return date.replace(year=year, day=min(date.day, calendar.monthrange(year, date.month)[1]))
+
+
+def record_deletion_due(*, number: int, graduated_on: datetime.date | None) -> datetime.date | None:
+    """When Art. 17 measure ``number`` is due for deletion from the school record.
+
+    None when there is no such day: a measure not kept on the record (1-3), expulsion (kept
+    for good), or a student whose (expected) graduation date is not recorded.
+    """
+    years = RECORD_RETENTION_YEARS.get(number)
+    if years is None or graduated_on is None:
+        return None
+    return add_years(graduated_on, years)
 
 
 def is_late(*, deadline: datetime.date, done_on: datetime.date | None = None, today: datetime.date) -> bool:
@@ -132,4 +161,44 @@ def sql_urgency(deadline: str, today: datetime.date) -> Case:
         When(Q(**{f"{deadline}__lte": _after(today, DUE_SOON_DAYS)}), then=Value(Urgency.THIS_WEEK.value)),
         default=Value(Urgency.LATER.value),
         output_field=models.IntegerField(),
+    )
+
+
+class AddYears(Func):
+    """``add_years`` in SQL: the date column plus whole years, 29 February to the 28th where needed."""
+
+    output_field = models.DateField()
+
+    def __init__(self, expression, years: int):
+        super().__init__(expression, output_field=models.DateField())
+        self.years = int(years)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError(f"AddYears is not implemented for {connection.vendor}.")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        month = f"date({sql}, 'start of month', '+{self.years} years')"
+        same_day = f"date({month}, '+' || (CAST(strftime('%%d', {sql}) AS INTEGER) - 1) || ' days')"
+        last_day = f"date({month}, '+1 month', '-1 day')"
+        return f"min({same_day}, {last_day})", [*params, *params, *params]
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(({sql} + make_interval(years => {self.years})) AS date)", params
+
+
+def sql_record_deletion_due(prefix: str = "") -> Case:
+    """``record_deletion_due`` of an Art. 17 measure (reached through ``prefix``), NULL when none."""
+    graduated_on = f"{prefix}offender__expected_graduation_on"
+    by_years: dict[int, list[int]] = {}
+    for number, years in RECORD_RETENTION_YEARS.items():
+        by_years.setdefault(years, []).append(number)
+    return Case(
+        *(
+            When(Q(**{f"{prefix}number__in": numbers}), then=AddYears(F(graduated_on), years))
+            for years, numbers in sorted(by_years.items())
+        ),
+        default=Value(None, output_field=models.DateField()),
+        output_field=models.DateField(),
     )

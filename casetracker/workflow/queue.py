@@ -18,7 +18,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from casetracker.cases import selectors
-from casetracker.cases.models import TakedownRequest, measure_label
+from casetracker.cases.models import Law, Measure, TakedownRequest, measure_label
 from casetracker.core.models import Office
 
 from . import deadlines
@@ -304,3 +304,33 @@ def open_takedown_requests(user, *, today: datetime.date) -> QuerySet[TakedownRe
         .select_related("incident__office")
         .order_by("requested_on", "incident__case_number", "pk")
     )
+
+
+# School-record retention ------------------------------------------------------------------
+
+
+def _recorded_measures(user) -> QuerySet:
+    """Final Art. 17 measures of ``user``'s scope kept on the school record for a time, not yet deleted."""
+    return selectors.final_measures_for(user, law=Law.SCHOOL_VIOLENCE_ACT_ART17).filter(
+        number__in=deadlines.RECORD_RETENTION_YEARS, deleted_from_record_on__isnull=True
+    )
+
+
+def records_due_for_deletion(user, *, today: datetime.date) -> QuerySet[Measure]:
+    """The measures due for deletion from the school record within 30 days, or overdue, earliest first.
+
+    Each with ``deletion_due``; a student without a graduation date has no due date and is not
+    here (``records_without_graduation_date`` counts them).
+    """
+    return (
+        _recorded_measures(user)
+        .annotate(deletion_due=deadlines.sql_record_deletion_due())
+        .filter(deletion_due__lte=today + datetime.timedelta(days=deadlines.RETENTION_DUE_SOON_DAYS))
+        .select_related("committee_case__incident__office", "offender")
+        .order_by("deletion_due", "committee_case__incident__case_number", "offender__code", "pk")
+    )
+
+
+def records_without_graduation_date(user) -> int:
+    """How many measures on the school record have no deletion date, for want of the graduation date."""
+    return _recorded_measures(user).filter(offender__expected_graduation_on__isnull=True).count()

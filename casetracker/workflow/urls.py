@@ -7,4 +7,5 @@ app_name = "workflow"
 urlpatterns = [
     path("", views.work_queue, name="queue"),
     path("takedowns/", views.open_takedowns, name="open_takedowns"),
+    path("retention/", views.retention, name="retention"),
 ]

@@ -21,7 +21,15 @@ from casetracker.accounts.roles import Role
 
 from . import deadlines
 from .forms import QueueFilterForm
-from .queue import QueueFilter, as_item, counts_by_office, open_takedown_requests, queue_rows
+from .queue import (
+    QueueFilter,
+    as_item,
+    counts_by_office,
+    open_takedown_requests,
+    queue_rows,
+    records_due_for_deletion,
+    records_without_graduation_date,
+)
 
 ITEMS_PER_PAGE = 50
 QUEUE_ROLES = (Role.CLERK, Role.SUPERVISOR)
@@ -86,6 +94,35 @@ def open_takedowns(request):
         "query": _without_page(request),
     }
     return render(request, "workflow/open_takedowns.html", context)
+
+
+@queue_user
+@require_safe
+def retention(request):
+    """The measures due for deletion from the school record within 30 days, or overdue."""
+    today = timezone.localdate()
+    page = Paginator(records_due_for_deletion(request.user, today=today), ITEMS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = [
+        {
+            "measure": measure,
+            "days_left": (measure.deletion_due - today).days,
+            "days_overdue": max((today - measure.deletion_due).days, 0),
+            "early_deletion": measure.number in deadlines.RECORD_EARLY_DELETION,
+        }
+        for measure in page.object_list
+    ]
+    context = {
+        "title": _("Measures due for deletion from the school record"),
+        "nav": "queue",
+        "page": page,
+        "rows": rows,
+        "due_soon_days": deadlines.RETENTION_DUE_SOON_DAYS,
+        "without_graduation_date": records_without_graduation_date(request.user),
+        "query": _without_page(request),
+    }
+    return render(request, "workflow/retention.html", context)
 
 
 def _without_page(request) -> str:

@@ -257,8 +257,8 @@ def test_an_admin_save_that_fails_after_the_write_leaves_no_history(admin_client
     data["content_kind"] = Incident.ContentKind.SEXUAL_VIDEO
     save_record = services.save_record
 
-    def save_then_fail(*, record):
-        save_record(record=record)
+    def save_then_fail(*, record, **options):
+        save_record(record=record, **options)
         raise RuntimeError("something after the save failed")
 
     monkeypatch.setattr(services, "save_record", save_then_fail)

@@ -62,6 +62,7 @@ COVERED_VIEWS = {
     "reports:xlsx": "tests/reports/test_exports.py",
     "workflow:queue": "tests/workflow/test_queue.py::test_a_clerk_never_sees_another_office",
     "workflow:open_takedowns": "tests/workflow/test_queue.py::test_the_open_takedowns_page",
+    "workflow:retention": "tests/workflow/test_retention.py::test_a_seoul_clerk_sees_no_gyeonggi_record",
 }
 
 

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-requirements
 
-.PHONY: run test venv lint dataset clean
+.PHONY: run test e2e venv lint dataset clean
 
 # Build .venv once, and again only when requirements.txt changes.
 $(INSTALLED): requirements.txt
@@ -30,6 +30,10 @@ lint: venv
 test: lint
 	DJANGO_SETTINGS_MODULE=casetracker.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n 2
+
+# Only the browser tests (also part of `make test`; skipped with the reason when no Chromium is installed).
+e2e: venv
+	$(BIN)/pytest -m e2e -rs
 
 # Regenerate the shipped dataset (deterministic: the same seed writes the same files).
 dataset: venv

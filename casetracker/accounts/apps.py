@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "casetracker.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from . import language  # noqa: F401  (connects the login receiver)

@@ -1,5 +1,6 @@
 """Accounts: each person has one role and a scope (an office, or national)."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -39,6 +40,13 @@ class User(AbstractUser):
         blank=True,
         related_name="users",
         verbose_name=_("local education support office"),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="ko",
+        help_text=_("The interface language, remembered when the user switches language."),
     )
 
     objects = AccountManager()

@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After AuthenticationMiddleware: the account's language at login (accounts.language).
+    "casetracker.accounts.language.AccountLanguageMiddleware",
     "casetracker.core.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # After OTPMiddleware, which tells whether the session passed two-factor authentication.

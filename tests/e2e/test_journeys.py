@@ -1,0 +1,149 @@
+"""What clerks and supervisors do, done in a real browser (Korean, and one journey in English)."""
+
+import datetime
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from casetracker.cases.models import Incident
+from casetracker.core.models import SchoolLevel
+from casetracker.reports.definitions import REPORT_LIST
+from tests.factories import (
+    HeardCommitteeCaseFactory,
+    IncidentFactory,
+    LocalOfficeFactory,
+    MeasureFactory,
+    OffenderFactory,
+    OfficeFactory,
+    SchoolFactory,
+    UserFactory,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture
+def seoul(db):
+    """Seoul's office with a high and a middle school, a clerk, and a heard case about a middle-school student."""
+    office = OfficeFactory(code="seoul", name_ko="서울특별시교육청", name_en="Seoul Metropolitan Office of Education")
+    local = LocalOfficeFactory(office=office, name_ko="서울강남서초교육지원청", name_en="Gangnam Seocho")
+    high = SchoolFactory(office=office, local_office=local, name_ko="서울시험고등학교", name_en="Seoul Test High")
+    middle = SchoolFactory(
+        office=office,
+        local_office=local,
+        level=SchoolLevel.MIDDLE,
+        name_ko="서울시험중학교",
+        name_en="Seoul Test Middle",
+    )
+    committee_case = HeardCommitteeCaseFactory(incident=IncidentFactory(office=office, school=middle))
+    offender = OffenderFactory(incident=committee_case.incident, code="O-MID-1")
+    for _ in range(5):  # enough measures that no count on the report is small
+        MeasureFactory(committee_case__incident__office=office, committee_case__incident__school=high)
+    clerk = UserFactory(username="clerk_seoul", office=office, is_staff=True)
+    return {"office": office, "high": high, "committee_case": committee_case, "offender": offender, "clerk": clerk}
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+
+
+def choose(page, field: str, text: str) -> None:
+    """Pick ``text`` in the admin's autocomplete (select2) for ``field``."""
+    page.locator(f".field-{field} .select2-selection").click()
+    page.locator(".select2-search__field").fill(text)
+    page.locator(".select2-results__option", has_text=text).first.click()
+
+
+def test_clerk_enters_an_incident_and_sees_the_measure_error(new_page, seoul, screenshot_dir):
+    page = new_page("ko")
+    page.goto("/admin/login/")
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
+    log_in(page, "clerk_seoul")
+    expect(page.locator("#user-tools")).to_contain_text("로그아웃")
+
+    page.goto("/admin/cases/incident/add/")
+    choose(page, "office", "서울특별시교육청")
+    page.fill("#id_case_number", "2024-E2E-1")
+    page.fill("#id_report_date", "2024-08-31")
+    choose(page, "school", "서울시험고등학교")
+    page.select_option("#id_content_kind", Incident.ContentKind.SEXUAL_IMAGE)
+    page.select_option("#id_image_source", Incident.ImageSource.SOCIAL_PROFILE)
+    page.fill("#id_content_description", "단체 대화방에 공유된 합성 이미지")
+    page.locator("#victims-group .add-row a").click()
+    page.fill("#id_victims-0-code", "V-E2E-1")
+    page.select_option("#id_victims-0-kind", "student")
+    page.select_option("#id_victims-0-school_level", SchoolLevel.HIGH)
+    page.fill("#id_victims-0-grade", "2")
+    page.screenshot(path=screenshot_dir / "incident-entry-ko.png", full_page=True)
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist .success")).to_contain_text("2024-E2E-1")
+    incident = Incident.objects.get(case_number="2024-E2E-1")
+    assert incident.report_date == datetime.date(2024, 8, 31)
+    assert incident.victims.get().code == "V-E2E-1"
+
+    # Expulsion is only for high-school students: the committee case page says so on the field.
+    committee_case = seoul["committee_case"]
+    page.goto(f"/admin/cases/committeecase/{committee_case.pk}/change/")
+    page.locator("#measures-group .add-row a").click()
+    page.select_option("#id_measures-0-offender", str(seoul["offender"].pk))
+    page.select_option("#id_measures-0-number", "9")
+    page.fill("#id_measures-0-decided_on", committee_case.hearing_date.isoformat())
+    page.click("input[name=_save]")
+    expect(page.locator(".errornote")).to_be_visible()
+    expect(page.locator("#measures-group .errorlist").first).to_be_visible()
+    assert not committee_case.measures.exists()
+
+
+def test_supervisor_reads_the_reports_drills_down_and_downloads_the_csv(new_page, seoul, screenshot_dir):
+    UserFactory(username="supervisor_national", supervisor=True, office=None, is_staff=True)
+    page = new_page("ko")
+    log_in(page, "supervisor_national")
+
+    page.goto("/queue/")
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
+    page.screenshot(path=screenshot_dir / "work-queue-ko.png", full_page=True)
+    for report in REPORT_LIST:
+        response = page.goto(f"/reports/{report.name}/")
+        assert response.status == 200, report.name
+        page.screenshot(path=screenshot_dir / f"report-{report.name}-ko.png", full_page=True)
+
+    page.goto("/reports/offices/")
+    link = page.locator("a[href*='/reports/offices/cases/']").first
+    expect(link).to_be_visible()
+    link.click()
+    expect(page).to_have_url(re.compile(r"/reports/offices/cases/\?"))
+    expect(page.locator("table")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "report-offices-drilldown-ko.png", full_page=True)
+
+    page.goto("/reports/offices/")
+    with page.expect_download() as download_info:
+        page.locator("a[href*='download.csv']").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    with open(download.path(), encoding="utf-8-sig") as csv_file:
+        content = csv_file.read()
+    assert "서울특별시교육청" in content
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_a_clerk_of_another_office_is_refused_the_case(new_page, seoul, language):
+    UserFactory(username="clerk_gyeonggi", office=OfficeFactory(code="gyeonggi"), is_staff=True)
+    case_url = f"/admin/cases/incident/{seoul['committee_case'].incident.pk}/change/"
+    page = new_page(language)
+    log_in(page, "clerk_gyeonggi")
+    if language == "en":
+        page.locator("#user-tools .language-switch button[value=en]").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+
+    page.goto(case_url)
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+    message = page.locator(".messagelist .warning")
+    expect(message).to_be_visible()
+    expect(message).to_contain_text("Perhaps it was deleted?" if language == "en" else "존재하지 않습니다")

@@ -6,7 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from casetracker.cases.models import Incident
+from casetracker.accounts.models import User
+from casetracker.cases.models import Incident, Measure
 from casetracker.core.models import SchoolLevel
 from casetracker.reports.definitions import REPORT_LIST
 from tests.factories import (
@@ -46,6 +47,13 @@ def seoul(db):
     return {"office": office, "high": high, "committee_case": committee_case, "offender": offender, "clerk": clerk}
 
 
+def seoul_measures(page) -> int:
+    """The Seoul count of measures on the offices report (the row's first column)."""
+    page.goto("/reports/offices/")
+    row = page.locator("table.report-table tbody tr", has=page.locator("th", has_text="서울특별시교육청")).first
+    return int(row.locator("td").first.inner_text().strip().replace(",", ""))
+
+
 def log_in(page, username: str) -> None:
     page.goto("/admin/login/?next=/admin/")
     page.fill("#id_username", username)
@@ -54,14 +62,19 @@ def log_in(page, username: str) -> None:
     expect(page).to_have_url(re.compile(r"/admin/$"))
 
 
-def choose(page, field: str, text: str) -> None:
-    """Pick ``text`` in the admin's autocomplete (select2) for ``field``."""
-    page.locator(f".field-{field} .select2-selection").click()
+def choose(page, field: str, text: str, within: str = "") -> None:
+    """Pick ``text`` in the admin's autocomplete (select2) for ``field`` (in the ``within`` selector)."""
+    page.locator(f"{within} .field-{field} .select2-selection".strip()).click()
     page.locator(".select2-search__field").fill(text)
     page.locator(".select2-results__option", has_text=text).first.click()
 
 
 def test_clerk_enters_an_incident_and_sees_the_measure_error(new_page, seoul, screenshot_dir):
+    UserFactory(username="supervisor_national", supervisor=True, office=None, is_staff=True)
+    supervisor = new_page("ko")
+    log_in(supervisor, "supervisor_national")
+    measures_before = seoul_measures(supervisor)
+
     page = new_page("ko")
     page.goto("/admin/login/")
     expect(page.locator("html")).to_have_attribute("lang", "ko")
@@ -76,17 +89,46 @@ def test_clerk_enters_an_incident_and_sees_the_measure_error(new_page, seoul, sc
     page.select_option("#id_content_kind", Incident.ContentKind.SEXUAL_IMAGE)
     page.select_option("#id_image_source", Incident.ImageSource.SOCIAL_PROFILE)
     page.fill("#id_content_description", "단체 대화방에 공유된 합성 이미지")
-    page.locator("#victims-group .add-row a").click()
-    page.fill("#id_victims-0-code", "V-E2E-1")
-    page.select_option("#id_victims-0-kind", "student")
-    page.select_option("#id_victims-0-school_level", SchoolLevel.HIGH)
-    page.fill("#id_victims-0-grade", "2")
+    for row in range(2):  # two victims, two offenders: "add another" rows of the inlines
+        page.locator("#victims-group .add-row a").click()
+        page.fill(f"#id_victims-{row}-code", f"V-E2E-{row + 1}")
+        page.select_option(f"#id_victims-{row}-kind", "student")
+        page.select_option(f"#id_victims-{row}-school_level", SchoolLevel.HIGH)
+        page.fill(f"#id_victims-{row}-grade", "2")
+        page.locator("#offenders-group .add-row a").click()
+        page.fill(f"#id_offenders-{row}-code", f"O-E2E-{row + 1}")
+        page.select_option(f"#id_offenders-{row}-kind", "student")
+        page.select_option(f"#id_offenders-{row}-school_level", SchoolLevel.HIGH)
+        page.fill(f"#id_offenders-{row}-grade", "2")
+    page.locator("#committee_cases-group .add-row a").click()
+    choose(page, "committee", seoul["committee_case"].committee.name_ko, within="#committee_cases-0")
+    page.fill("#id_committee_cases-0-requested_on", "2024-09-06")
     page.screenshot(path=screenshot_dir / "incident-entry-ko.png", full_page=True)
     page.click("input[name=_save]")
     expect(page.locator(".messagelist .success")).to_contain_text("2024-E2E-1")
     incident = Incident.objects.get(case_number="2024-E2E-1")
     assert incident.report_date == datetime.date(2024, 8, 31)
-    assert incident.victims.get().code == "V-E2E-1"
+    assert sorted(incident.victims.values_list("code", flat=True)) == ["V-E2E-1", "V-E2E-2"]
+    offenders = list(incident.offenders.order_by("code"))
+    assert [offender.code for offender in offenders] == ["O-E2E-1", "O-E2E-2"]
+    new_case = incident.committee_cases.get()
+
+    # The committee case: the hearing date, and a measure for each offender through the measure inline.
+    page.goto(f"/admin/cases/committeecase/{new_case.pk}/change/")
+    page.fill("#id_hearing_date", "2024-09-20")
+    for row, (offender, number) in enumerate(zip(offenders, ("1", "2"), strict=True)):
+        page.locator("#measures-group .add-row a").click()
+        page.select_option(f"#id_measures-{row}-offender", str(offender.pk))
+        page.select_option(f"#id_measures-{row}-number", number)
+        page.fill(f"#id_measures-{row}-decided_on", "2024-09-20")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    new_case.refresh_from_db()
+    assert new_case.hearing_date == datetime.date(2024, 9, 20)
+    assert sorted(Measure.objects.filter(committee_case=new_case).values_list("offender__code", "number")) == [
+        ("O-E2E-1", 1),
+        ("O-E2E-2", 2),
+    ]
 
     # Expulsion is only for high-school students: the committee case page says so on the field.
     committee_case = seoul["committee_case"]
@@ -99,6 +141,29 @@ def test_clerk_enters_an_incident_and_sees_the_measure_error(new_page, seoul, sc
     expect(page.locator(".errornote")).to_be_visible()
     expect(page.locator("#measures-group .errorlist").first).to_be_visible()
     assert not committee_case.measures.exists()
+
+    # A national supervisor sees the two new measures counted for Seoul.
+    assert seoul_measures(supervisor) == measures_before + 2
+
+
+def test_admin_creates_a_clerk_account_that_can_log_in(new_page, seoul):
+    UserFactory(username="admin_national", role=User.Role.ADMIN, office=None, is_staff=True)
+    page = new_page("ko")
+    log_in(page, "admin_national")
+    page.goto("/admin/accounts/user/add/")
+    page.fill("#id_username", "clerk_new")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.select_option("#id_role", User.Role.CLERK)
+    choose(page, "office", "서울특별시교육청")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    account = User.objects.get(username="clerk_new")
+    assert (account.role, account.office) == (User.Role.CLERK, seoul["office"])
+
+    clerk = new_page("ko")
+    log_in(clerk, "clerk_new")
+    expect(clerk.locator("#user-tools")).to_contain_text("로그아웃")
 
 
 def test_supervisor_reads_the_reports_drills_down_and_downloads_the_csv(new_page, seoul, screenshot_dir):

@@ -85,3 +85,9 @@ def test_switching_is_stored_even_without_a_cookie_yet():
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     user.refresh_from_db()
     assert user.language == "en"
+
+
+def test_the_login_page_offers_the_other_language(client):
+    page = client.get(reverse("admin:login")).content.decode()
+    assert reverse("set_language") in page
+    assert 'value="en"' in page

@@ -19,6 +19,7 @@ from casetracker.audit.admin import HistoryAdmin
 from casetracker.audit.models import AccessLog
 from casetracker.audit.services import log_access
 from casetracker.core.admin import ScopedAdminMixin
+from casetracker.core.formatting import format_date
 
 from . import selectors, services
 from .models import (
@@ -450,7 +451,7 @@ class MeasureInline(CaseAdminMixin, admin.TabularInline):
             return "-"
         lines = []
         if obj.ordered_by_appeal_id:
-            lines.append((_("ordered by an appeal decided on %(date)s") % {"date": obj.decided_on},))
+            lines.append((_("ordered by an appeal decided on %(date)s") % {"date": format_date(obj.decided_on)},))
         lines.extend((str(appeal),) for appeal in obj.appeals.all())
         return format_html_join("", "<div>{}</div>", lines) if lines else "-"
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from casetracker.audit.models import AuditedHistoricalModel
+from casetracker.core.formatting import format_date
 from casetracker.core.models import Channel, Committee, Office, School, SchoolLevel, TimeStampedModel, validate_grade
 from casetracker.core.scoping import ScopedQuerySet
 
@@ -592,7 +593,7 @@ class Separation(CaseRecord):
                 errors["ends_on"] = _("A separation cannot end before it starts.")
             elif self.ends_on > self.latest_end:
                 errors["ends_on"] = _("A separation lasts at most 7 days: it must end by %(date)s.") % {
-                    "date": self.latest_end
+                    "date": format_date(self.latest_end)
                 }
         if errors:
             raise ValidationError(errors)
@@ -709,7 +710,7 @@ class CommitteeCase(CaseRecord):
             errors["committee"] = _("This committee belongs to another office of education.")
         if incident and self.requested_on and incident.report_date and self.requested_on < incident.report_date:
             errors["requested_on"] = _("The referral cannot be before the report (%(date)s).") % {
-                "date": incident.report_date
+                "date": format_date(incident.report_date)
             }
         if self.requested_on:
             if self.hearing_date and self.hearing_date < self.requested_on:
@@ -723,7 +724,7 @@ class CommitteeCase(CaseRecord):
                 if not self.requested_on <= self.extended_on <= original_deadline:
                     errors["extended_on"] = _(
                         "The deadline can only be extended between the referral and the original deadline (%(date)s)."
-                    ) % {"date": original_deadline}
+                    ) % {"date": format_date(original_deadline)}
         if self.extended_on and not self.extension_reason:
             errors["extension_reason"] = _("Give the reason for extending the deadline.")
         if self.extension_reason and not self.extended_on:
@@ -760,7 +761,7 @@ class CommitteeCase(CaseRecord):
             errors.setdefault(
                 "hearing_date",
                 _("Measures were decided on %(date)s: the hearing must stay on or before that date.")
-                % {"date": first_decision},
+                % {"date": format_date(first_decision)},
             )
 
 
@@ -973,11 +974,11 @@ class Measure(CaseRecord):
                 errors["decided_on"] = _("Measures can only be imposed after the hearing: record its date first.")
             elif self.decided_on and self.decided_on < case.hearing_date:
                 errors["decided_on"] = _("The decision cannot be before the hearing (%(date)s).") % {
-                    "date": case.hearing_date
+                    "date": format_date(case.hearing_date)
                 }
             if self.decided_on and self.decided_on < case.incident.report_date:
                 message = _("The decision cannot be before the report (%(date)s).")
-                errors.setdefault("decided_on", message % {"date": case.incident.report_date})
+                errors.setdefault("decided_on", message % {"date": format_date(case.incident.report_date)})
             offender = getattr(self, "offender", None)
             if offender is not None and offender.incident_id != case.incident_id:
                 errors["offender"] = _("This offender belongs to another case.")
@@ -1090,7 +1091,7 @@ class Appeal(CaseRecord):
                 )
         if measure and self.filed_on and measure.decided_on and self.filed_on < measure.decided_on:
             errors["filed_on"] = _("An appeal cannot be filed before the decision (%(date)s).") % {
-                "date": measure.decided_on
+                "date": format_date(measure.decided_on)
             }
         if self.outcome == self.Outcome.PENDING and self.decided_on:
             errors["decided_on"] = _("A pending appeal has no decision date; choose the outcome.")

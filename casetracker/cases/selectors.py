@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from casetracker.core.formatting import format_date
 from casetracker.core.models import Committee
 
 from .models import (
@@ -135,7 +136,7 @@ def case_timeline(user, incident: Incident) -> list[TimelineEntry]:
         detail = _("%(offender)s from %(victim)s, until %(date)s") % {
             "offender": separation.offender.code,
             "victim": separation.victim.code,
-            "date": separation.ends_on,
+            "date": format_date(separation.ends_on),
         }
         events.append((separation.starts_on, _SEPARATION, _("Offender and victim separated"), detail))
 

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from casetracker.core.formatting import format_date
 from casetracker.core.models import Committee, Office
 
 from .models import Appeal, CaseRecord, CommitteeCase, Incident, Measure, Offender
@@ -137,6 +138,8 @@ def _shown(field: models.Field, value) -> str:
         return str(related) if related is not None else "—"
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return format_date(value)
     return str(value)
 
 
@@ -196,10 +199,10 @@ def _require_open_committee_case(committee_case: CommitteeCase, message: str) ->
     committee_case.refresh_from_db()
     if committee_case.hearing_date is not None:
         message = _("The hearing of this committee case is already recorded (%(date)s).")
-        raise ValidationError(message % {"date": committee_case.hearing_date}, code="not_allowed")
+        raise ValidationError(message % {"date": format_date(committee_case.hearing_date)}, code="not_allowed")
     if committee_case.closed_on is not None:
         message = _("This committee case was closed without a hearing on %(date)s.")
-        raise ValidationError(message % {"date": committee_case.closed_on}, code="not_allowed")
+        raise ValidationError(message % {"date": format_date(committee_case.closed_on)}, code="not_allowed")
 
 
 @transaction.atomic
@@ -310,7 +313,7 @@ def record_measure_carried_out(*, measure: Measure, on: datetime.date) -> Measur
     _require_final(measure)
     if measure.carried_out_on is not None:
         message = _("This measure was already carried out on %(date)s.")
-        raise ValidationError({"carried_out_on": message % {"date": measure.carried_out_on}})
+        raise ValidationError({"carried_out_on": message % {"date": format_date(measure.carried_out_on)}})
     measure.carried_out_on = on
     measure.full_clean()
     _next_version(measure)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from casetracker.cases import selectors
 from casetracker.cases.models import Law, Measure, TakedownRequest, measure_label
+from casetracker.core.formatting import format_date
 from casetracker.core.models import Office
 
 from . import deadlines
@@ -256,25 +257,28 @@ class QueueItem:
 def _detail(row: dict) -> str:
     due = Due(row["due"])
     if due in (Due.HEARING, Due.EXTENSION):
-        detail = _("%(committee)s, referred on %(date)s") % {"committee": row["text_1"], "date": row["since"]}
+        detail = _("%(committee)s, referred on %(date)s") % {
+            "committee": row["text_1"],
+            "date": format_date(row["since"]),
+        }
         if row["other_date"]:
-            detail += _("; hearing scheduled for %(date)s") % {"date": row["other_date"]}
+            detail += _("; hearing scheduled for %(date)s") % {"date": format_date(row["other_date"])}
         return detail
     if due == Due.MEASURE:
         return _("%(offender)s: %(measure)s, decided on %(date)s") % {
             "offender": row["text_1"],
             "measure": measure_label(row["text_2"], row["measure_no"]),
-            "date": row["since"],
+            "date": format_date(row["since"]),
         }
     if due == Due.SEPARATION:
         return _("%(offender)s from %(victim)s, since %(date)s") % {
             "offender": row["text_1"],
             "victim": row["text_2"],
-            "date": row["since"],
+            "date": format_date(row["since"]),
         }
     return _("%(platform)s, requested on %(date)s (%(outcome)s)") % {
         "platform": TakedownRequest.Platform(row["text_1"]).label,
-        "date": row["since"],
+        "date": format_date(row["since"]),
         "outcome": TakedownRequest.Outcome(row["text_2"]).label,
     }
 

@@ -47,7 +47,9 @@ def send_overdue_reminders(*, today: datetime.date) -> RemindersResult:
 
 
 def _remind(clerk, *, today: datetime.date) -> int:
-    with translation.override(settings.LANGUAGE_CODE):
+    # In the clerk's own language (the one they chose in the interface): words and dates alike.
+    language = clerk.language if clerk.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    with translation.override(language):
         overdue = list(queue_rows(clerk, today=today, queue_filter=QueueFilter(urgencies=(Urgency.OVERDUE,))))
         reminded = ReminderSent.objects.filter(user=clerk, item_pk__in={row["item_pk"] for row in overdue})
         already = set(reminded.values_list("due", "item_pk", "deadline"))

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.translation import override
 
 from casetracker.cases.models import (
     Appeal,
@@ -19,6 +20,7 @@ from casetracker.cases.models import (
     TakedownRequest,
     Victim,
 )
+from casetracker.core.formatting import format_date
 from casetracker.core.models import Committee, SchoolLevel
 from tests.conftest import registered_models
 from tests.factories import (
@@ -48,6 +50,12 @@ INCIDENT_ADD = reverse("admin:cases_incident_add")
 def english(admin_client):
     """The pages in English, so the messages compare with the models' source strings."""
     admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+def english_date(value: datetime.date) -> str:
+    """``value`` as an English page writes it in a message (e.g. May 2, 2024)."""
+    with override("en"):
+        return format_date(value)
 
 
 @pytest.mark.parametrize("model", registered_models(app_label="cases"))
@@ -215,7 +223,7 @@ INVALID_ROWS = [
         CommitteeCase,
         {"committee": "{committee}", "requested_on": "2024-05-01"},
         "requested_on",
-        "The referral cannot be before the report (2024-05-02).",
+        "The referral cannot be before the report (May 2, 2024).",
         id="committee-case-referred-before-report",
     ),
     pytest.param(
@@ -321,7 +329,7 @@ def test_removing_the_hearing_of_a_case_with_measures_is_a_field_error(admin_cli
 
     assert response.status_code == 200
     assert inline_formset(response, CommitteeCase).forms[0].errors["hearing_date"] == [
-        f"Measures were decided on {measure.decided_on}: the hearing must stay on or before that date."
+        f"Measures were decided on {english_date(measure.decided_on)}: the hearing must stay on or before that date."
     ]
     case.refresh_from_db()
     assert case.hearing_date == measure.decided_on
@@ -409,7 +417,7 @@ def test_a_measure_before_the_hearing_is_a_field_error(admin_client, middle_scho
 
     assert response.status_code == 200
     assert inline_formset(response, Measure).forms[0].errors["decided_on"] == [
-        f"The decision cannot be before the hearing ({case.hearing_date})."
+        f"The decision cannot be before the hearing ({english_date(case.hearing_date)})."
     ]
     assert not Measure.objects.exists()
 

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from casetracker.cases import services
 from casetracker.cases.models import CommitteeCase, Incident, Measure, Victim
-from tests.cases.test_admin import inline_formset, page_data, page_errors
+from tests.cases.test_admin import english_date, inline_formset, page_data, page_errors
 from tests.factories import (
     ChannelFactory,
     CommitteeCaseFactory,
@@ -110,7 +110,7 @@ def test_the_second_save_of_a_committee_case_is_refused_with_what_changed():
     response = second.post(url, second_data)
 
     label = in_page_language(response, CommitteeCase._meta.get_field("hearing_scheduled_on").verbose_name)
-    assert f"{label}: — → 2024-05-28" in refusal(response)
+    assert f"{label}: — → May 28, 2024" in refusal(response)  # the date as the page's language writes it
     case.refresh_from_db()
     assert (case.hearing_scheduled_on, case.version) == (datetime.date(2024, 5, 28), 2)
 
@@ -195,7 +195,7 @@ def test_a_workflow_step_raises_the_version_so_a_form_loaded_before_it_is_refuse
     data["extension_reason"] = "typed on a stale page"
     response = client.post(change_url(case), data)
     label = in_page_language(response, CommitteeCase._meta.get_field("hearing_scheduled_on").verbose_name)
-    assert f"{label}: — → {case.requested_on}" in refusal(response)
+    assert f"{label}: — → {english_date(case.requested_on)}" in refusal(response)
 
 
 def test_the_service_refuses_a_stale_version_and_saves_nothing(incident):

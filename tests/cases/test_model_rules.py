@@ -27,6 +27,7 @@ from casetracker.cases.models import (
     TakedownRequest,
     Victim,
 )
+from casetracker.core.formatting import format_date
 from casetracker.core.models import Committee, SchoolLevel
 from tests.factories import (
     FACTORY_BY_MODEL,
@@ -311,7 +312,9 @@ def test_committee_case_referral_not_before_the_report():
     case = CommitteeCaseFactory.build(
         incident=incident, committee=CommitteeFactory(office=incident.office), requested_on=incident.report_date - DAY
     )
-    assert field_errors(case, "requested_on") == [f"The referral cannot be before the report ({incident.report_date})."]
+    assert field_errors(case, "requested_on") == [
+        f"The referral cannot be before the report ({format_date(incident.report_date)})."
+    ]
 
 
 def test_committee_case_hearing_not_before_the_request():
@@ -374,7 +377,7 @@ def test_extension_outside_the_original_21_days_is_refused(day):
     case.extension_reason = "Waiting for the police report."
     deadline = days_after(case.requested_on, 21)
     assert field_errors(case, "extended_on") == [
-        f"The deadline can only be extended between the referral and the original deadline ({deadline})."
+        f"The deadline can only be extended between the referral and the original deadline ({format_date(deadline)})."
     ]
 
 
@@ -538,7 +541,9 @@ def test_decision_not_before_the_hearing():
     case = HeardCommitteeCaseFactory()
     measure = MeasureFactory.build(committee_case=case, decided_on=case.hearing_date - DAY)
     measure.offender = OffenderFactory(incident=case.incident)
-    assert field_errors(measure, "decided_on") == [f"The decision cannot be before the hearing ({case.hearing_date})."]
+    assert field_errors(measure, "decided_on") == [
+        f"The decision cannot be before the hearing ({format_date(case.hearing_date)})."
+    ]
     measure.decided_on = case.hearing_date
     measure.full_clean()
 
@@ -553,7 +558,7 @@ def test_decision_not_before_the_report():
         committee_case=case, offender=OffenderFactory(incident=case.incident), decided_on=early
     )
     assert field_errors(measure, "decided_on") == [
-        f"The decision cannot be before the report ({case.incident.report_date})."
+        f"The decision cannot be before the report ({format_date(case.incident.report_date)})."
     ]
 
 
@@ -601,7 +606,7 @@ def test_appeal_filed_not_before_the_decision():
     AppealFactory.build(measure=measure, filed_on=measure.decided_on).full_clean()
     appeal = AppealFactory.build(measure=measure, filed_on=measure.decided_on - DAY)
     assert field_errors(appeal, "filed_on") == [
-        f"An appeal cannot be filed before the decision ({measure.decided_on})."
+        f"An appeal cannot be filed before the decision ({format_date(measure.decided_on)})."
     ]
 
 
@@ -1030,7 +1035,7 @@ def test_committee_case_with_measures_keeps_a_hearing_before_them(shift):
     case = measure.committee_case
     case.hearing_date = None if shift is None else measure.decided_on + DAY
     assert field_errors(case, "hearing_date") == [
-        f"Measures were decided on {measure.decided_on}: the hearing must stay on or before that date."
+        f"Measures were decided on {format_date(measure.decided_on)}: the hearing must stay on or before that date."
     ]
     case.hearing_date = measure.decided_on - DAY
     case.full_clean()

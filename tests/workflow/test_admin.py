@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from casetracker.cases.models import CommitteeCase, Incident, Measure, Separation
 from casetracker.cases.status import Status, status_of
+from casetracker.core.formatting import format_date
 from tests.cases.test_admin import add_rows, inline_formset, page_data, page_errors
 from tests.factories import (
     HeardCommitteeCaseFactory,
@@ -76,7 +77,7 @@ def test_a_separation_of_8_days_is_a_field_error(clerk_client, incident):
     assert response.status_code == 200
     formset = inline_formset(response, Separation)
     assert formset.forms[0].errors["ends_on"] == [
-        f"A separation lasts at most 7 days: it must end by {days_after(incident.report_date, 7)}."
+        f"A separation lasts at most 7 days: it must end by {format_date(days_after(incident.report_date, 7))}."
     ]
     assert not Separation.objects.exists()
 

@@ -110,7 +110,9 @@ def test_a_separation_of_8_days_is_refused_on_the_field_and_by_the_database():
     separation.ends_on = day(8)
     with pytest.raises(ValidationError) as excinfo:
         separation.full_clean()
-    assert excinfo.value.message_dict["ends_on"] == ["A separation lasts at most 7 days: it must end by 2024-03-11."]
+    assert excinfo.value.message_dict["ends_on"] == [
+        "A separation lasts at most 7 days: it must end by March 11, 2024."
+    ]
     with pytest.raises(IntegrityError), transaction.atomic():
         Separation.objects.filter(pk=separation.pk).update(ends_on=day(8))
 

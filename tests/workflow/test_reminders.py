@@ -2,6 +2,7 @@
 of their own cases that became overdue, and never of another office's."""
 
 import datetime
+import re
 from io import StringIO
 
 import pytest
@@ -24,6 +25,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 REFERRED = datetime.date(2024, 3, 4)  # hearing due 2024-03-25
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
 def d(days: int) -> datetime.date:
@@ -57,12 +59,13 @@ def test_nothing_is_sent_before_the_deadline_has_passed(seoul):
 def test_each_overdue_item_is_sent_once(seoul, settings):
     settings.LANGUAGE_CODE = "en"
     case = committee_case(seoul)
-    clerk = UserFactory(office=seoul, email="clerk@example.org")
+    clerk = UserFactory(office=seoul, email="clerk@example.org", language="en")
     assert "1 e-mails sent, 1 overdue items." in run(d(22))
     (message,) = mail.outbox
     assert message.to == ["clerk@example.org"]
     assert message.subject == "casetracker: 1 items overdue"
-    assert f"2024-03-25 · {case.incident.case_number} · hearing" in message.body
+    assert f"March 25, 2024 · {case.incident.case_number} · hearing" in message.body
+    assert "referred on March 4, 2024" in message.body
     assert list(ReminderSent.objects.values_list("user", "due", "item_pk", "deadline")) == [
         (clerk.pk, Due.HEARING, case.pk, d(21))
     ]
@@ -70,6 +73,23 @@ def test_each_overdue_item_is_sent_once(seoul, settings):
     run(d(22))
     run(d(30))
     assert len(mail.outbox) == 1
+
+
+def test_the_email_is_in_the_clerks_own_language_dates_too(seoul, settings):
+    settings.LANGUAGE_CODE = "en"  # the site's default does not decide: the clerk's language does
+    case = committee_case(seoul)
+    UserFactory(office=seoul, email="korean@example.org", language="ko")
+    UserFactory(office=seoul, email="english@example.org", language="en")
+    run(d(22))
+    bodies = {message.to[0]: message for message in mail.outbox}
+    korean, english = bodies["korean@example.org"], bodies["english@example.org"]
+    assert korean.subject == "casetracker: 기한 경과 항목 1건"
+    assert f"2024년 3월 25일 · {case.incident.case_number} · " in korean.body
+    assert "2024년 3월 4일 심의 요청" in korean.body
+    assert not ISO_DATE.search(korean.body)
+    assert english.subject == "casetracker: 1 items overdue"
+    assert f"March 25, 2024 · {case.incident.case_number} · hearing" in english.body
+    assert not ISO_DATE.search(english.body)
 
 
 def test_a_new_overdue_item_comes_alone_in_the_next_email(seoul):

@@ -12,6 +12,7 @@ from casetracker.cases import services
 from casetracker.cases.models import Appeal, ClosureReason, CommitteeCase, Incident, Measure
 from casetracker.cases.services import MeasureDecision
 from casetracker.cases.status import Status, status_of, with_status
+from casetracker.core.formatting import format_date
 from casetracker.core.models import Committee, SchoolLevel
 from tests.factories import (
     AppealFactory,
@@ -142,14 +143,14 @@ def test_schedule_refuses_a_committee_case_already_heard():
     # Another committee case keeps the incident referred: the heard one still refuses.
     CommitteeCaseFactory(incident=case.incident, committee=committee_for(case.incident, Committee.Kind.TEACHER_RIGHTS))
     messages = refused(services.schedule_hearing, committee_case=case, on=case.requested_on)
-    assert messages == [f"The hearing of this committee case is already recorded ({case.hearing_date})."]
+    assert messages == [f"The hearing of this committee case is already recorded ({format_date(case.hearing_date)})."]
 
 
 def test_schedule_refuses_a_committee_case_closed_without_hearing():
     case = CommitteeCaseFactory(closed_on=datetime.date(2024, 5, 20), closure_reason=ClosureReason.WITHDRAWN)
     CommitteeCaseFactory(incident=case.incident, committee=committee_for(case.incident, Committee.Kind.TEACHER_RIGHTS))
     messages = refused(services.schedule_hearing, committee_case=case, on=case.requested_on)
-    assert messages == ["This committee case was closed without a hearing on 2024-05-20."]
+    assert messages == ["This committee case was closed without a hearing on May 20, 2024."]
 
 
 # Extend the hearing deadline ---------------------------------------------------------------------
@@ -273,7 +274,7 @@ def test_carry_out_refuses_a_second_time():
     with pytest.raises(ValidationError) as excinfo:
         services.record_measure_carried_out(measure=measure, on=measure.decided_on)
     assert excinfo.value.message_dict == {
-        "carried_out_on": [f"This measure was already carried out on {measure.decided_on}."]
+        "carried_out_on": [f"This measure was already carried out on {format_date(measure.decided_on)}."]
     }
 
 
@@ -536,4 +537,6 @@ def test_an_appeal_before_one_committee_does_not_hold_up_another():
         committee_case=other, hearing_date=days_after(other.requested_on, 7), measures=[]
     )
     messages = refused(services.schedule_hearing, committee_case=appeal.measure.committee_case, on=appeal.filed_on)
-    assert messages == [f"The hearing of this committee case is already recorded ({appeal.measure.decided_on})."]
+    assert messages == [
+        f"The hearing of this committee case is already recorded ({format_date(appeal.measure.decided_on)})."
+    ]

@@ -11,6 +11,7 @@ from casetracker.cases import services
 from casetracker.cases.models import Appeal, TakedownRequest
 from casetracker.cases.selectors import case_timeline
 from casetracker.cases.services import MeasureDecision
+from casetracker.core.formatting import format_date
 from tests.factories import (
     CommitteeFactory,
     IncidentFactory,
@@ -72,7 +73,7 @@ def test_the_timeline_lists_every_step_oldest_first(case):
     timeline = [(entry.date, entry.event, entry.detail) for entry in case_timeline(clerk, case)]
     assert timeline == [
         (d(0), "Reported", ""),
-        (d(0), "Offender and victim separated", f"O1 from V1, until {d(7)}"),
+        (d(0), "Offender and victim separated", f"O1 from V1, until {format_date(d(7))}"),
         (d(1), "Referred to the police", ""),
         (d(1), "Takedown requested", "Telegram"),
         (d(2), "Protection measure ordered", "V1: 1. psychological counselling and advice"),

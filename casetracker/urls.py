@@ -9,5 +9,6 @@ urlpatterns = [
     path("account/", include("casetracker.accounts.urls")),
     path("reports/", include("casetracker.reports.urls")),
     path("queue/", include("casetracker.workflow.urls")),
+    path("imports/", include("casetracker.imports.urls")),
     path("", home, name="home"),
 ]

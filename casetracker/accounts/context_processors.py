@@ -1,7 +1,11 @@
-from .policy import may_view_reports
+from .policy import may_import_cases, may_view_reports
 
 
 def navigation(request) -> dict:
     """What the menus may offer the signed-in user."""
     user = getattr(request, "user", None)
-    return {"may_view_reports": bool(user and user.is_authenticated and may_view_reports(user))}
+    signed_in = bool(user and user.is_authenticated)
+    return {
+        "may_view_reports": signed_in and may_view_reports(user),
+        "may_import_cases": signed_in and may_import_cases(user),
+    }

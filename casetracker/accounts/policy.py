@@ -86,3 +86,13 @@ def may_see_identities(user) -> bool:
 def may_view_reports(user) -> bool:
     """Reports count case data: clerks (their office) and supervisors (their scope) read them."""
     return user.is_active and (user.is_superuser or user.role in (Role.CLERK, Role.SUPERVISOR))
+
+
+def may_import_cases(user) -> bool:
+    """Clerks bring in their own office's spreadsheets; nobody else imports."""
+    return bool(user.is_active and user.is_authenticated and user.role == Role.CLERK and user.office_id)
+
+
+def may_export_cases(user) -> bool:
+    """Case lists (without names) go to those who read the cases: clerks and supervisors, in their scope."""
+    return may_view_reports(user)

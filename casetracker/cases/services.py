@@ -19,9 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.models import HistoricalRecords
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from casetracker.audit.services import client_address
 from casetracker.core.formatting import format_date
 from casetracker.core.models import Committee, Office
 
@@ -44,6 +48,168 @@ def save_record(*, record: CaseRecord, expected_version: int | None = None) -> C
     _next_version(record)
     record.save()
     return record
+
+
+def save_imported_record(*, record: CaseRecord, user, reason: str, channels: Sequence | None = None) -> CaseRecord:
+    """Save one row of an import: the same rules as the entry forms, in its own savepoint.
+
+    The change history names the clerk and the import (``reason``), so every imported row is on
+    the audit trail as an import. ``channels`` (incidents only) replaces the incident's channels.
+
+    The models' check constraints repeat rules that ``clean()`` already gives with a message on
+    the field; Django would check each with a query of its own before saving, which is most of
+    an import's time. So here the database checks them as it saves, and a refusal comes back as
+    the constraint's own message. Unique constraints are checked first, as everywhere.
+    """
+    record._history_user = user
+    record._change_reason = reason[:100]
+    try:
+        with transaction.atomic():
+            if isinstance(record, Appeal):
+                save_appeal(appeal=record)
+            else:
+                record.full_clean(validate_constraints=False)
+                _validate_unique_constraints(record)
+                _next_version(record)
+                record.save()
+            if channels is not None:
+                record.channels.set(channels)
+    except IntegrityError as error:
+        raise _constraint_error(record, error) from None
+    return record
+
+
+@dataclass
+class ImportedRecord:
+    """One row of an import, ready to save: a new record, or a loaded one with its changes applied."""
+
+    record: CaseRecord
+    channels: Sequence | None = None
+
+
+def save_imported_records(*, rows: Sequence[ImportedRecord], user, reason: str) -> dict[int, ValidationError]:
+    """Save many rows of one kind of record at once: the errors, by position, of those refused.
+
+    Each record is checked with the model's rules (``clean()`` and every field's), as the entry
+    forms do, and the valid ones are written in bulk with their change history (the clerk, the
+    import, the address): an import of 100,000 rows does not make 100,000 round trips.
+
+    The caller has found the related records and looked each row's natural key up in the same
+    transaction (the importer does), so those are not queried again here; the database's unique
+    and check constraints still hold. If it refuses the batch, the rows are saved one by one
+    (``save_imported_record``) so the refusal lands on the row at fault, with its message.
+    Appeals (which may order a replacement measure) always go one by one.
+    """
+    errors: dict[int, ValidationError] = {}
+    valid: list[ImportedRecord] = []
+    for position, row in enumerate(rows):
+        record = row.record
+        if isinstance(record, Appeal):
+            try:
+                save_imported_record(record=record, user=user, reason=reason, channels=row.channels)
+            except ValidationError as error:
+                errors[position] = error
+            continue
+        relations = [field.name for field in record._meta.concrete_fields if field.is_relation]
+        try:
+            record.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            errors[position] = error
+        else:
+            valid.append(row)
+    if not valid:
+        return errors
+    try:
+        with transaction.atomic():
+            _bulk_write(valid, user=user, reason=reason)
+    except IntegrityError:
+        for position, row in enumerate(rows):
+            if position in errors or isinstance(row.record, Appeal):
+                continue
+            if row.record._state.adding:
+                row.record.pk = None  # (the failed bulk insert may have numbered it)
+            try:
+                save_imported_record(record=row.record, user=user, reason=reason, channels=row.channels)
+            except ValidationError as error:
+                errors[position] = error
+    return errors
+
+
+def _bulk_write(rows: Sequence[ImportedRecord], *, user, reason: str) -> None:
+    model = type(rows[0].record)
+    attributes = {"ip_address": client_address(getattr(HistoricalRecords.context, "request", None))}
+    history = {"default_user": user, "default_change_reason": reason[:100], "custom_historical_attrs": attributes}
+    new = [row for row in rows if row.record._state.adding]
+    changed = [row for row in rows if not row.record._state.adding]
+    if new:
+        created = bulk_create_with_history([row.record for row in new], model, batch_size=500, **history)
+        for row, record in zip(new, created, strict=True):
+            row.record.pk = record.pk
+            row.record._state.adding = False
+    if changed:
+        stored = dict(
+            model._base_manager.select_for_update()
+            .filter(pk__in=[row.record.pk for row in changed])
+            .values_list("pk", "version")
+        )
+        now = timezone.now()
+        for row in changed:
+            row.record.version = stored[row.record.pk] + 1
+            row.record.updated_at = now
+        fields = [
+            field.name for field in model._meta.concrete_fields if not field.primary_key and field.name != "created_at"
+        ]
+        bulk_update_with_history([row.record for row in changed], model, fields, batch_size=500, **history)
+    with_channels = [row for row in rows if row.channels is not None]
+    if with_channels:
+        _set_channels(model, with_channels)
+
+
+def _set_channels(model: type[CaseRecord], rows: Sequence[ImportedRecord]) -> None:
+    """Set the channels of imported incidents, and record them in the history entry just written."""
+    through = model.channels.through
+    through.objects.filter(incident_id__in=[row.record.pk for row in rows]).delete()
+    links = through.objects.bulk_create(
+        [through(incident_id=row.record.pk, channel_id=channel.pk) for row in rows for channel in row.channels]
+    )
+    latest = dict(
+        model.history.filter(id__in=[row.record.pk for row in rows])
+        .order_by("id", "history_id")
+        .values_list("id", "history_id")
+    )  # (ordered by history id, the last of each incident wins)
+    history_links = model.history.model.channels.model
+    history_links.objects.bulk_create(
+        [
+            history_links(
+                id=link.pk,
+                incident_id=link.incident_id,
+                channel_id=link.channel_id,
+                history_id=latest[link.incident_id],
+            )
+            for link in links
+        ]
+    )
+
+
+def _validate_unique_constraints(record: CaseRecord) -> None:
+    errors = []
+    for constraint in record._meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint):
+            try:
+                constraint.validate(type(record), record)
+            except ValidationError as error:
+                errors.append(error)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _constraint_error(record: CaseRecord, error: IntegrityError) -> ValidationError:
+    """The message of the constraint the database named, or a general one."""
+    text = str(error)
+    for constraint in record._meta.constraints:
+        if constraint.name in text:
+            return ValidationError(constraint.get_violation_error_message(), code="constraint")
+    return ValidationError(_("The database refused this record: %(error)s") % {"error": text}, code="integrity")
 
 
 # Concurrent edits ------------------------------------------------------------------------

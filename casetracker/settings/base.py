@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "casetracker.cases",
     "casetracker.reports",
     "casetracker.workflow",
+    "casetracker.imports",
     "django_filters",
     "django_tables2",
 ]
@@ -138,6 +139,11 @@ AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "casetracker.audit.services.client_address"
 # Set only behind a reverse proxy that overwrites this header (e.g. HTTP_X_REAL_IP).
 AUDIT_CLIENT_IP_HEADER = os.environ.get("AUDIT_CLIENT_IP_HEADER", "")
+
+# Imports (casetracker/imports): the largest upload, and the most rows a file may hold. The
+# command line takes larger files with --max-megabytes and --max-rows.
+IMPORT_MAX_BYTES = 10 * 2**20
+IMPORT_MAX_ROWS = 20_000
 
 # Two-factor authentication (TOTP): these roles must set up an authenticator app before they may
 # do anything else; the other roles may. Superusers count as admins.

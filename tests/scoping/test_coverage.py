@@ -63,6 +63,12 @@ COVERED_VIEWS = {
     "workflow:queue": "tests/workflow/test_queue.py::test_a_clerk_never_sees_another_office",
     "workflow:open_takedowns": "tests/workflow/test_queue.py::test_the_open_takedowns_page",
     "workflow:retention": "tests/workflow/test_retention.py::test_a_seoul_clerk_sees_no_gyeonggi_record",
+    "imports:upload": "clerks of their own office only (tests/imports/test_pages.py, test_importer.py)",
+    "imports:batch": "tests/imports/test_pages.py::test_an_upload_is_only_its_clerks",
+    "imports:commit": "tests/imports/test_pages.py::test_an_upload_is_only_its_clerks",
+    "imports:discard": "tests/imports/test_pages.py::test_an_upload_is_only_its_clerks",
+    "imports:template": "reference data of the clerk's own office (test_only_clerks_reach_the_import_pages)",
+    "imports:export": "tests/imports/test_pages.py::test_the_export_is_scoped_without_names_and_neutralised",
 }
 
 

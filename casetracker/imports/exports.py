@@ -1,0 +1,336 @@
+"""Case lists in the import layout (so an export re-imports as no change), and the blank templates.
+
+Rows come through the case selectors with the user, for one office at a time (case numbers
+are unique within an office). Names and free-text descriptions are never written; formula-like
+text is neutralised. Choices are written as their labels in the active language, dates as
+dates: the importer reads both back.
+"""
+
+import csv
+import datetime
+import io
+import zipfile
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from casetracker.cases import selectors
+from casetracker.cases.models import Appeal, ClosureReason, Incident, Offender, Victim
+from casetracker.core.exports import neutralise_cell
+from casetracker.core.models import Committee, Office, School, SchoolLevel
+
+from .layout import SHEETS, Kind, Sheet
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ZIP_CONTENT_TYPE = "application/zip"
+CHUNK = 2000
+
+
+def _label(choices, value) -> str:
+    return str(choices(value).label) if value not in (None, "") else ""
+
+
+def _rows_incidents(user, office: Office) -> Iterator[list[Any]]:
+    incidents = (
+        selectors.incidents_for(user)
+        .filter(office=office)
+        .select_related("office", "school")
+        .prefetch_related("channels")
+        .order_by("case_number")
+    )
+    for incident in incidents.iterator(chunk_size=CHUNK):
+        yield [
+            incident.office.code,
+            incident.case_number,
+            incident.school.code,
+            incident.report_date,
+            _label(Incident.ContentKind, incident.content_kind),
+            _label(Incident.ImageSource, incident.image_source),
+            ", ".join(channel.code for channel in incident.channels.all()),
+            incident.police_referred_on,
+            incident.closed_on,
+            _label(ClosureReason, incident.closure_reason),
+        ]
+
+
+def _person_rows(people: QuerySet, *, graduation: bool) -> Iterator[list[Any]]:
+    for person in people.select_related("incident").order_by("incident__case_number", "code").iterator(CHUNK):
+        row = [
+            person.incident.case_number,
+            person.code,
+            _label(type(person).Kind, person.kind),
+            _label(SchoolLevel, person.school_level),
+            person.grade,
+        ]
+        if graduation:
+            row.append(person.expected_graduation_on)
+        yield row
+
+
+def _rows_victims(user, office: Office) -> Iterator[list[Any]]:
+    return _person_rows(selectors.victims_for(user).filter(incident__office=office), graduation=False)
+
+
+def _rows_offenders(user, office: Office) -> Iterator[list[Any]]:
+    return _person_rows(selectors.offenders_for(user).filter(incident__office=office), graduation=True)
+
+
+def _rows_committee_cases(user, office: Office) -> Iterator[list[Any]]:
+    cases = (
+        selectors.committee_cases_for(user)
+        .filter(incident__office=office)
+        .select_related("incident", "committee")
+        .order_by("incident__case_number", "requested_on", "id")
+    )
+    for case in cases.iterator(CHUNK):
+        yield [
+            case.incident.case_number,
+            case.committee.name,
+            case.requested_on,
+            case.extended_on,
+            case.extension_reason,
+            case.hearing_scheduled_on,
+            case.hearing_date,
+            case.closed_on,
+            _label(ClosureReason, case.closure_reason),
+        ]
+
+
+def _rows_measures(user, office: Office) -> Iterator[list[Any]]:
+    # Measures an appeal ordered are not listed: the appeal row (outcome "changed") gives them.
+    measures = (
+        selectors.measures_for(user)
+        .filter(committee_case__incident__office=office, ordered_by_appeal__isnull=True)
+        .select_related("committee_case__incident", "committee_case__committee", "offender")
+        .order_by("committee_case__incident__case_number", "committee_case_id", "offender__code", "number", "id")
+    )
+    for measure in measures.iterator(CHUNK):
+        case = measure.committee_case
+        yield [
+            case.incident.case_number,
+            case.committee.name,
+            measure.offender.code,
+            measure.number,
+            measure.decided_on,
+            measure.days,
+            measure.hours,
+            measure.notified_on,
+            measure.carried_out_on,
+            measure.deleted_from_record_on,
+        ]
+
+
+def _rows_appeals(user, office: Office) -> Iterator[list[Any]]:
+    appeals = (
+        selectors.appeals_for(user)
+        .filter(measure__committee_case__incident__office=office)
+        .select_related("measure__committee_case__incident", "measure__committee_case__committee", "measure__offender")
+        .order_by("measure__committee_case__incident__case_number", "measure_id", "filed_on", "id")
+    )
+    for appeal in appeals.iterator(CHUNK):
+        measure = appeal.measure
+        yield [
+            measure.committee_case.incident.case_number,
+            measure.committee_case.committee.name,
+            measure.offender.code,
+            measure.number,
+            _label(Appeal.Appellant, appeal.appellant),
+            _label(Appeal.Kind, appeal.kind),
+            appeal.filed_on,
+            _label(Appeal.Outcome, appeal.outcome),
+            appeal.decided_on,
+            appeal.replacement_number,
+            appeal.replacement_days,
+            appeal.replacement_hours,
+        ]
+
+
+ROWS = {
+    "incidents": _rows_incidents,
+    "victims": _rows_victims,
+    "offenders": _rows_offenders,
+    "committee_cases": _rows_committee_cases,
+    "measures": _rows_measures,
+    "appeals": _rows_appeals,
+}
+
+
+def case_rows(user, office: Office) -> Iterator[tuple[Sheet, Iterable[list[Any]]]]:
+    """Each sheet of the layout with its rows for ``office`` in ``user``'s scope (lazily)."""
+    for sheet in SHEETS:
+        yield sheet, ROWS[sheet.key](user, office)
+
+
+def headers(sheet: Sheet) -> list[str]:
+    return [str(column.label) for column in sheet.exported_columns]
+
+
+# Writers -------------------------------------------------------------------------------------
+
+
+def write_xlsx(sheets: Iterable[tuple[Sheet, Iterable[list[Any]]]], *, extra=None) -> bytes:
+    """A workbook of the layout's sheets; ``extra(workbook)`` may add help sheets (templates)."""
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for sheet, rows in sheets:
+        worksheet = workbook.create_sheet(str(sheet.label)[:31])
+        worksheet.append([_bold(worksheet, text, bold) for text in headers(sheet)])
+        for row in rows:
+            worksheet.append([_xlsx_cell(worksheet, value) for value in row])
+    if extra is not None:
+        extra(workbook)
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def _bold(worksheet, text: str, bold: Font) -> WriteOnlyCell:
+    cell = WriteOnlyCell(worksheet, value=text)
+    cell.font = bold
+    return cell
+
+
+def _xlsx_cell(worksheet, value: Any) -> Any:
+    if isinstance(value, datetime.date):
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    return neutralise_cell(value)
+
+
+def write_csv_zip(sheets: Iterable[tuple[Sheet, Iterable[list[Any]]]], *, extra_files=()) -> bytes:
+    """One CSV file per sheet (UTF-8 with a byte-order mark, which Excel needs for Korean), zipped."""
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+        for sheet, rows in sheets:
+            text = io.StringIO()
+            writer = csv.writer(text, lineterminator="\r\n")
+            writer.writerow(headers(sheet))
+            for row in rows:
+                writer.writerow([_csv_cell(value) for value in row])
+            archive.writestr(f"{sheet.label}.csv", "\ufeff" + text.getvalue())
+        for name, content in extra_files:
+            archive.writestr(name, content)
+    return output.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return neutralise_cell(value)
+
+
+# Blank templates ---------------------------------------------------------------------------------
+
+
+def instructions(office: Office | None) -> list[list[str]]:
+    """The help for each sheet and column: what it holds, whether required, the allowed values."""
+    rows = [
+        [_("How to fill in this workbook")],
+        [
+            _(
+                "Fill in one sheet per kind of record. Rows refer to each other by case number and person code. "
+                "Upload the workbook (or the sheets as CSV files) on the import page: you see a preview of what "
+                "will be created, changed, or is wrong, and nothing is saved until you confirm."
+            )
+        ],
+        [
+            _(
+                "Dates as 2024-08-31 (2024.8.31 and date cells work too). Rows already recorded are updated; "
+                "rows not in the file are left as they are. Never put the deepfake content itself in a file."
+            )
+        ],
+        [],
+        [_("sheet"), _("column"), _("required"), _("kind"), _("allowed values"), _("notes")],
+    ]
+    for sheet in SHEETS:
+        rows.append([str(sheet.label), "", "", "", "", str(sheet.help)])
+        for column in sheet.columns:
+            rows.append(
+                [
+                    "",
+                    str(column.label),
+                    _("yes") if column.required else "",
+                    str(Kind(column.kind).label),
+                    ", ".join(str(label) for label in column.choices.labels) if column.choices else "",
+                    str(column.help),
+                ]
+            )
+    if office is not None:
+        rows += [[], [_("Committees of %(office)s") % {"office": office}]]
+        rows += [[committee.name] for committee in Committee.objects.filter(office=office)]
+    return rows
+
+
+def examples(office: Office | None) -> dict[str, list[list[Any]]]:
+    """Two example cases, with a school and committee of ``office`` where it has them."""
+    school = School.objects.filter(office=office, level=SchoolLevel.HIGH).first() if office else None
+    committee = Committee.objects.filter(office=office, kind=Committee.Kind.SCHOOL_VIOLENCE).first() if office else None
+    office_code = office.code if office else "seoul"
+    school_code = school.code if school else "example-high-school"
+    committee_name = committee.name if committee else _("(your school violence review committee)")
+    day = datetime.date
+    return {
+        "incidents": [
+            [office_code, "2024-0001", school_code, day(2024, 5, 2), str(Incident.ContentKind.SEXUAL_IMAGE.label),
+             str(Incident.ImageSource.SOCIAL_PROFILE.label), "telegram, group_chat", day(2024, 5, 3), None, ""],
+            [office_code, "2024-0002", school_code, day(2024, 6, 10), str(Incident.ContentKind.SEXUAL_VIDEO.label),
+             str(Incident.ImageSource.UNKNOWN.label), "humiliation_room", None, None, ""],
+        ],
+        "victims": [
+            ["2024-0001", "V1", str(Victim.Kind.STUDENT.label), str(SchoolLevel.HIGH.label), 2],
+            ["2024-0002", "V1", str(Victim.Kind.TEACHER.label), "", None],
+        ],
+        "offenders": [
+            ["2024-0001", "O1", str(Offender.Kind.STUDENT.label), str(SchoolLevel.HIGH.label), 2, day(2026, 2, 28)],
+            ["2024-0002", "O1", str(Offender.Kind.UNIDENTIFIED.label), "", None, None],
+        ],
+        "committee_cases": [["2024-0001", committee_name, day(2024, 5, 7), None, "", day(2024, 5, 20),
+                             day(2024, 5, 20), None, ""]],
+        "measures": [["2024-0001", committee_name, "O1", 8, day(2024, 5, 20), None, None, day(2024, 5, 22), None,
+                      None]],
+        "appeals": [["2024-0001", committee_name, "O1", 8, str(Appeal.Appellant.OFFENDER.label),
+                     str(Appeal.Kind.ADMINISTRATIVE_APPEAL.label), day(2024, 6, 3),
+                     str(Appeal.Outcome.PENDING.label), None, None, None, None]],
+    }  # fmt: skip
+
+
+def template_xlsx(office: Office | None) -> bytes:
+    """The blank workbook: the six sheets with their headers only, then instructions and examples."""
+    sample = examples(office)
+
+    def help_sheets(workbook) -> None:
+        guide = workbook.create_sheet(_("instructions"))
+        for row in instructions(office):
+            guide.append(row)
+        shown = workbook.create_sheet(_("examples"))
+        for sheet in SHEETS:
+            shown.append([str(sheet.label)])
+            shown.append(headers(sheet))
+            for row in sample[sheet.key]:
+                shown.append([_xlsx_cell(shown, value) for value in row])
+            shown.append([])
+
+    return write_xlsx(((sheet, []) for sheet in SHEETS), extra=help_sheets)
+
+
+def template_csv_zip(office: Office | None) -> bytes:
+    """The blank CSV files (headers only), with the instructions and examples as a text file."""
+    lines = ["\t".join(str(cell) for cell in row) for row in instructions(office)]
+    sample = examples(office)
+    lines.append("")
+    lines.append(_("examples"))
+    for sheet in SHEETS:
+        lines.append("")
+        lines.append(f"{sheet.label}.csv")
+        lines.append(",".join(headers(sheet)))
+        lines.extend(",".join(str(_csv_cell(value)) for value in row) for row in sample[sheet.key])
+    readme = "\ufeff" + "\r\n".join(lines) + "\r\n"
+    return write_csv_zip(((sheet, []) for sheet in SHEETS), extra_files=[(_("instructions") + ".txt", readme)])

@@ -1,0 +1,160 @@
+"""The import's use cases: preview an upload, commit it, discard it; and the command line's run.
+
+Each checks who may import (``accounts.policy``), applies the size and row caps, and puts the
+commit on the access log. The rows themselves are written by ``importer`` through the case
+services.
+"""
+
+import io
+import zipfile
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casetracker.accounts.policy import may_import_cases
+from casetracker.audit.models import AccessLog
+from casetracker.audit.services import log_access
+from casetracker.core.models import Office
+
+from .importer import ImportResult, run_import
+from .models import ImportBatch
+from .readers import FileError, UploadedFile, open_upload
+
+
+def max_bytes() -> int:
+    return settings.IMPORT_MAX_BYTES
+
+
+def max_rows() -> int:
+    return settings.IMPORT_MAX_ROWS
+
+
+def check_size(files: list[UploadedFile], limit: int | None = None) -> None:
+    limit = limit or max_bytes()
+    if sum(len(upload.content) for upload in files) > limit:
+        raise FileError(
+            _("The upload is larger than %(size)s MB: split it into smaller files.") % {"size": limit // 2**20}
+        )
+
+
+def target_office(user, office_code: str | None = None) -> Office:
+    """The office a clerk imports into: their own, and no other."""
+    if not may_import_cases(user):
+        raise PermissionDenied(_("Only clerks of an office of education can import cases."))
+    if office_code is not None and office_code != user.office.code:
+        raise PermissionDenied(
+            _("%(user)s is a clerk of %(office)s (%(code)s) and can import into that office only.")
+            % {"user": user.get_username(), "office": user.office, "code": user.office.code}
+        )
+    return user.office
+
+
+def preview_upload(*, user, files: list[UploadedFile]) -> ImportBatch:
+    """Check an upload without saving any case: a batch holding the file and what it would do.
+
+    Raises FileError (nothing kept) when the files cannot be read as the layout.
+    """
+    office = target_office(user)
+    check_size(files)
+    ImportBatch.objects.stale().delete()
+    sources = open_upload(files)
+    result = run_import(sources=sources, user=user, office=office, commit=False, reason="", max_rows=max_rows())
+    return ImportBatch.objects.create(
+        user=user,
+        office=office,
+        file_names=", ".join(upload.name for upload in files)[:500],
+        content=_archive(files),
+        result=result.as_dict(),
+        error_count=result.error_count,
+        rows=result.rows,
+    )
+
+
+@transaction.atomic
+def commit_batch(*, batch: ImportBatch, user, request=None) -> ImportResult:
+    """Import a previewed batch: all of it, or (if a row is refused now) nothing.
+
+    The rows are checked again as they are saved: cases may have changed since the preview.
+    """
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    office = target_office(user)
+    if batch.user_id != user.pk or batch.office_id != office.pk:
+        raise PermissionDenied
+    if batch.status != ImportBatch.Status.PREVIEWED:
+        raise FileError(_("This file was already imported or discarded: upload it again."))
+    if batch.error_count:
+        raise FileError(_("The preview found errors: correct the file and upload it again."))
+    sources = open_upload(_unarchive(batch.content))
+    result = run_import(
+        sources=sources, user=user, office=office, commit=True, reason=batch.reason, max_rows=max_rows()
+    )
+    batch.result = result.as_dict()
+    batch.error_count = result.error_count
+    batch.rows = result.rows
+    if result.committed:
+        batch.status = ImportBatch.Status.COMMITTED
+        batch.committed_at = timezone.now()
+        batch.content = b""
+        log_access(action=AccessLog.Action.IMPORT, request=request, user=user, target=batch, detail=summary(result))
+    batch.save()
+    return result
+
+
+def discard_batch(*, batch: ImportBatch, user) -> None:
+    if batch.user_id != user.pk:
+        raise PermissionDenied
+    if batch.status == ImportBatch.Status.PREVIEWED:
+        batch.status = ImportBatch.Status.DISCARDED
+        batch.content = b""
+        batch.save(update_fields=["status", "content"])
+
+
+def import_files(
+    *,
+    user,
+    office_code: str,
+    files: list[UploadedFile],
+    dry_run: bool,
+    row_limit: int | None = None,
+    byte_limit: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """The command line's import: check, and unless ``dry_run``, save if no row has an error."""
+    office = target_office(user, office_code)
+    check_size(files, limit=byte_limit)
+    sources = open_upload(files)
+    reason = ("import (command line): " + ", ".join(upload.name for upload in files))[:100]
+    result = run_import(
+        sources=sources,
+        user=user,
+        office=office,
+        commit=not dry_run,
+        reason=reason,
+        max_rows=row_limit or max_rows(),
+        progress=progress,
+    )
+    if result.committed:
+        log_access(action=AccessLog.Action.IMPORT, user=user, detail=f"{reason} · {summary(result)}")
+    return result
+
+
+def summary(result: ImportResult) -> str:
+    return "; ".join(f"{sheet.key}: +{sheet.created} ~{sheet.updated} ={sheet.unchanged}" for sheet in result.sheets)
+
+
+def _archive(files: list[UploadedFile]) -> bytes:
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, upload in enumerate(files):
+            # (A number in front keeps two uploads of the same name apart.)
+            archive.writestr(f"{number:02d}/{upload.name}", upload.content)
+    return output.getvalue()
+
+
+def _unarchive(content: bytes) -> list[UploadedFile]:
+    with zipfile.ZipFile(io.BytesIO(bytes(content))) as archive:
+        return [UploadedFile(name.split("/", 1)[1], archive.read(name)) for name in sorted(archive.namelist())]

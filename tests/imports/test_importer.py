@@ -1,11 +1,12 @@
 """The importer's rules: what a file creates, updates, leaves alone, and refuses (changing nothing)."""
 
 import datetime
+import io
 
 import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.core.management import ManagementUtility
+from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from casetracker.cases.models import Appeal, Incident, Measure, Offender, Victim
@@ -367,35 +368,40 @@ def test_closing_a_case_is_checked_against_the_committee_cases_of_the_file(world
 # The command line --------------------------------------------------------------------------------
 
 
-def manage(*arguments) -> int:
+def manage(*arguments) -> tuple[int, str, str]:
+    """The exit status the command line would give (a CommandError is status 1), and its output.
+
+    (call_command rather than the real command line: that closes the database connection,
+    which on PostgreSQL is the test's own transaction.)"""
+    out, err = io.StringIO(), io.StringIO()
     try:
-        ManagementUtility(["manage.py", *arguments]).execute()
-    except SystemExit as exit:
-        return exit.code
-    return 0
+        call_command(*arguments, stdout=out, stderr=err)
+    except CommandError as error:
+        return error.returncode, out.getvalue(), err.getvalue() + str(error)
+    return 0, out.getvalue(), err.getvalue()
 
 
-def test_the_command_prints_the_preview_and_exits_1_on_errors(world, tmp_path, capsys):
+def test_the_command_prints_the_preview_and_exits_1_on_errors(world, tmp_path):
     sheets = case_sheets()
     sheets["incidents"][0]["report_date"] = "soon"
     path = tmp_path / "cases.xlsx"
     path.write_bytes(xlsx(sheets))
     before = record_counts()
-    assert manage("import_cases", str(path), "--office", "seoul", "--user", "clerk_seoul") == 1
-    captured = capsys.readouterr()
-    assert "incidents\t0\t0\t0\t1" in captured.out
-    assert "incidents, row 2, column report date, value “soon”: This is not a date" in captured.err
-    assert "Nothing was imported" in captured.err
+    status, out, err = manage("import_cases", str(path), "--office", "seoul", "--user", "clerk_seoul")
+    assert status == 1
+    assert "incidents\t0\t0\t0\t1" in out
+    assert "incidents, row 2, column report date, value “soon”: This is not a date" in err
+    assert "Nothing was imported" in err
     assert record_counts() == before
 
 
-def test_the_command_dry_run_saves_nothing_and_then_imports(world, tmp_path, capsys):
+def test_the_command_dry_run_saves_nothing_and_then_imports(world, tmp_path):
     path = tmp_path / "cases.xlsx"
     path.write_bytes(xlsx(case_sheets()))
-    assert manage("import_cases", str(path), "--office", "seoul", "--user", "clerk_seoul", "--dry-run") == 0
-    assert "Dry run" in capsys.readouterr().out and not Incident.objects.exists()
-    assert manage("import_cases", str(path), "--office", "seoul", "--user", "clerk_seoul") == 0
-    assert "Imported 5 rows" in capsys.readouterr().out and Incident.objects.count() == 1
+    status, out, _err = manage("import_cases", str(path), "--office", "seoul", "--user", "clerk_seoul", "--dry-run")
+    assert status == 0 and "Dry run" in out and not Incident.objects.exists()
+    status, out, _err = manage("import_cases", str(path), "--office", "seoul", "--user", "clerk_seoul")
+    assert status == 0 and "Imported 5 rows" in out and Incident.objects.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -405,11 +411,11 @@ def test_the_command_dry_run_saves_nothing_and_then_imports(world, tmp_path, cap
         (["--office", "seoul", "--user", "nobody"], "No active account named nobody"),
     ],
 )
-def test_the_command_refuses_the_wrong_office_or_user(world, tmp_path, capsys, arguments, message):
+def test_the_command_refuses_the_wrong_office_or_user(world, tmp_path, arguments, message):
     path = tmp_path / "cases.xlsx"
     path.write_bytes(xlsx(case_sheets()))
-    assert manage("import_cases", str(path), *arguments) == 1
-    assert message in capsys.readouterr().err
+    status, _out, err = manage("import_cases", str(path), *arguments)
+    assert status == 1 and message in err
     assert not Incident.objects.exists()
 
 

@@ -9,6 +9,7 @@ exist here, and an attempt to open one is on the access log.
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -92,6 +93,17 @@ class CaseAdminMixin(ScopedAdminMixin):
     def get_formset(self, request, obj=None, **kwargs):
         kwargs["form"] = version_checked(kwargs.get("form", self.form))
         return super().get_formset(request, obj, **kwargs)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, IntegrityError):
+            if request.method != "POST":
+                raise
+            # Another clerk saved a clashing record (the same new case number, say) between this
+            # page's checks and its save, and nothing of this post was saved. Checked again, the
+            # page now shows what clashes, with what the clerk typed, instead of a server error.
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         if change and not form.has_changed():

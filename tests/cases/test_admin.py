@@ -784,3 +784,32 @@ def test_measure_page_saves_the_measure_with_a_changed_appeal(admin_client):
     original = Measure.objects.get(ordered_by_appeal__isnull=True)
     assert (original.law, original.number) == ("art17", 8)
     assert list(Measure.objects.final().values_list("number", flat=True)) == [7]
+
+
+def test_a_case_number_taken_meanwhile_shows_the_form_again_not_a_server_error(
+    admin_client, middle_school, committee, monkeypatch
+):
+    """Two clerks post the same proposed case number at once: both pass the page's checks, and
+    the second's save is refused. Its clerk sees the form with the error and what they typed."""
+    page = admin_client.get(INCIDENT_ADD)
+    data = page_data(page)
+    data.update(incident_form(middle_school))
+    add_rows(data, page, Victim, [{"code": "V1", "kind": "student", "school_level": "middle", "grade": "1"}])
+    # The other clerk's case is saved; this page's check of the number ran just before it was.
+    IncidentFactory(office=middle_school.office, school=middle_school, case_number="2024-0042")
+    check = Incident.validate_constraints
+    checked = []
+
+    def check_before_the_other_clerk_saved(self, exclude=None):
+        if not checked:
+            checked.append(self)
+            return None
+        return check(self, exclude=exclude)
+
+    monkeypatch.setattr(Incident, "validate_constraints", check_before_the_other_clerk_saved)
+    response = admin_client.post(INCIDENT_ADD, data)
+
+    assert response.status_code == 200
+    assert "This office of education already has a case with this number." in str(page_errors(response))
+    assert response.context["adminform"].form["content_description"].value() == data["content_description"]
+    assert Incident.objects.count() == 1 and not Victim.objects.exists()

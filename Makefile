@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-requirements
 
-.PHONY: run test e2e venv lint dataset clean
+.PHONY: run test e2e venv lint dataset clean loadtest
 
 # Build .venv once, and again only when requirements.txt changes.
 $(INSTALLED): requirements.txt
@@ -38,6 +38,11 @@ e2e: venv
 # Regenerate the shipped dataset (deterministic: the same seed writes the same files).
 dataset: venv
 	$(BIN)/python manage.py generate_dataset
+
+# Load test on this machine: gunicorn on loopback, PostgreSQL at 127.0.0.1:5432 (database
+# loadtest_casetracker, recreated), 20 clerks and 4 supervisors for DURATION seconds (bench/README.md).
+loadtest: venv
+	$(BIN)/python bench/loadtest.py --duration $(or $(DURATION),180)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache

@@ -1,19 +1,28 @@
 """Settings come from the environment; production refuses to start unsafe."""
 
+import json
 import os
+import runpy
 import secrets
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import dj_database_url
 import pytest
+import redis
+from django.core.cache import cache
+from django.urls import reverse
+
+from casetracker.accounts import services
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean_env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}}
+    unset = {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "REDIS_URL", "DATABASE_REPLICA_URL"}
+    clean_env = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -82,3 +91,156 @@ def test_korean_is_the_default_language(settings):
     assert settings.LANGUAGE_CODE == "ko"
     assert [code for code, _name in settings.LANGUAGES] == ["ko", "en"]
     assert settings.TIME_ZONE == "Asia/Seoul"
+
+
+# Static files, cache, sessions and the read replica ------------------------------------------
+
+REPLICA_URL = "postgres://reader:pw@replica.internal:5432/casetracker"
+LIVE_REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+def base_settings(monkeypatch, **env: str) -> dict:
+    """The names casetracker/settings/base.py defines with this environment (read afresh)."""
+    for name in ("REDIS_URL", "DATABASE_REPLICA_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "casetracker" / "settings" / "base.py"))
+
+
+def production_settings(**env: str) -> dict:
+    code = (
+        "import json; from django.conf import settings as s; print(json.dumps({'STORAGES': s.STORAGES, "
+        "'MIDDLEWARE': s.MIDDLEWARE, 'CACHES': s.CACHES, 'SESSION_ENGINE': s.SESSION_ENGINE, "
+        "'DATABASES': sorted(s.DATABASES), 'DATABASE_ROUTERS': s.DATABASE_ROUTERS}))"
+    )
+    result = manage(
+        "shell",
+        "-c",
+        code,
+        DJANGO_SETTINGS_MODULE="casetracker.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="cases.example.org",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_whitenoise_serves_static_files_right_after_the_security_middleware(monkeypatch):
+    names = base_settings(monkeypatch)
+    assert names["MIDDLEWARE"][:2] == [
+        "django.middleware.security.SecurityMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    ]
+    apps = names["INSTALLED_APPS"]
+    assert apps.index("whitenoise.runserver_nostatic") < apps.index("django.contrib.staticfiles")
+
+
+def test_production_serves_compressed_static_files_with_hashed_names():
+    names = production_settings()
+    assert names["STORAGES"]["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert "whitenoise.middleware.WhiteNoiseMiddleware" in names["MIDDLEWARE"]
+
+
+def test_the_tests_need_no_collectstatic(settings, client):
+    assert settings.STORAGES["staticfiles"]["BACKEND"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
+    response = client.get("/static/admin/css/base.css")
+    assert response.status_code == 200
+
+
+def test_without_redis_the_cache_is_per_process_and_sessions_are_in_the_database(monkeypatch):
+    names = base_settings(monkeypatch)
+    assert "CACHES" not in names  # Django's default: a per-process memory cache
+    assert "SESSION_ENGINE" not in names  # Django's default: the database
+    assert production_settings()["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+
+
+def test_redis_url_puts_the_cache_on_redis_and_sessions_on_redis_and_the_database(monkeypatch):
+    names = base_settings(monkeypatch, REDIS_URL="redis://cache.internal:6379/1")
+    assert names["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert names["CACHES"]["default"]["LOCATION"] == "redis://cache.internal:6379/1"
+    assert names["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+    # django-axes keeps its failed-login counts in the database, whatever the cache.
+    assert "AXES_HANDLER" not in names
+
+
+def test_replica_url_adds_the_replica_and_its_router(monkeypatch):
+    assert "replica" not in base_settings(monkeypatch)["DATABASES"]
+    assert "DATABASE_ROUTERS" not in base_settings(monkeypatch)
+
+    names = base_settings(monkeypatch, DATABASE_REPLICA_URL=REPLICA_URL)
+    replica = names["DATABASES"]["replica"]
+    assert (replica["ENGINE"], replica["HOST"], replica["USER"]) == (
+        "django.db.backends.postgresql",
+        "replica.internal",
+        "reader",
+    )
+    assert replica["TEST"] == {"MIRROR": "default"}
+    assert names["DATABASE_ROUTERS"] == ["casetracker.core.db_router.ReplicaRouter"]
+
+
+def test_production_with_redis_and_a_replica_passes_the_deploy_check_without_warnings():
+    env = {"REDIS_URL": "redis://cache.internal:6379/0", "DATABASE_REPLICA_URL": REPLICA_URL}
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="casetracker.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="cases.example.org",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+    names = production_settings(**env)
+    assert names["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert names["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+    assert names["DATABASES"] == ["default", "replica"]
+    assert names["DATABASE_ROUTERS"] == ["casetracker.core.db_router.ReplicaRouter"]
+
+
+@pytest.fixture
+def sessions_on_redis(settings, monkeypatch):
+    """The cache and sessions as REDIS_URL sets them, on a live Redis server (skipped without one)."""
+    try:
+        redis.Redis.from_url(LIVE_REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"no Redis server answers at {LIVE_REDIS_URL}: {error}")
+    names = base_settings(monkeypatch, REDIS_URL=LIVE_REDIS_URL)
+    # A prefix of its own, so the test neither sees nor touches anyone else's keys.
+    prefix = f"casetracker-test-{uuid.uuid4().hex}"
+    names["CACHES"]["default"]["KEY_PREFIX"] = prefix
+    settings.CACHES = names["CACHES"]
+    settings.SESSION_ENGINE = names["SESSION_ENGINE"]
+    yield
+    server = redis.Redis.from_url(LIVE_REDIS_URL)
+    for key in server.scan_iter(f"{prefix}:*"):
+        server.delete(key)
+
+
+@pytest.mark.django_db
+def test_sessions_on_redis_survive_losing_the_cache(sessions_on_redis, client, clerk):
+    client.force_login(clerk)
+    assert client.get(reverse("admin:index")).status_code == 200
+    session = client.session
+    assert cache.get(session.cache_key) is not None  # read from Redis...
+
+    cache.delete(session.cache_key)  # ...until Redis restarts without it
+
+    assert client.get(reverse("admin:index")).status_code == 200  # still signed in, from the database
+    assert cache.get(session.cache_key) is not None
+
+
+@pytest.mark.django_db
+def test_deactivating_an_account_logs_it_out_with_sessions_on_the_cache(settings, client, clerk, admin_user):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    client.force_login(clerk)
+    assert client.get(reverse("admin:index")).status_code == 200
+
+    services.deactivate_account(account=clerk, by=admin_user)
+
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))

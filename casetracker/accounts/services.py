@@ -1,7 +1,9 @@
 """Account services: every change to an account's access goes through here (admin, views, commands)."""
 
 import secrets
+from importlib import import_module
 
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
@@ -76,8 +78,8 @@ def _check_may_manage(by: User) -> None:
 def end_sessions(*, account: User) -> int:
     """Log ``account`` out everywhere: delete its stored sessions; return how many there were.
 
-    Sessions live in the database (Django's default engine). The user id is inside each
-    session's encoded data, so the live sessions are decoded one by one.
+    Sessions live in the database (with REDIS_URL, cached in Redis as well). The user id is
+    inside each session's encoded data, so the live sessions are decoded one by one.
     """
     user_id = str(account.pk)
     keys = [
@@ -85,7 +87,11 @@ def end_sessions(*, account: User) -> int:
         for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
         if session.get_decoded().get(SESSION_KEY) == user_id
     ]
-    Session.objects.filter(session_key__in=keys).delete()
+    # Through the session engine, so that a cached copy goes too (otherwise its next request
+    # would find the session in the cache, fail to save it and answer 400).
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in keys:
+        store(session_key=key).delete()
     return len(keys)
 
 

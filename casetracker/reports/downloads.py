@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 from casetracker.accounts.policy import may_view_reports
 from casetracker.audit.models import AccessLog
 from casetracker.audit.services import log_access
+from casetracker.core.db_router import reading_from_replica
 
 from . import exports
 from .definitions import REPORTS_BY_NAME
@@ -45,6 +46,7 @@ def filename(name: str, extension: str) -> str:
     return f"casetracker-{name}-{timezone.localdate().isoformat()}.{extension}"
 
 
+@reading_from_replica()  # the report's reads; the access log entry is written to the primary
 def _download(request: HttpRequest, name: str, extension: str) -> HttpResponse:
     if not may_view_reports(request.user):
         raise PermissionDenied

@@ -2,7 +2,9 @@
 print page, and the drill-down list of the cases behind each count.
 
 Every figure comes from ``reporting`` with the request's user, so every page is scoped
-as the reports are. Who may read reports is ``accounts.policy.may_view_reports``.
+as the reports are. Who may read reports is ``accounts.policy.may_view_reports``. The
+pages read from the read replica when there is one (``core.db_router``), after the
+sign-in checks, which read the primary.
 """
 
 import datetime
@@ -22,6 +24,7 @@ from django.views.decorators.http import require_safe
 from casetracker.accounts.policy import may_view_reports
 from casetracker.accounts.roles import Role
 from casetracker.cases import selectors
+from casetracker.core.db_router import reading_from_replica
 
 from . import charts
 from .definitions import REPORT_LIST, REPORTS_BY_NAME, ReportSpec
@@ -69,6 +72,7 @@ def report_index(request):
 
 @report_reader
 @require_safe
+@reading_from_replica()
 def report_detail(request, name: str):
     spec = _spec_or_404(name)
     return render(request, "reports/detail.html", _report_context(request, spec, links=True))
@@ -76,6 +80,7 @@ def report_detail(request, name: str):
 
 @report_reader
 @require_safe
+@reading_from_replica()
 def report_print(request, name: str):
     spec = _spec_or_404(name)
     context = _report_context(request, spec, links=False)
@@ -85,6 +90,7 @@ def report_print(request, name: str):
 
 @report_reader
 @require_safe
+@reading_from_replica()
 def report_cases(request, name: str):
     """The unit rows behind one count cell (``table``, ``row``, ``column``), with the report's filters."""
     spec = _spec_or_404(name)

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles, so runserver serves static files through whitenoise as production does.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "simple_history",
     "axes",
@@ -54,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the application (whitenoise), before sessions, logins and the rest.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -95,12 +99,23 @@ TEMPLATES = [
 
 # An SQLite file in the project folder unless DATABASE_URL says otherwise
 # (e.g. postgres://user:password@host:5432/casetracker).
+# CONN_MAX_AGE (seconds) keeps connections open between requests; health checks drop dead ones.
+CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "0"))
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_max_age=CONN_MAX_AGE,
+        conn_health_checks=CONN_MAX_AGE > 0,
     )
 }
+# A read replica of the primary, for reports only (casetracker/core/db_router.py says which reads).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=CONN_MAX_AGE, conn_health_checks=CONN_MAX_AGE > 0
+    )
+    # Test runs have no replica of their own: the replica alias reads the test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["casetracker.core.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -119,6 +134,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+
+# Redis (REDIS_URL, e.g. redis://127.0.0.1:6379/0) for the cache and sessions; without it, Django's
+# per-process memory cache and sessions in the database.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "casetracker",
+            # Fail fast rather than hold a worker when Redis does not answer.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+    # Sessions are read from Redis and written through to the database, so a Redis restart
+    # (or flush) logs no one out; while Redis is unreachable, signed-in requests fail (docs/deploy.md).
+    # django-axes counts failed logins in the database (its default handler), not in the cache.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Sessions end after 30 idle minutes (every request pushes the expiry on) and when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60

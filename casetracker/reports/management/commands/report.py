@@ -18,6 +18,7 @@ from casetracker.accounts.models import User
 from casetracker.accounts.policy import may_view_reports
 from casetracker.audit.models import AccessLog
 from casetracker.audit.services import log_access
+from casetracker.core.db_router import reading_from_replica
 from casetracker.core.models import Office
 from casetracker.reports import exports
 from casetracker.reports.definitions import REPORT_LIST, REPORTS_BY_NAME, ReportSpec
@@ -64,6 +65,7 @@ class Command(BaseCommand):
             "--user", metavar="USERNAME", help=_("run in this account's scope instead of the national one")
         )
 
+    @reading_from_replica()  # on the read replica when there is one; the access log entry goes to the primary
     def handle(self, *args, name: str, **options):
         spec = REPORTS_BY_NAME.get(name)
         if spec is None:

@@ -19,11 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from casetracker.audit.services import client_address
 from casetracker.core.formatting import format_date
@@ -137,15 +136,12 @@ def save_imported_records(*, rows: Sequence[ImportedRecord], user, reason: str) 
 
 def _bulk_write(rows: Sequence[ImportedRecord], *, user, reason: str) -> None:
     model = type(rows[0].record)
-    attributes = {"ip_address": client_address(getattr(HistoricalRecords.context, "request", None))}
-    history = {"default_user": user, "default_change_reason": reason[:100], "custom_historical_attrs": attributes}
+    address = client_address(getattr(HistoricalRecords.context, "request", None))
     new = [row for row in rows if row.record._state.adding]
     changed = [row for row in rows if not row.record._state.adding]
     if new:
-        created = bulk_create_with_history([row.record for row in new], model, batch_size=500, **history)
-        for row, record in zip(new, created, strict=True):
-            row.record.pk = record.pk
-            row.record._state.adding = False
+        model.objects.bulk_create([row.record for row in new], batch_size=500)
+        _copy_to_history(model, [row.record.pk for row in new], "+", user=user, reason=reason, address=address)
     if changed:
         stored = dict(
             model._base_manager.select_for_update()
@@ -159,10 +155,46 @@ def _bulk_write(rows: Sequence[ImportedRecord], *, user, reason: str) -> None:
         fields = [
             field.name for field in model._meta.concrete_fields if not field.primary_key and field.name != "created_at"
         ]
-        bulk_update_with_history([row.record for row in changed], model, fields, batch_size=500, **history)
+        model.objects.bulk_update([row.record for row in changed], fields, batch_size=500)
+        _copy_to_history(model, [row.record.pk for row in changed], "~", user=user, reason=reason, address=address)
     with_channels = [row for row in rows if row.channels is not None]
     if with_channels:
         _set_channels(model, with_channels)
+
+
+def _copy_to_history(
+    model: type[CaseRecord], pks: list[int], history_type: str, *, user, reason: str, address: str | None
+) -> None:
+    """Write the change history of rows just saved, as simple-history would, copied by the database.
+
+    The same rows as ``bulk_history_create`` makes (the tracked fields, who, when, why, from
+    where), but one INSERT ... SELECT per batch: the values do not travel back through Python,
+    which would double the time of a large import.
+    """
+    history = model.history.model
+    quote = connection.ops.quote_name
+    tracked = [field.column for field in history.tracked_fields]
+    columns = [*tracked, "history_date", "history_user_id", "history_type", "history_change_reason", "ip_address"]
+    now = timezone.now()
+    for start in range(0, len(pks), 500):
+        batch = pks[start : start + 500]
+        # (Only quoted table and column names from the models go into the text; values are parameters.)
+        sql = (
+            f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+            f"SELECT {', '.join(quote(c) for c in tracked)}, %s, %s, %s, %s, %s "
+            f"FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} IN "
+            f"({', '.join(['%s'] * len(batch))}) ORDER BY {quote(model._meta.pk.column)}"
+        )
+        params = [
+            history._meta.get_field("history_date").get_db_prep_value(now, connection),
+            user.pk if user is not None else None,
+            history_type,
+            reason[:100],
+            address,
+            *batch,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def _set_channels(model: type[CaseRecord], rows: Sequence[ImportedRecord]) -> None:

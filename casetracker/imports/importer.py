@@ -13,6 +13,7 @@ of the same cases, changes nothing.
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
@@ -172,27 +173,92 @@ class Importer:
         positions = self._positions(source)
         handler = getattr(self, f"import_{sheet.key}")
         seen: dict[tuple, int] = {}
-        for number, cells in source.rows():
-            self.rows_seen += 1
-            if self.rows_seen > self.max_rows:
-                raise TooManyRows(
-                    _("The file has more than %(max)s rows: split it into smaller files.") % {"max": self.max_rows}
-                )
-            row = self._read_row(sheet, number, cells, positions)
-            if row is not None and self._repeats(row, seen):
-                row = None
-            if row is None:
-                counts.errors += 1
-            else:
-                try:
-                    outcome = handler(row)
-                except RowRefused:
+        # In chunks: the records a chunk's rows refer to are fetched together, a few queries a chunk.
+        for chunk in batched(source.rows(), BATCH_SIZE):
+            rows = []
+            for number, cells in chunk:
+                self.rows_seen += 1
+                if self.rows_seen > self.max_rows:
+                    raise TooManyRows(
+                        _("The file has more than %(max)s rows: split it into smaller files.") % {"max": self.max_rows}
+                    )
+                row = self._read_row(sheet, number, cells, positions)
+                rows.append(None if row is not None and self._repeats(row, seen) else row)
+            self.prefetch(sheet, [row for row in rows if row is not None])
+            for row in rows:
+                if row is None:
                     counts.errors += 1
                 else:
-                    setattr(counts, outcome, getattr(counts, outcome) + 1)
+                    try:
+                        outcome = handler(row)
+                    except RowRefused:
+                        counts.errors += 1
+                    else:
+                        setattr(counts, outcome, getattr(counts, outcome) + 1)
             if self.progress is not None:
-                self.progress(1)
+                self.progress(len(rows))
         self.flush()
+
+    def prefetch(self, sheet: Sheet, rows: list[Row]) -> None:
+        """Load what ``rows`` refer to that is recorded already: their incidents (with channels)
+        and the records under them that the sheet updates."""
+        ids = {
+            self.incident_ids[row.values["case_number"]]
+            for row in rows
+            if row.values.get("case_number") in self.incident_ids
+            and row.values["case_number"] not in self.new_incidents
+        }
+        incidents = self.cache["incident"]
+        missing = ids - incidents.keys()
+        if missing:
+            found = Incident.objects.filter(pk__in=missing).select_related("office", "school")
+            if sheet is layout.INCIDENTS:
+                found = found.prefetch_related("channels")
+            incidents.update((incident.pk, incident) for incident in found)
+        if sheet in (layout.VICTIMS, layout.OFFENDERS):
+            model = Victim if sheet is layout.VICTIMS else Offender
+            self._prefetch_under(model, "incident", [incidents[pk] for pk in ids], self.cache[model.__name__])
+        elif sheet in (layout.COMMITTEE_CASES, layout.MEASURES, layout.APPEALS):
+            cases = self.cache["committee_case"]
+            wanted = [incidents[pk] for pk in ids if pk not in cases]
+            grouped = defaultdict(dict)
+            found = CommitteeCase.objects.filter(incident__in=wanted).select_related("committee").order_by("pk")
+            for case in found:
+                case.incident = incidents[case.incident_id]
+                grouped[case.incident_id][case.committee_id] = case
+            cases.update((incident.pk, grouped[incident.pk]) for incident in wanted)
+            if sheet is not layout.COMMITTEE_CASES:
+                self._prefetch_measures([case for pk in ids for case in cases[pk].values()])
+
+    def _prefetch_measures(self, cases: list[CommitteeCase]) -> None:
+        """The measures of ``cases`` (originals first) and, for the appeals sheet, their appeals."""
+        measures, appeals = self.cache["measure"], self.cache["appeal"]
+        wanted = {case.pk: case for case in cases if case.pk not in measures}
+        if not wanted:
+            return
+        grouped = defaultdict(list)
+        found = Measure.objects.filter(committee_case__in=list(wanted)).order_by("ordered_by_appeal", "id")
+        for measure in found:
+            measure.committee_case = wanted[measure.committee_case_id]
+            grouped[measure.committee_case_id].append(measure)
+        measures.update((pk, grouped[pk]) for pk in wanted)
+        by_measure = defaultdict(list)
+        loaded = [measure for pk in wanted for measure in grouped[pk]]
+        for appeal in Appeal.objects.filter(measure__in=loaded).order_by("pk"):
+            by_measure[appeal.measure_id].append(appeal)
+        appeals.update((measure.pk, by_measure[measure.pk]) for measure in loaded)
+
+    def _prefetch_under(self, model, parent_field: str, parents: list, cache: dict) -> None:
+        wanted = [parent for parent in parents if parent.pk not in cache]
+        if not wanted:
+            return
+        grouped = defaultdict(dict)
+        for record in model.objects.filter(**{f"{parent_field}__in": wanted}).order_by("pk"):
+            grouped[getattr(record, f"{parent_field}_id")][record.code] = record
+        for parent in wanted:
+            for record in grouped[parent.pk].values():
+                setattr(record, parent_field, parent)
+            cache[parent.pk] = grouped[parent.pk]
 
     def _positions(self, source: SheetSource) -> dict[int, tuple[Column, str]]:
         positions = {}
@@ -455,7 +521,9 @@ class Importer:
         if created:
             incident = Incident(office=self.office, case_number=case_number)
         else:
-            incident = Incident.objects.select_related("office", "school").get(pk=incident_id)
+            incident = self.cache["incident"].get(incident_id) or Incident.objects.select_related(
+                "office", "school"
+            ).get(pk=incident_id)
         changed = incident.school_id != school.pk
         incident.school = school
         changed |= self.assign(
@@ -466,7 +534,7 @@ class Importer:
         channels = None
         if "channels" in values:
             channels = self.channel_list(row)
-            current = set() if created else set(incident.channels.values_list("pk", flat=True))
+            current = set() if created else {channel.pk for channel in incident.channels.all()}
             if {channel.pk for channel in channels} != current:
                 changed = True
             else:
@@ -632,3 +700,10 @@ class Importer:
 def is_new(record) -> bool:
     """Created by this import: nothing is recorded under it yet, so there is nothing to look up."""
     return getattr(record, "_created_by_import", False)
+
+
+def batched(iterable, size: int):
+    """``itertools.batched`` (Python 3.12) for 3.11: lists of ``size`` items, the last maybe shorter."""
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

@@ -440,3 +440,30 @@ def test_a_rule_only_the_database_holds_lands_on_its_row(world, monkeypatch):
     assert (error.sheet, error.row, error.message) == ("victims", 3, "Only students have a grade.")
     assert counts(result)["victims"] == (2, 0, 0, 1)
     assert not Victim.objects.exists()
+
+
+def many_cases(count: int) -> dict[str, list[dict]]:
+    sheets: dict[str, list[dict]] = {}
+    for number in range(count):
+        for key, rows in case_sheets(f"2024-{number:04d}").items():
+            sheets.setdefault(key, []).extend(rows)
+    return sheets
+
+
+@pytest.mark.parametrize("again", [False, True], ids=["new cases", "the same cases again"])
+def test_the_number_of_queries_does_not_grow_with_the_rows(world, again):
+    """Rows are read, looked up and saved in batches: 5 cases or 40, the same queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for count in (5, 40):
+        content = xlsx(many_cases(count))
+        if again:
+            run(world.clerk, workbook_file(content))
+        with CaptureQueriesContext(connection) as queries:
+            result = run(world.clerk, workbook_file(content))
+        assert result.ok and result.rows == count * 5
+        counts.append(len(queries))
+        Incident.objects.all().delete()
+    assert counts[0] == counts[1]

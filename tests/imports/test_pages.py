@@ -46,6 +46,7 @@ def test_upload_preview_then_commit(client, world):
     assert batch.status == ImportBatch.Status.COMMITTED and bytes(batch.content) == b""
     history = Victim.history.get()
     assert history.history_change_reason == f"import #{batch.pk}: cases.xlsx"
+    assert (history.history_user, history.ip_address, history.history_type) == (world.clerk, "127.0.0.1", "+")
     assert AccessLog.objects.filter(action=AccessLog.Action.IMPORT, user=world.clerk).count() == 1
     # A second commit of the same batch does nothing.
     client.post(reverse("imports:commit", args=[batch.pk]))

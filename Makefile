@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-requirements
 
-.PHONY: run test e2e venv lint dataset clean loadtest
+.PHONY: run test e2e venv lint dataset clean loadtest bench
 
 # Build .venv once, and again only when requirements.txt changes.
 $(INSTALLED): requirements.txt
@@ -34,6 +34,15 @@ test: lint
 # Only the browser tests (also part of `make test`; skipped with the reason when no Chromium is installed).
 e2e: venv
 	$(BIN)/pytest -m e2e -rs
+
+# Benchmarks at a given size (see bench/README.md): SQLite in /tmp, and PostgreSQL too when
+# BENCH_DATABASE_URL names a database called bench_*, e.g.
+#   make bench INCIDENTS=1000000 BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_casetracker
+INCIDENTS ?= 100000
+bench: venv
+	$(BIN)/python bench/run.py --incidents $(INCIDENTS)
+	@if [ -n "$(BENCH_DATABASE_URL)" ]; then \
+		$(BIN)/python bench/run.py --incidents $(INCIDENTS) --database-url "$(BENCH_DATABASE_URL)"; fi
 
 # Regenerate the shipped dataset (deterministic: the same seed writes the same files).
 dataset: venv

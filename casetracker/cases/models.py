@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -169,6 +170,8 @@ class Incident(CaseRecord):
         indexes = [
             models.Index(fields=["office", "report_date"]),
             models.Index(fields=["report_date"]),
+            # The admin's search by case number (any office, any case): see bench/explain/.
+            models.Index(Upper("case_number"), name="incident_case_number_upper"),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ report the Art. 25 committees; the survey counts every incident.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import DateField, ExpressionWrapper, F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +26,7 @@ from casetracker.cases.models import (
 )
 from casetracker.core.models import Channel, Committee, Office, SchoolLevel
 
-from .engine import ALL, CountColumn, Dimension, ShareColumn, Subtotal, TableSpec, TextColumn, Unit
+from .engine import ALL, CountColumn, DaysAfter, Dimension, ShareColumn, Subtotal, TableSpec, TextColumn, Unit
 
 SV = Committee.Kind.SCHOOL_VIOLENCE
 TR = Committee.Kind.TEACHER_RIGHTS
@@ -96,8 +96,8 @@ def tier_columns(unit: Unit) -> tuple:
     )
 
 
-def deadline(days: int) -> ExpressionWrapper:
-    return ExpressionWrapper(F("requested_on") + datetime.timedelta(days=days), output_field=DateField())
+def deadline(days: int) -> DaysAfter:
+    return DaysAfter("requested_on", days)
 
 
 def overdue() -> Q:

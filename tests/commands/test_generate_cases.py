@@ -1,0 +1,194 @@
+"""generate_cases: synthetic incidents in the shipped dataset's proportions, in bulk, by the rules."""
+
+from collections import Counter
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db.models import Q
+
+from casetracker.accounts.models import User
+from casetracker.cases import published_dataset, synthetic
+from casetracker.cases.models import (
+    Appeal,
+    CommitteeCase,
+    Incident,
+    Measure,
+    Offender,
+    OffenderVictimRelation,
+    ProtectionMeasure,
+    TakedownRequest,
+    Victim,
+)
+from casetracker.reports.definitions import REPORT_LIST, REPORTS_BY_NAME
+from casetracker.reports.reporting import run_report
+
+CASE_MODELS = (
+    Incident,
+    Victim,
+    Offender,
+    OffenderVictimRelation,
+    TakedownRequest,
+    ProtectionMeasure,
+    CommitteeCase,
+    Measure,
+    Appeal,
+)
+
+
+@pytest.fixture
+def reference(db):
+    call_command("loaddata", str(Path(settings.BASE_DIR) / "fixtures" / "01_reference.json"), verbosity=0)
+
+
+def generate(incidents: int, seed: int = 1) -> str:
+    out = StringIO()
+    call_command("generate_cases", incidents=incidents, seed=seed, no_progress=True, chunk=50, stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict:
+    """Every generated row, without its timestamps."""
+    rows = {}
+    for model in CASE_MODELS:
+        fields = [f.attname for f in model._meta.concrete_fields if f.attname not in ("created_at", "updated_at")]
+        rows[model.__name__] = list(model.objects.order_by("pk").values_list(*fields))
+    rows["channels"] = list(Incident.channels.through.objects.order_by("pk").values_list("incident_id", "channel_id"))
+    return rows
+
+
+def test_generates_n_incidents_with_their_records_and_no_history(reference):
+    output = generate(120)
+    assert Incident.objects.count() == 120
+    assert "120" in output
+    for model in (Victim, Offender, CommitteeCase, Measure):
+        assert model.objects.exists(), model
+    assert all(number.startswith("G") for number in Incident.objects.values_list("case_number", flat=True))
+    # Bulk synthetic data has no change history.
+    for model in CASE_MODELS:
+        assert not model.history.exists(), model
+
+
+def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(reference):
+    generate(60, seed=7)
+    first = snapshot()
+    Incident.objects.all().delete()
+    generate(60, seed=7)
+    assert snapshot() == first
+    Incident.objects.all().delete()
+    generate(60, seed=8)
+    assert snapshot()["Incident"] != first["Incident"]
+
+
+def test_a_second_run_adds_without_colliding(reference):
+    generate(40)
+    first_numbers = set(Incident.objects.values_list("case_number", flat=True))
+    generate(40)
+    numbers = list(Incident.objects.values_list("case_number", flat=True))
+    assert len(numbers) == len(set(numbers)) == 80
+    assert first_numbers < set(numbers)
+
+
+def test_case_numbers_stay_clear_of_the_clerks_numbering(reference):
+    from casetracker.cases import services
+    from casetracker.core.models import Office
+
+    generate(40)
+    office = Incident.objects.first().office
+    assert services.next_case_number(office=Office.objects.get(pk=office.pk), year=2024) == "2024-0001"
+
+
+def test_every_generated_row_passes_full_clean(reference):
+    generate(40, seed=3)
+    checked = 0
+    for model in CASE_MODELS:
+        for obj in model.objects.all():
+            obj.full_clean()
+            checked += 1
+    assert checked > 40 * 5
+
+
+def shares(rows: dict[str, list[dict]] | None = None) -> dict[str, float]:
+    """Per-incident ratios and shares, from the database (or from the shipped dataset's rows)."""
+    if rows is None:
+        incidents = Incident.objects.count()
+        offices = Counter(Incident.objects.values_list("office__code", flat=True))
+        levels = Counter(Incident.objects.values_list("school__level", flat=True))
+        victims = Counter(Victim.objects.values_list("kind", flat=True))
+        art17 = Counter(Measure.objects.final().filter(law="art17").values_list("number", flat=True))
+        counts = {model.__name__: model.objects.count() for model in CASE_MODELS}
+        heard = CommitteeCase.objects.filter(hearing_date__isnull=False).count()
+        police = Incident.objects.filter(police_referred_on__isnull=False).count()
+        superseded = Appeal.objects.filter(outcome__in=["changed", "revoked"]).count()
+    else:
+        reference, cases = rows
+        by_model: dict[str, list[dict]] = {}
+        for row in cases:
+            by_model.setdefault(row["model"], []).append(row["fields"])
+        office_code = {r["pk"]: r["fields"]["code"] for r in reference if r["model"] == "core.office"}
+        school_level = {r["pk"]: r["fields"]["level"] for r in reference if r["model"] == "core.school"}
+        incidents = len(by_model["cases.incident"])
+        offices = Counter(office_code[f["office"]] for f in by_model["cases.incident"])
+        levels = Counter(school_level[f["school"]] for f in by_model["cases.incident"])
+        victims = Counter(f["kind"] for f in by_model["cases.victim"])
+        counts = {model.__name__: len(by_model[model._meta.label_lower]) for model in CASE_MODELS}
+        heard = sum(1 for f in by_model["cases.committeecase"] if f["hearing_date"])
+        police = sum(1 for f in by_model["cases.incident"] if f["police_referred_on"])
+        superseded = sum(1 for f in by_model["cases.appeal"] if f["outcome"] in ("changed", "revoked"))
+        appealed = {f["measure"] for f in by_model["cases.appeal"] if f["outcome"] in ("changed", "revoked")}
+        art17 = Counter(
+            row["fields"]["number"]
+            for row in cases
+            if row["model"] == "cases.measure" and row["fields"]["law"] == "art17" and row["pk"] not in appealed
+        )
+    figures = {f"{name} per incident": count / incidents for name, count in counts.items() if name != "Incident"}
+    figures.update({f"office {code}": offices[code] / incidents for code in ("gyeonggi", "seoul", "busan")})
+    figures.update({f"level {level}": levels[level] / incidents for level in ("high", "middle")})
+    figures["student victims share"] = victims["student"] / sum(victims.values())
+    figures["heard share of committee cases"] = heard / counts["CommitteeCase"]
+    figures["police share"] = police / incidents
+    figures["heavy share of final art. 17"] = sum(art17[n] for n in (7, 8, 9)) / sum(art17.values())
+    figures["off-record share of final art. 17"] = sum(art17[n] for n in (1, 2, 3)) / sum(art17.values())
+    figures["superseding appeals per incident"] = superseded / incidents
+    return figures
+
+
+def test_proportions_match_the_shipped_dataset(reference):
+    generate(3000, seed=11)
+    generated = shares()
+    shipped = shares(published_dataset.build())
+    for name, expected in shipped.items():
+        # Within 15 % of the shipped value (appeals are rare: 25 %).
+        tolerance = 0.25 if "appeal" in name or "Appeal" in name else 0.15
+        assert generated[name] == pytest.approx(expected, rel=tolerance), name
+
+
+def test_dates_spread_over_the_years_a_large_dataset_needs():
+    assert synthetic.years_for(1000) == 1
+    assert synthetic.years_for(1_000_000) == 17
+
+
+def test_refuses_without_reference_data(db):
+    with pytest.raises(CommandError, match="load_shipped_data"):
+        generate(10)
+
+
+def test_reports_run_on_generated_data(reference):
+    generate(300, seed=5)
+    user = User(username="national", role=User.Role.SUPERVISOR, is_active=True)
+    for spec in REPORT_LIST:
+        result = run_report(spec, user, {})
+        assert result.tables, spec.name
+    survey = run_report(REPORTS_BY_NAME["survey"], user, {}).table("main").body[0].cells
+    assert survey["reports"] == Incident.objects.count()
+    assert survey["victims"] == Victim.objects.count()
+    offices = run_report(REPORTS_BY_NAME["offices"], user, {}).table("main")
+    total = next(row for row in offices.rows if row.kind == "total")
+    assert total.cells["measures"] == Measure.objects.final().filter(law="art17").count() > 0
+    channels = run_report(REPORTS_BY_NAME["channels"], user, {}).table("channels")
+    total = next(row for row in channels.rows if row.kind == "total")
+    # An incident in several channels counts once in the total, not once per channel.
+    assert total.cells["reports"] == Incident.objects.filter(~Q(channels=None)).distinct().count()
+    assert total.cells["reports"] < sum(row.cells["reports"] for row in channels.body)

@@ -6,10 +6,14 @@ and every query through the user's scope (``for_user``): a case of another offic
 exist here, and an attempt to open one is on the access log.
 """
 
+import datetime
+from functools import cached_property
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.db.models.functions import Upper
@@ -44,11 +48,72 @@ from .models import (
 from .status import Status, with_status
 
 
+class CappedCountPaginator(Paginator):
+    """Counts a list up to ``CAP`` rows: an office's whole list is not counted to show one page.
+
+    Past the cap, the list says "more than 1,000" (templates/admin/cases/pagination.html) and
+    its pages stop there; the filters and the search reach the rest.
+    """
+
+    CAP = 1_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.CAP
+
+
+class YearFilter(admin.SimpleListFilter):
+    """The year of a list's main date, in place of Django's date hierarchy on the large case lists.
+
+    The date hierarchy lists its years with a scan of the whole filtered list (MIN, MAX and
+    SELECT DISTINCT over every incident of an office); here the first and last years come from
+    the date index (ORDER BY ... LIMIT 1, twice), and every year between is offered.
+    """
+
+    field_name = "report_date"
+    title = _("report year")
+    parameter_name = "report_date_year"
+
+    def lookups(self, request, model_admin):
+        rows = model_admin.get_queryset(request).order_by()
+        first = rows.order_by(self.field_name).values_list(self.field_name, flat=True).first()
+        last = rows.order_by(f"-{self.field_name}").values_list(self.field_name, flat=True).first()
+        if first is None:
+            return []
+        return [(str(year), str(year)) for year in range(last.year, first.year - 1, -1)]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        try:
+            year = int(self.value())
+        except ValueError:
+            return queryset.none()
+        # A range on the indexed column (BETWEEN), which the (office, date) index answers.
+        return queryset.filter(**{f"{self.field_name}__gte": datetime.date(year, 1, 1)}).filter(
+            **{f"{self.field_name}__lte": datetime.date(year, 12, 31)}
+        )
+
+
+def year_filter(field_name: str, title) -> type[YearFilter]:
+    return type(
+        f"{field_name}YearFilter",
+        (YearFilter,),
+        {"field_name": field_name, "title": title, "parameter_name": f"{field_name}_year"},
+    )
+
+
 class CaseAdminMixin(ScopedAdminMixin):
     """Scoped, identity-aware, and saving through the case services (admins and inlines)."""
 
-    # Case lists run to a million rows: no second count of the whole unfiltered list.
+    # Case lists run to a million rows: no second count of the whole unfiltered list, and the
+    # filtered list counted only up to a cap.
     show_full_result_count = False
+    paginator = CappedCountPaginator
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -316,6 +381,7 @@ class IncidentAdmin(CaseAdminMixin, admin.ModelAdmin):
     list_display_links = ["case_number"]
     list_filter = [
         StatusFilter,
+        year_filter("report_date", _("report year")),
         "office",
         "school__level",
         "content_kind",
@@ -327,7 +393,6 @@ class IncidentAdmin(CaseAdminMixin, admin.ModelAdmin):
     search_fields = ["=case_number", "school__name_ko", "school__name_en"]
     # Newest first, read in order from the (office, report date, id) index and stopped at the page's end.
     ordering = ["-report_date", "-pk"]
-    date_hierarchy = "report_date"
     autocomplete_fields = ["office", "school"]
     fieldsets = [
         (None, {"fields": ["office", "case_number", "report_date", "school"]}),
@@ -536,10 +601,14 @@ class CommitteeCaseAdmin(CaseAdminMixin, admin.ModelAdmin):
         "closure_reason",
         "measure_count",
     ]
-    list_filter = ["committee__kind", "committee__office", "closure_reason"]
+    list_filter = [
+        year_filter("requested_on", _("year referred")),
+        "committee__kind",
+        "committee__office",
+        "closure_reason",
+    ]
     list_select_related = ["incident", "committee"]
     search_fields = ["=incident__case_number", "committee__name_ko", "committee__name_en"]
-    date_hierarchy = "requested_on"
     autocomplete_fields = ["incident", "committee"]
     readonly_fields = ["hearing_deadline"]
     fieldsets = [
@@ -626,10 +695,9 @@ class AppealInline(CaseAdminMixin, admin.StackedInline):
 class MeasureAdmin(CaseAdminMixin, admin.ModelAdmin):
     form = MeasureForm
     list_display = ["__str__", "committee_case", "offender", "law", "decided_on", "is_final"]
-    list_filter = ["law", "number", "committee_case__committee__office"]
+    list_filter = [year_filter("decided_on", _("year decided")), "law", "number", "committee_case__committee__office"]
     list_select_related = ["committee_case__incident", "committee_case__committee", "offender__incident"]
     search_fields = ["=committee_case__incident__case_number", "offender__code"]
-    date_hierarchy = "decided_on"
     autocomplete_fields = ["committee_case", "offender"]
     fields = [
         "committee_case",
@@ -660,10 +728,9 @@ class MeasureAdmin(CaseAdminMixin, admin.ModelAdmin):
 class AppealAdmin(CaseAdminMixin, admin.ModelAdmin):
     form = AppealForm
     list_display = ["__str__", "measure", "appellant", "filed_on", "outcome", "decided_on"]
-    list_filter = ["outcome", "kind", "appellant"]
+    list_filter = [year_filter("filed_on", _("year filed")), "outcome", "kind", "appellant"]
     list_select_related = ["measure"]
     search_fields = ["=measure__committee_case__incident__case_number"]
-    date_hierarchy = "filed_on"
     autocomplete_fields = ["measure"]
 
     def get_fields(self, request, obj=None):

@@ -54,3 +54,33 @@ def test_the_list_is_newest_first_and_shows_each_row_s_status(admin_client):
         older.pk: "referred",
     }
     assert Incident.objects.count() == 3
+
+
+def test_a_long_list_is_counted_only_up_to_the_cap(admin_client, monkeypatch):
+    from django.conf import settings
+
+    from casetracker.cases.admin import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 3)
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    school = SchoolFactory()
+    for number in range(5):
+        IncidentFactory(school=school, office=school.office, case_number=f"2024-{number:04d}")
+    response = admin_client.get(reverse(URL))
+    assert len(listed(response)) == 5
+    assert "more than 3 incidents: narrow the list with the filters or the search" in response.content.decode()
+    response = admin_client.get(reverse(URL), {"q": "2024-0001"})
+    assert "1 incident" in response.content.decode() and "more than" not in response.content.decode()
+
+
+def test_the_year_filter_offers_the_years_from_the_first_case_to_the_last(admin_client):
+    """In place of the date hierarchy, whose row of years scanned the whole list."""
+    for year in (2019, 2021, 2024):
+        IncidentFactory(report_date=datetime.date(year, 5, 2))
+    response = admin_client.get(reverse(URL))
+    specs = response.context["cl"].filter_specs
+    year_filter = next(spec for spec in specs if spec.parameter_name == "report_date_year")
+    assert [value for value, _label in year_filter.lookup_choices] == ["2024", "2023", "2022", "2021", "2020", "2019"]
+    in_2021 = admin_client.get(reverse(URL), {"report_date_year": "2021"})
+    assert [row.report_date.year for row in in_2021.context["cl"].result_list] == [2021]
+    assert listed(admin_client.get(reverse(URL), {"report_date_year": "next year"})) == []

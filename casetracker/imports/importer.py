@@ -507,7 +507,7 @@ class Importer:
 
     def import_incidents(self, row: Row) -> str:
         values = row.values
-        if values["office"] != self.office.code:
+        if normalise(values["office"]) != normalise(self.office.code):
             raise self.refuse(
                 row,
                 "office",
@@ -556,7 +556,8 @@ class Importer:
     def school(self, row: Row) -> School:
         code = row.values["school"]
         if code not in self.schools:
-            self.schools[code] = School.objects.select_related("local_office").filter(code=code).first()
+            # (Codes are lower case; a workbook may have them capitalised.)
+            self.schools[code] = School.objects.select_related("local_office").filter(code__iexact=code).first()
         school = self.schools[code]
         if school is None:
             raise self.refuse(row, "school", _("No school has this code."))

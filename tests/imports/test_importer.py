@@ -260,6 +260,11 @@ def test_a_rule_on_a_column_the_file_lacks_names_the_field(world):
     }
 
 
+def test_office_and_school_codes_in_capitals_are_the_same_codes(world):
+    assert run(world.clerk, workbook_file(xlsx(case_sheets(office="SEOUL", school="Seoul-High-1")))).ok
+    assert Incident.objects.get().school == world.school
+
+
 def test_a_row_for_another_office_is_an_error(world):
     sheets = case_sheets(office="busan", school="busan-high-1")
     result = refused_rows(world.clerk, sheets)

@@ -33,9 +33,10 @@ def max_rows() -> int:
     return settings.IMPORT_MAX_ROWS
 
 
-def check_size(files: list[UploadedFile], limit: int | None = None) -> None:
+def check_size(files: list[UploadedFile], limit: int | None = None, *, sizes: list[int] | None = None) -> None:
+    """Refuse an upload over the limit; ``sizes`` lets the web page check before reading the files."""
     limit = limit or max_bytes()
-    if sum(len(upload.content) for upload in files) > limit:
+    if sum(sizes if sizes is not None else (len(upload.content) for upload in files)) > limit:
         raise FileError(
             _("The upload is larger than %(size)s MB: split it into smaller files.") % {"size": limit // 2**20}
         )

@@ -53,8 +53,11 @@ def upload(request):
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            files = [UploadedFile(item.name, item.read()) for item in form.cleaned_data["files"]]
+            uploads = form.cleaned_data["files"]
             try:
+                # The sizes first: a file too large is refused before it is read into memory.
+                services.check_size([], sizes=[item.size for item in uploads])
+                files = [UploadedFile(item.name, item.read()) for item in uploads]
                 batch = services.preview_upload(user=request.user, files=files)
             except FileError as error:
                 for message in error.messages:

@@ -94,6 +94,15 @@ def test_a_bad_file_is_refused_on_the_form(client, world):
     assert not ImportBatch.objects.exists()
 
 
+def test_a_file_over_the_limit_is_refused_before_it_is_read(client, world, settings):
+    settings.IMPORT_MAX_BYTES = 2**20
+    client.force_login(world.clerk)
+    response = upload(client, b"x" * (2**20 + 1), name="huge.xlsx")
+    assert response.status_code == 400
+    assert "The upload is larger than 1 MB" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
 def test_discard(client, world):
     client.force_login(world.clerk)
     upload(client, xlsx(case_sheets()))

@@ -215,50 +215,57 @@ class Importer:
             if sheet is layout.INCIDENTS:
                 found = found.prefetch_related("channels")
             incidents.update((incident.pk, incident) for incident in found)
-        if sheet in (layout.VICTIMS, layout.OFFENDERS):
-            model = Victim if sheet is layout.VICTIMS else Offender
-            self._prefetch_under(model, "incident", [incidents[pk] for pk in ids], self.cache[model.__name__])
-        elif sheet in (layout.COMMITTEE_CASES, layout.MEASURES, layout.APPEALS):
+        loaded = [incidents[pk] for pk in ids]
+        if sheet is layout.VICTIMS:
+            self._prefetch_people(Victim, loaded)
+        elif sheet in (layout.OFFENDERS, layout.MEASURES, layout.APPEALS):
+            self._prefetch_people(Offender, loaded)
+        if sheet in (layout.COMMITTEE_CASES, layout.MEASURES, layout.APPEALS):
+            self._prefetch_committee_cases(loaded)
+        if sheet in (layout.MEASURES, layout.APPEALS):
             cases = self.cache["committee_case"]
-            wanted = [incidents[pk] for pk in ids if pk not in cases]
-            grouped = defaultdict(dict)
-            found = CommitteeCase.objects.filter(incident__in=wanted).select_related("committee").order_by("pk")
+            self._prefetch_measures([case for incident in loaded for case in cases[incident.pk].values()])
+
+    def _prefetch_committee_cases(self, incidents: list[Incident]) -> None:
+        cases = self.cache["committee_case"]
+        wanted = {incident.pk: incident for incident in incidents if incident.pk not in cases}
+        stored = [pk for pk, incident in wanted.items() if not is_new(incident)]
+        grouped = defaultdict(dict)
+        if stored:
+            found = CommitteeCase.objects.filter(incident__in=stored).select_related("committee").order_by("pk")
             for case in found:
-                case.incident = incidents[case.incident_id]
+                case.incident = wanted[case.incident_id]
                 grouped[case.incident_id][case.committee_id] = case
-            cases.update((incident.pk, grouped[incident.pk]) for incident in wanted)
-            if sheet is not layout.COMMITTEE_CASES:
-                self._prefetch_measures([case for pk in ids for case in cases[pk].values()])
+        cases.update((pk, grouped[pk]) for pk in wanted)
 
     def _prefetch_measures(self, cases: list[CommitteeCase]) -> None:
         """The measures of ``cases`` (originals first) and, for the appeals sheet, their appeals."""
         measures, appeals = self.cache["measure"], self.cache["appeal"]
         wanted = {case.pk: case for case in cases if case.pk not in measures}
+        stored = [pk for pk, case in wanted.items() if not is_new(case)]
         if not wanted:
             return
         grouped = defaultdict(list)
-        found = Measure.objects.filter(committee_case__in=list(wanted)).order_by("ordered_by_appeal", "id")
+        found = Measure.objects.filter(committee_case__in=stored).order_by("ordered_by_appeal", "id") if stored else []
         for measure in found:
             measure.committee_case = wanted[measure.committee_case_id]
             grouped[measure.committee_case_id].append(measure)
         measures.update((pk, grouped[pk]) for pk in wanted)
         by_measure = defaultdict(list)
         loaded = [measure for pk in wanted for measure in grouped[pk]]
-        for appeal in Appeal.objects.filter(measure__in=loaded).order_by("pk"):
+        for appeal in Appeal.objects.filter(measure__in=loaded).order_by("pk") if loaded else []:
             by_measure[appeal.measure_id].append(appeal)
         appeals.update((measure.pk, by_measure[measure.pk]) for measure in loaded)
 
-    def _prefetch_under(self, model, parent_field: str, parents: list, cache: dict) -> None:
-        wanted = [parent for parent in parents if parent.pk not in cache]
-        if not wanted:
-            return
+    def _prefetch_people(self, model: type[Victim | Offender], incidents: list[Incident]) -> None:
+        cache = self.cache[model.__name__]
+        wanted = {incident.pk: incident for incident in incidents if incident.pk not in cache}
+        stored = [pk for pk, incident in wanted.items() if not is_new(incident)]
         grouped = defaultdict(dict)
-        for record in model.objects.filter(**{f"{parent_field}__in": wanted}).order_by("pk"):
-            grouped[getattr(record, f"{parent_field}_id")][record.code] = record
-        for parent in wanted:
-            for record in grouped[parent.pk].values():
-                setattr(record, parent_field, parent)
-            cache[parent.pk] = grouped[parent.pk]
+        for person in model.objects.filter(incident__in=stored).order_by("pk") if stored else []:
+            person.incident = wanted[person.incident_id]
+            grouped[person.incident_id][person.code] = person
+        cache.update((pk, grouped[pk]) for pk in wanted)
 
     def _positions(self, source: SheetSource) -> dict[int, tuple[Column, str]]:
         positions = {}
@@ -454,13 +461,8 @@ class Importer:
         return committee
 
     def people(self, model: type[Victim | Offender], incident: Incident) -> dict[str, Victim | Offender]:
-        cache = self.cache[model.__name__]
-        if incident.pk not in cache:
-            people = [] if is_new(incident) else model.objects.filter(incident=incident)
-            cache[incident.pk] = {person.code: person for person in people}
-            for person in people:
-                person.incident = incident
-        return cache[incident.pk]
+        self._prefetch_people(model, [incident])  # (already loaded with its chunk, as a rule)
+        return self.cache[model.__name__][incident.pk]
 
     def offender(self, row: Row, incident: Incident) -> Offender:
         offender = self.people(Offender, incident).get(row.values["offender"])
@@ -469,15 +471,8 @@ class Importer:
         return offender
 
     def committee_cases(self, incident: Incident) -> dict[int, CommitteeCase]:
-        cache = self.cache["committee_case"]
-        if incident.pk not in cache:
-            cases = (
-                [] if is_new(incident) else CommitteeCase.objects.filter(incident=incident).select_related("committee")
-            )
-            cache[incident.pk] = {case.committee_id: case for case in cases}
-            for case in cache[incident.pk].values():
-                case.incident = incident
-        return cache[incident.pk]
+        self._prefetch_committee_cases([incident])
+        return self.cache["committee_case"][incident.pk]
 
     def committee_case(self, row: Row, incident: Incident) -> CommitteeCase:
         committee = self.committee(row)
@@ -491,17 +486,8 @@ class Importer:
         return case
 
     def measures(self, committee_case: CommitteeCase) -> list[Measure]:
-        cache = self.cache["measure"]
-        if committee_case.pk not in cache:
-            measures = (
-                []
-                if is_new(committee_case)
-                else list(Measure.objects.filter(committee_case=committee_case).order_by("ordered_by_appeal", "id"))
-            )
-            for measure in measures:
-                measure.committee_case = committee_case
-            cache[committee_case.pk] = measures
-        return cache[committee_case.pk]
+        self._prefetch_measures([committee_case])
+        return self.cache["measure"][committee_case.pk]
 
     # One handler per sheet: each returns "created", "updated" or "unchanged", or raises RowRefused.
 

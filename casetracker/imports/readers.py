@@ -48,8 +48,6 @@ class SheetSource:
     name: str
     headers: list[str]
     _rows: Any = field(repr=False)
-    # Rows as the reader announces them (a worksheet's dimension), when known.
-    size_hint: int | None = None
 
     def rows(self) -> Iterator[tuple[int, list[Cell]]]:
         """(row number as the spreadsheet shows it, cells), skipping empty rows."""
@@ -143,7 +141,6 @@ def _open_workbook(name: str, content: bytes) -> list[SheetSource]:
                 name=title,
                 headers=headers,
                 _rows=lambda worksheet=worksheet: _skip_header(_worksheet_rows(worksheet)),
-                size_hint=max((worksheet.max_row or 1) - 1, 0) if worksheet.max_row else None,
             )
         )
     return sources

@@ -472,3 +472,24 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(world, again):
         counts.append(len(queries))
         Incident.objects.all().delete()
     assert counts[0] == counts[1]
+
+
+def test_a_file_of_measures_alone_looks_its_cases_up_in_batches(world):
+    """A later file may bring only the measures of cases already recorded: the offenders and
+    committee cases they name are fetched with their chunk, not one case at a time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for count in (5, 40):
+        run(
+            world.clerk,
+            workbook_file(xlsx({key: rows for key, rows in many_cases(count).items() if key != "measures"})),
+        )
+        content = xlsx({"measures": many_cases(count)["measures"]})
+        with CaptureQueriesContext(connection) as queries:
+            result = run(world.clerk, workbook_file(content))
+        assert result.ok and result.rows == count
+        counts.append(len(queries))
+        Incident.objects.all().delete()
+    assert counts[0] == counts[1]

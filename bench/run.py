@@ -48,16 +48,22 @@ def parse(argv=None):
     return parser.parse_args(argv)
 
 
-def recreate(url: str) -> None:
+def recreate(url: str, *, only_if_missing: bool = False) -> None:
+    """Empty the benchmark database (an SQLite file is deleted, a PostgreSQL database dropped and
+    created again); with ``only_if_missing``, only create a PostgreSQL database not there yet."""
     parsed = urlparse(check_bench_url(url))
     if parsed.scheme.startswith("sqlite"):
-        Path(parsed.path).unlink(missing_ok=True)
+        if not only_if_missing:
+            Path(parsed.path).unlink(missing_ok=True)
         return
     import psycopg
 
     name = parsed.path.lstrip("/")
     admin_url = parsed._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
     with psycopg.connect(admin_url, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if only_if_missing and exists:
+            return
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
 
@@ -108,8 +114,8 @@ def machine(connection) -> str:
 
 def main(argv=None) -> int:
     options = parse(argv)
-    if options.fresh:
-        recreate(options.database_url)
+    # A fresh machine has no benchmark database on PostgreSQL yet.
+    recreate(options.database_url, only_if_missing=not options.fresh)
     setup_django(options.database_url)
     from django.db import connection
 

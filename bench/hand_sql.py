@@ -46,31 +46,23 @@ def measures(vendor: str):
     return sql, {"main": ("count",)}
 
 
-def _referred(kind: str, *, people: str = "") -> str:
-    """Per incident referred to a committee of ``kind``: whether heard, and its people of interest."""
-    return f"""
-        referred AS (
-            SELECT c.incident_id, MAX(CASE WHEN c.hearing_date IS NOT NULL THEN 1 ELSE 0 END) AS heard
-            FROM cases_committeecase c JOIN core_committee k ON k.id = c.committee_id
-            WHERE k.kind = '{kind}' GROUP BY c.incident_id
-        )"""
-
-
 def yearly(vendor: str):
+    # Referral and hearing are the incident's stored flags (``Incident.referred_to_*``), which the
+    # case services keep: the same schema the report reads.
+    y = year(vendor, "i.report_date")
     sql = f"""
-        WITH {_referred("school_violence")},
-        offenders AS (
-            SELECT incident_id, COUNT(*) AS n FROM cases_offender WHERE kind = 'student' GROUP BY incident_id
-        ),
-        victims AS (
-            SELECT incident_id, COUNT(*) AS n FROM cases_victim WHERE kind = 'student' GROUP BY incident_id
-        )
-        SELECT {year(vendor, "i.report_date")}, COUNT(*), SUM(r.heard), COALESCE(SUM(o.n), 0), COALESCE(SUM(v.n), 0)
-        FROM cases_incident i
-        JOIN referred r ON r.incident_id = i.id
-        LEFT JOIN offenders o ON o.incident_id = i.id
-        LEFT JOIN victims v ON v.incident_id = i.id
-        GROUP BY 1"""
+        SELECT y, SUM(reports), SUM(heard), SUM(offenders), SUM(victims) FROM (
+            SELECT {y} AS y, COUNT(*) FILTER (WHERE i.referred_to_school_violence_committee) AS reports,
+                   COUNT(*) FILTER (WHERE i.heard_by_school_violence_committee) AS heard, 0 AS offenders, 0 AS victims
+            FROM cases_incident i GROUP BY 1
+            UNION ALL
+            SELECT {y}, 0, 0, COUNT(*), 0 FROM cases_offender o JOIN cases_incident i ON i.id = o.incident_id
+            WHERE o.kind = 'student' AND i.referred_to_school_violence_committee GROUP BY 1
+            UNION ALL
+            SELECT {y}, 0, 0, 0, COUNT(*) FROM cases_victim v JOIN cases_incident i ON i.id = v.incident_id
+            WHERE v.kind = 'student' AND i.referred_to_school_violence_committee GROUP BY 1
+        ) counts
+        GROUP BY y"""
     return sql, {"main": ("reports", "heard", "offenders", "student_victims")}
 
 
@@ -97,32 +89,30 @@ def survey(vendor: str):
 
 
 def teacher_rights(vendor: str):
+    y = year(vendor, "i.report_date")
+    numbers = range(1, 8)
+    zeros = ", ".join("0" for _n in numbers)
     sql = f"""
-        WITH {_referred("teacher_rights")},
-        teachers AS (
-            SELECT incident_id, COUNT(*) AS n FROM cases_victim WHERE kind = 'teacher' GROUP BY incident_id
-        ),
-        students AS (
-            SELECT incident_id, COUNT(*) AS n FROM cases_offender WHERE kind = 'student' GROUP BY incident_id
-        ),
-        measures AS (
-            SELECT c.incident_id, COUNT(*) AS n,
-                   {", ".join(f"COUNT(*) FILTER (WHERE m.number = {n}) AS n{n}" for n in range(1, 8))}
+        SELECT y, SUM(reports), SUM(teachers), SUM(students), SUM(measures),
+               {", ".join(f"SUM(n{n})" for n in numbers)} FROM (
+            SELECT {y} AS y, COUNT(*) AS reports, 0 AS teachers, 0 AS students, 0 AS measures,
+                   {", ".join(f"0 AS n{n}" for n in numbers)}
+            FROM cases_incident i WHERE i.referred_to_teacher_rights_committee GROUP BY 1
+            UNION ALL
+            SELECT {y}, 0, COUNT(*), 0, 0, {zeros} FROM cases_victim v JOIN cases_incident i ON i.id = v.incident_id
+            WHERE v.kind = 'teacher' AND i.referred_to_teacher_rights_committee GROUP BY 1
+            UNION ALL
+            SELECT {y}, 0, 0, COUNT(*), 0, {zeros} FROM cases_offender o JOIN cases_incident i ON i.id = o.incident_id
+            WHERE o.kind = 'student' AND i.referred_to_teacher_rights_committee GROUP BY 1
+            UNION ALL
+            SELECT {y}, 0, 0, 0, COUNT(*), {", ".join(f"COUNT(*) FILTER (WHERE m.number = {n})" for n in numbers)}
             FROM cases_measure m JOIN cases_committeecase c ON c.id = m.committee_case_id
-            WHERE m.law = 'art25' AND {FINAL}
-            GROUP BY c.incident_id
-        )
-        SELECT {year(vendor, "i.report_date")}, COUNT(r.incident_id), COALESCE(SUM(t.n), 0), COALESCE(SUM(s.n), 0),
-               COALESCE(SUM(m.n), 0), {", ".join(f"COALESCE(SUM(m.n{n}), 0)" for n in range(1, 8))}
-        FROM cases_incident i
-        LEFT JOIN referred r ON r.incident_id = i.id
-        LEFT JOIN teachers t ON t.incident_id = i.id AND r.incident_id IS NOT NULL
-        LEFT JOIN students s ON s.incident_id = i.id AND r.incident_id IS NOT NULL
-        LEFT JOIN measures m ON m.incident_id = i.id
-        WHERE r.incident_id IS NOT NULL OR m.incident_id IS NOT NULL
-        GROUP BY 1"""
+            JOIN cases_incident i ON i.id = c.incident_id
+            WHERE m.law = 'art25' AND {FINAL} GROUP BY 1
+        ) counts
+        GROUP BY y"""
     columns = ("reports", "teacher_victims", "student_offenders", "measures")
-    return sql, {"main": columns + tuple(f"measure_{n}" for n in range(1, 8))}
+    return sql, {"main": columns + tuple(f"measure_{n}" for n in numbers)}
 
 
 def channels(vendor: str):

@@ -1,4 +1,5 @@
-"""Shared fixtures: users, and the admin checks every registered model gets."""
+"""Shared fixtures: users, the admin checks every registered model gets, and the check that every
+test leaves each incident's stored status and referrals in step with its records."""
 
 from collections.abc import Callable
 
@@ -9,6 +10,33 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from tests.factories import FACTORY_BY_MODEL, UserFactory
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "writes_around_services: the test writes raw rows on purpose (e.g. to test a database constraint)"
+    )
+
+
+@pytest.fixture(autouse=True)
+def derived_fields_in_step(request):
+    """After each test with the database, every incident's stored status and referrals match its
+    records: whatever the test did through the services, the admin, imports or commands."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    raw = request.node.get_closest_marker("writes_around_services") is not None
+    if raw or transactional or (marker is None and "db" not in request.fixturenames):
+        yield
+        return
+    request.getfixturevalue("db")
+    yield
+    from casetracker.cases.models import Incident
+    from casetracker.cases.status import out_of_step
+
+    stale = list(out_of_step(Incident.objects.all()).values_list("case_number", "status"))
+    assert not stale, f"stored status or referrals out of step with the records: {stale[:10]}"
 
 
 @pytest.fixture

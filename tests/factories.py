@@ -19,6 +19,7 @@ from casetracker.accounts.models import User
 from casetracker.audit.models import AccessLog
 from casetracker.cases import services
 from casetracker.cases.models import (
+    DERIVED_INCIDENT_FIELDS,
     Appeal,
     CommitteeCase,
     Incident,
@@ -30,6 +31,7 @@ from casetracker.cases.models import (
     TakedownRequest,
     Victim,
 )
+from casetracker.cases.status import refresh_derived_of
 from casetracker.core.models import Channel, Committee, LocalOffice, Office, School, SchoolLevel
 
 DEFAULT_REPORT_DATE = datetime.date(2024, 5, 2)
@@ -37,6 +39,18 @@ DEFAULT_REPORT_DATE = datetime.date(2024, 5, 2)
 
 def days_after(date: datetime.date, days: int) -> datetime.date:
     return date + datetime.timedelta(days=days)
+
+
+class StoresDerived:
+    """A case record saved as the case services save it: its incident's status and referrals follow."""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        record = super()._create(model_class, *args, **kwargs)
+        refresh_derived_of(record)
+        if isinstance(record, Incident):
+            record.refresh_from_db(fields=DERIVED_INCIDENT_FIELDS)
+        return record
 
 
 # Reference data -------------------------------------------------------------------------
@@ -131,7 +145,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 # Cases ----------------------------------------------------------------------------------
 
 
-class IncidentFactory(factory.django.DjangoModelFactory):
+class IncidentFactory(StoresDerived, factory.django.DjangoModelFactory):
     class Meta:
         model = Incident
         skip_postgeneration_save = True
@@ -224,7 +238,7 @@ class SeparationFactory(factory.django.DjangoModelFactory):
     ends_on = factory.LazyAttribute(lambda o: days_after(o.starts_on, Separation.MAX_DAYS))
 
 
-class CommitteeCaseFactory(factory.django.DjangoModelFactory):
+class CommitteeCaseFactory(StoresDerived, factory.django.DjangoModelFactory):
     """Referred a week after the report to the committee of the school's local office, not yet heard.
 
     ``heard=True`` (or ``HeardCommitteeCaseFactory``) adds a hearing two weeks after the referral.
@@ -249,7 +263,7 @@ class HeardCommitteeCaseFactory(CommitteeCaseFactory):
     heard = True
 
 
-class MeasureFactory(factory.django.DjangoModelFactory):
+class MeasureFactory(StoresDerived, factory.django.DjangoModelFactory):
     """Measure 1 of the committee's law, decided at the hearing, on a student of the case's incident."""
 
     class Meta:

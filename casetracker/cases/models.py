@@ -93,6 +93,29 @@ class ClosureReason(models.TextChoices):
     OTHER = "other", _("other")
 
 
+# Stored on the incident, derived from its records (``status.refresh_derived``); not in its history.
+DERIVED_INCIDENT_FIELDS = [
+    "status",
+    "status_reason",
+    "referred_to_school_violence_committee",
+    "heard_by_school_violence_committee",
+    "referred_to_teacher_rights_committee",
+    "heard_by_teacher_rights_committee",
+]
+
+
+class Status(models.TextChoices):
+    """Where a case stands (the rule that derives it is ``status.status_expression``)."""
+
+    REPORTED = "reported", _("reported")
+    REFERRED = "referred", _("referred to a committee")
+    HEARING_SCHEDULED = "hearing_scheduled", _("hearing scheduled")
+    DECIDED = "decided", _("decided")
+    MEASURES_CARRIED_OUT = "measures_carried_out", _("measures carried out")
+    UNDER_APPEAL = "under_appeal", _("under appeal")
+    CLOSED = "closed", _("closed")
+
+
 class Incident(CaseRecord):
     """A reported deepfake incident at one school (신고/사안 접수)."""
 
@@ -137,8 +160,30 @@ class Incident(CaseRecord):
         help_text=_("Required when the case closes without a hearing, e.g. resolved by the principal."),
     )
 
+    # Derived from the case's records, never typed: the case services store them again from their
+    # rules (``status.refresh_derived``) with every change, so that lists and reports over a million
+    # incidents read a column instead of working them out row by row (bench/README.md).
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.REPORTED, editable=False
+    )
+    status_reason = models.CharField(
+        _("reason for closing"), max_length=30, choices=ClosureReason.choices, blank=True, editable=False
+    )
+    referred_to_school_violence_committee = models.BooleanField(
+        _("referred to a school violence review committee"), default=False, editable=False
+    )
+    heard_by_school_violence_committee = models.BooleanField(
+        _("heard by a school violence review committee"), default=False, editable=False
+    )
+    referred_to_teacher_rights_committee = models.BooleanField(
+        _("referred to a teacher rights protection committee"), default=False, editable=False
+    )
+    heard_by_teacher_rights_committee = models.BooleanField(
+        _("heard by a teacher rights protection committee"), default=False, editable=False
+    )
+
     objects = IncidentQuerySet.as_manager()
-    history = audited_history(m2m_fields=[channels])
+    history = audited_history(m2m_fields=[channels], excluded_fields=DERIVED_INCIDENT_FIELDS)
 
     class Meta:
         ordering = ["-report_date", "office__sort_order", "case_number"]
@@ -172,6 +217,8 @@ class Incident(CaseRecord):
             models.Index(fields=["report_date"]),
             # The admin's search by case number (any office, any case): see bench/explain/.
             models.Index(Upper("case_number"), name="incident_case_number_upper"),
+            # The admin list filtered by status within an office, newest first.
+            models.Index(fields=["office", "status", "report_date"], name="incident_office_status_date"),
         ]
 
     def __str__(self) -> str:

@@ -6,11 +6,10 @@ Each function takes the user first: nothing fetches case data without a scope.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from casetracker.core.formatting import format_date
-from casetracker.core.models import Committee
 
 from .models import (
     Appeal,
@@ -25,16 +24,11 @@ from .models import (
     Victim,
     measure_label,
 )
-from .status import with_status
+from .status import referral_field
 
 
 def incidents_for(user) -> QuerySet[Incident]:
     return Incident.objects.for_user(user)
-
-
-def incidents_with_status_for(user) -> QuerySet[Incident]:
-    """The incidents in ``user``'s scope, each with its derived ``status`` and ``status_reason``."""
-    return with_status(Incident.objects.for_user(user))
 
 
 def final_measures_for(user, *, law: str | None = None) -> QuerySet[Measure]:
@@ -77,11 +71,12 @@ def protection_measures_for(user) -> QuerySet[ProtectionMeasure]:
 
 
 def referred_to(kind: str, *, incident: str = "pk", heard: bool = False) -> Q:
-    """Incidents (reached through ``incident``) referred to a committee of ``kind``; heard ones only if asked."""
-    cases = CommitteeCase.objects.filter(incident=OuterRef(incident), committee__kind=Committee.Kind(kind))
-    if heard:
-        cases = cases.filter(hearing_date__isnull=False)
-    return Q(Exists(cases))
+    """Incidents (reached through ``incident``) referred to a committee of ``kind``; heard ones only if asked.
+
+    Read from the incident's stored flags (``status.refresh_derived``): one column, not a subquery per row.
+    """
+    path = "" if incident == "pk" else f"{incident}__"
+    return Q(**{f"{path}{referral_field(kind, heard=heard)}": True})
 
 
 # The case's timeline ----------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """Where a case stands, derived from its records: never typed, so never out of step.
 
-The one rule is ``status_expression``: a queryset annotation, so lists can show, filter
-and count by status in SQL; ``status_of`` asks it about one incident.
+The one rule is ``status_expression``: SQL over the case's committee cases, measures and
+appeals. ``refresh_derived`` stores its result on the incident (``Incident.status``, with the
+closure reason and the committee kinds the incident went to), and the case services call it
+with every change, so lists filter and show the status, and reports count referrals, from a
+column. ``status_of`` works it out afresh for one incident, for the workflow's checks.
 
 What is still outstanding comes first: a pending appeal, then a committee case not yet
 heard (referred, or with its hearing scheduled), then measures not yet carried out. Only
@@ -9,23 +12,15 @@ then is a case closed (closed by a clerk, or every committee case closed without
 hearing), or done with its measures carried out, or decided with nothing to carry out.
 """
 
+from collections.abc import Iterable
+
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, NullIf
-from django.utils.translation import gettext_lazy as _
 
-from .models import Appeal, CommitteeCase, Incident, IncidentQuerySet, Measure
+from casetracker.core.models import Committee
 
-
-class Status(models.TextChoices):
-    REPORTED = "reported", _("reported")
-    REFERRED = "referred", _("referred to a committee")
-    HEARING_SCHEDULED = "hearing_scheduled", _("hearing scheduled")
-    DECIDED = "decided", _("decided")
-    MEASURES_CARRIED_OUT = "measures_carried_out", _("measures carried out")
-    UNDER_APPEAL = "under_appeal", _("under appeal")
-    CLOSED = "closed", _("closed")
-
+from .models import DERIVED_INCIDENT_FIELDS, Appeal, CaseRecord, CommitteeCase, Incident, Measure, Status
 
 # Before a hearing: the steps that refer, schedule, extend, hear or close without a hearing.
 BEFORE_HEARING = (Status.REPORTED, Status.REFERRED, Status.HEARING_SCHEDULED)
@@ -77,17 +72,89 @@ def closure_reason_expression() -> Case:
     )
 
 
-def with_status(incidents: IncidentQuerySet) -> IncidentQuerySet:
-    """``incidents`` with ``status`` and ``status_reason`` (the closure reason, "" unless closed)."""
-    incidents = incidents.annotate(status=status_expression())
-    return incidents.annotate(
+def referral_field(kind: str, *, heard: bool = False) -> str:
+    """The incident's stored flag for "referred to (heard by) a committee of ``kind``"."""
+    name = Committee.Kind(kind).value
+    return f"heard_by_{name}_committee" if heard else f"referred_to_{name}_committee"
+
+
+def referral_expressions() -> dict[str, Exists]:
+    """The incident's referral flags (``referral_field``), as SQL over its committee cases."""
+    flags = {}
+    for kind in Committee.Kind:
+        cases = _committee_cases().filter(committee__kind=kind)
+        flags[referral_field(kind)] = Exists(cases)
+        flags[referral_field(kind, heard=True)] = Exists(cases.filter(hearing_date__isnull=False))
+    return flags
+
+
+def refresh_derived(incidents: QuerySet) -> None:
+    """Store the status, closure reason and committee referrals of ``incidents``, from their records.
+
+    Two UPDATE statements whatever the number of incidents; the second reads the status the
+    first stored. Neither changes the incident's version or history: they are not an edit.
+    """
+    incidents = Incident.objects.filter(pk__in=incidents.values("pk")) if incidents.query.is_sliced else incidents
+    incidents.order_by().update(status=status_expression(), **referral_expressions())
+    incidents.order_by().update(
         status_reason=Case(When(status=Status.CLOSED, then=closure_reason_expression()), default=Value(""))
     )
 
 
+# How to reach the incident from a record whose changes move its status or referrals.
+_PATH_TO_INCIDENT = {
+    Incident: "pk",
+    CommitteeCase: "committee_cases",
+    Measure: "committee_cases__measures",
+    Appeal: "committee_cases__measures__appeals",
+}
+
+
+def incidents_of(records: Iterable[CaseRecord]) -> list[int]:
+    """The pks of the incidents that ``records`` (of one model or several) belong to."""
+    pks: set[int] = set()
+    by_model: dict[type, list[int]] = {}
+    for record in records:
+        if type(record) in _PATH_TO_INCIDENT and record.pk is not None:
+            by_model.setdefault(type(record), []).append(record.pk)
+    for model, record_pks in by_model.items():
+        if model is Incident:
+            pks.update(record_pks)
+        else:
+            found = Incident.objects.filter(**{f"{_PATH_TO_INCIDENT[model]}__in": record_pks})
+            pks.update(found.values_list("pk", flat=True))
+    return sorted(pks)
+
+
+def refresh_derived_of(*records: CaseRecord, incident_pks: Iterable[int] = ()) -> None:
+    """``refresh_derived`` for the incidents of ``records`` (and ``incident_pks``); other records are ignored."""
+    pks = sorted({*incidents_of(records), *incident_pks})
+    for start in range(0, len(pks), 500):
+        refresh_derived(Incident.objects.filter(pk__in=pks[start : start + 500]))
+
+
+def out_of_step(incidents: QuerySet) -> QuerySet:
+    """The incidents of ``incidents`` whose stored status, reason or referrals differ from their records."""
+    derived = {"derived_status": status_expression(), **{f"derived_{k}": v for k, v in referral_expressions().items()}}
+    incidents = incidents.annotate(**derived).annotate(
+        derived_status_reason=Case(
+            When(derived_status=Status.CLOSED, then=closure_reason_expression()), default=Value("")
+        )
+    )
+    differs = Q()
+    for field in DERIVED_INCIDENT_FIELDS:
+        differs |= ~Q(**{field: models.F(f"derived_{field}")})
+    return incidents.filter(differs)
+
+
+def with_derived_status(incidents: QuerySet) -> QuerySet:
+    """``incidents`` with ``derived_status`` worked out now from their records (the stored one aside)."""
+    return incidents.annotate(derived_status=status_expression())
+
+
 def status_of(incident: Incident, *, lock: bool = False) -> Status:
-    """The current status of one incident; ``lock`` holds its row until the transaction ends."""
+    """The current status of one incident, worked out now; ``lock`` holds its row until the transaction ends."""
     incidents = Incident.objects.filter(pk=incident.pk).order_by()
     if lock:
         incidents = incidents.select_for_update(of=("self",))
-    return Status(incidents.annotate(status=status_expression()).values_list("status", flat=True).get())
+    return Status(with_derived_status(incidents).values_list("derived_status", flat=True).get())

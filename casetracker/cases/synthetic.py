@@ -22,8 +22,10 @@ The rows are written as plain tuples (executemany of one INSERT per table; COPY 
 PostgreSQL), a chunk of incidents per transaction: at ten rows per incident, a million
 incidents is ten million rows, where building a model instance per row (``bulk_create``)
 would cost more than the database does. ``full_clean`` is not run on them (the tests run
-it on a small set); the database still checks every constraint as the rows go in. No
-change history is written: bulk synthetic data has none.
+it on a small set); the database still checks every constraint as the rows go in. Each
+chunk's incidents then get their status and committee referrals stored by the rule the case
+services use (``status.refresh_derived``). No change history is written: bulk synthetic data
+has none.
 """
 
 import datetime
@@ -52,6 +54,7 @@ from .models import (
     TakedownRequest,
     Victim,
 )
+from .status import refresh_derived
 
 CASE_NUMBER_PREFIX = "G"
 # Roughly the school-violence cases the committees hear in a year: a large dataset spreads
@@ -279,12 +282,15 @@ class Generator:
             remaining = self.incidents
             while remaining:
                 size = min(self.chunk, remaining)
+                first = next_id[Incident]
                 rows = self.draw(size, next_id)
                 with transaction.atomic(using=self.using):
                     for model in MODELS:
                         if rows[model]:
                             _insert(connection, self.tables[model], rows[model])
                             written[model._meta.label] += len(rows[model])
+                    # The status and referrals the case services would have stored, from the rows.
+                    refresh_derived(Incident.objects.using(self.using).filter(pk__gte=first, pk__lt=next_id[Incident]))
                 remaining -= size
                 progress(size)
             _reset_sequences(connection)

@@ -918,6 +918,7 @@ def test_the_database_accepts_the_same_person_code_in_another_incident():
     assert Victim.objects.filter(code=first.code).count() == 2
 
 
+@pytest.mark.writes_around_services
 def test_the_database_accepts_appeals_that_do_not_supersede_alongside_one_that_does():
     first = AppealFactory(revoked=True)
     Appeal.objects.bulk_create(
@@ -942,6 +943,7 @@ def test_the_database_accepts_art25_measure_7_and_art17_measure_9():
     assert sorted(Measure.objects.values_list("law", "number")) == [("art17", 9), ("art25", 7)]
 
 
+@pytest.mark.writes_around_services
 def test_the_database_accepts_a_closed_case_with_date_and_reason():
     case = CommitteeCaseFactory()
     CommitteeCase.objects.filter(pk=case.pk).update(closed_on=case.requested_on, closure_reason="withdrawn")

@@ -5,9 +5,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from casetracker.cases.models import Incident
+from casetracker.cases.status import refresh_derived
 from casetracker.core.models import Office
 
 from .generate_dataset import FILES
@@ -26,5 +28,9 @@ class Command(BaseCommand):
             if model.objects.exists():
                 self.stdout.write(_("%(what)s: already loaded, left as it is.") % {"what": what})
                 continue
-            call_command("loaddata", str(path), verbosity=0)
+            with transaction.atomic():
+                call_command("loaddata", str(path), verbosity=0)
+                if model is Incident:
+                    # The fixtures hold the records; the status and referrals are derived from them.
+                    refresh_derived(Incident.objects.all())
             self.stdout.write(_("%(what)s: loaded from %(path)s.") % {"what": what, "path": path.name})

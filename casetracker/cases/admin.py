@@ -28,7 +28,7 @@ from casetracker.audit.models import AccessLog
 from casetracker.audit.services import log_access
 from casetracker.core.admin import ScopedAdminMixin
 from casetracker.core.formatting import format_date
-from casetracker.core.models import School
+from casetracker.core.models import Committee, School
 
 from . import selectors, services
 from .models import (
@@ -337,6 +337,22 @@ class CommitteeCaseInline(CaseAdminMixin, admin.TabularInline):
         return obj.hearing_deadline or "-"
 
 
+class CommitteeKindFilter(admin.SimpleListFilter):
+    """Incidents referred to a committee of a kind: the incident's stored flag, not a join (and a
+    DISTINCT) over its committee cases."""
+
+    title = _("committee")
+    parameter_name = "committee_kind"
+
+    def lookups(self, request, model_admin):
+        return Committee.Kind.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in Committee.Kind.values:
+            return queryset
+        return queryset.filter(selectors.referred_to(self.value()))
+
+
 class StatusFilter(admin.SimpleListFilter):
     title = _("status")
     parameter_name = "status"
@@ -384,7 +400,7 @@ class IncidentAdmin(CaseAdminMixin, admin.ModelAdmin):
         "content_kind",
         "image_source",
         "channels",
-        "committee_cases__committee__kind",
+        CommitteeKindFilter,
     ]
     list_select_related = ["office", "school"]
     search_fields = ["=case_number", "school__name_ko", "school__name_en"]

@@ -3,9 +3,11 @@
 A table groups the rows of a unit (measures, reports, victims...) by a dimension (office,
 year, measure number...). Every count cell is ``Count(unit rows, filter=condition)`` in
 one grouped query per unit, so a report costs a fixed number of queries whatever the
-data volume. The same definitions give each cell's drill-down list: the unit's rows
-with the row's dimension value and the column's condition. Shares are computed from the
-counts, to one decimal place.
+data volume. A dimension reached through a many-to-many relation of the unit's own rows
+(an incident's channels) is counted on the relation's link table instead (see ``Link``).
+The same definitions give each cell's drill-down list: the unit's rows with the row's
+dimension value and the column's condition. Shares are computed from the counts, to one
+decimal place.
 """
 
 from collections.abc import Callable, Iterable
@@ -14,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, DateField, F, Func, IntegerField, Q, QuerySet, Value
+from django.db.models import Count, DateField, F, Func, IntegerField, Model, Q, QuerySet, Value
 from django.db.models.functions import ExtractYear
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -89,12 +91,68 @@ class Dimension:
             model = field.related_model
         return True
 
+    def link(self, unit: Unit, model) -> "Link | None":
+        """The link table to count on, when this is a unique field of the other side of a many-to-many
+        relation of ``unit``'s own rows (a ``model``): an incident's channels by their code. Else None."""
+        if self.constant or self.by_year:
+            return None
+        name, _sep, rest = self.path(unit).partition("__")
+        try:
+            relation = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+        # A relation declared on the unit's rows, with Django's own link table: one link row per pair.
+        if not relation.many_to_many or relation.auto_created or not relation.remote_field.through._meta.auto_created:
+            return None
+        other = relation.related_model
+        if rest:
+            try:
+                beyond = other._meta.get_field(rest)
+            except FieldDoesNotExist:
+                return None
+            if beyond.is_relation or not beyond.unique or beyond.null:
+                return None  # values shared by several of the other side: an incident would count twice
+        through = relation.remote_field.through
+        return Link(name, through, relation.m2m_field_name(), relation.m2m_reverse_field_name(), other, rest)
+
     def condition(self, unit: Unit, value) -> Q:
         if self.constant:
             return Q()
         if value == NOT_RECORDED:
             return Q(**{f"{self.path(unit)}__isnull": True})
         return Q(**{f"{self.path(unit)}__year" if self.by_year else self.path(unit): value})
+
+
+@dataclass(frozen=True)
+class Link:
+    """A many-to-many relation of a unit's rows (an incident's channels), for a dimension that is a
+    unique field of the other side (the channel's code): the rows are counted by the other side's key,
+    which one more query turns into the dimension's values.
+
+    The relation's link table has one row per (row, other side) pair. Over every row of the table (a
+    national report without filters) the link rows alone hold the counts, grouped by the other side,
+    and the rows with no link (the "not recorded" row) are the rows less those found among the links:
+    the rows themselves are only counted. Over some of them (an office, a filter) the rows are read
+    joined to their links, those without a link grouped apart.
+    """
+
+    relation: str  # the unit's many-to-many field ("channels")
+    table: type[Model]  # its link table (Incident.channels.through)
+    row: str  # the link's foreign key to the unit's row ("incident")
+    other: str  # its foreign key to the other side ("channel")
+    other_model: type[Model]
+    field: str  # the dimension's field on the other side ("code"), "" for its key
+
+    def rows_of(self, rows: QuerySet) -> QuerySet:
+        """The link rows of ``rows``: every link row when ``rows`` are the whole table."""
+        links = self.table._base_manager.all()
+        return links if _every_row(rows) else links.filter(**{f"{self.row}__in": rows.values("pk")})
+
+    def values(self, keys) -> dict:
+        """The dimension's value of each of the other side's keys (one query, unless the value is the key)."""
+        if not self.field:
+            return {key: key for key in keys}
+        return dict(self.other_model._base_manager.filter(pk__in=keys).values_list("pk", self.field).order_by())
 
 
 @dataclass(frozen=True)
@@ -197,6 +255,11 @@ class DaysAfter(Func):
         return f"date({sql}, %s)", [*params, f"{self.days:+d} days"]
 
 
+def _every_row(rows: QuerySet) -> bool:
+    """Whether ``rows`` are every row of their table (a national user's, without filters)."""
+    return not rows.query.where and not rows.query.is_sliced
+
+
 def _unfiltered(incidents: QuerySet, user) -> bool:
     """Whether ``incidents`` are exactly the incidents in ``user``'s scope (no report filter applied)."""
     scoped = incidents.model._default_manager.for_user(user)
@@ -210,8 +273,8 @@ def share(numerator: int | None, denominator: int | None) -> Decimal | None:
 
 
 def compute_table(spec: TableSpec, user, incidents: QuerySet) -> Table:
-    """One grouped query per unit (and a total query where a row can be in several groups);
-    shares and subtotals from the counts."""
+    """One grouped query per unit (and a total query where a row can be in several groups, or the link
+    table's queries, see ``Link``); shares and subtotals from the counts."""
     dimension = spec.dimension
     grouped: dict[Any, dict[str, int]] = {}
     total: dict[str, int] = {}
@@ -220,22 +283,15 @@ def compute_table(spec: TableSpec, user, incidents: QuerySet) -> Table:
     rows_known = dimension.values is not None or any(not unit.incident for unit, _columns in units)
     for unit, columns in units:
         rows = unit.for_incidents(user, incidents)
-        if len(columns) == 1 and unit.incident and rows_known:
-            # The unit's one count: its condition filters the rows (WHERE), which the database plans
-            # as a join (PostgreSQL: a hashed semi-join for EXISTS) instead of testing it row by row.
-            rows = rows.filter(columns[0].where())
-            counts = {columns[0].key: Count("pk")}
+        link = dimension.link(unit, rows.model)
+        if link is not None:
+            found, summed = _count_links(link, rows, columns)
         else:
-            counts = {column.key: Count("pk", filter=column.where()) for column in columns}
-        summed = dict.fromkeys(counts, 0)
-        for found in rows.annotate(_row=dimension.expression(unit)).values("_row").annotate(**counts).order_by():
-            value = found.pop("_row")
-            grouped.setdefault(NOT_RECORDED if value is None else value, {}).update(found)
-            for key, count in found.items():
-                summed[key] += count
+            found, summed = _count_grouped(dimension, unit, rows, columns, rows_known=rows_known, total=spec.total)
+        for value, counts in found.items():
+            grouped.setdefault(value, {}).update(counts)
         if spec.total:
-            # Where every row is in exactly one group, the groups add up to the total: no second query.
-            total.update(summed if dimension.single_valued(unit, rows.model) else rows.aggregate(**counts))
+            total.update(summed)
     values = dimension.values(user) if dimension.values else [(v, str(v)) for v in sorted(grouped, key=_sort_key)]
     if NOT_RECORDED in grouped and all(v != NOT_RECORDED for v, _label in values):
         values = [*values, (NOT_RECORDED, str(_("not recorded")))]
@@ -249,6 +305,67 @@ def compute_table(spec: TableSpec, user, incidents: QuerySet) -> Table:
         table.rows.append(Row(TOTAL, str(_("total")), {**zero, **total}, kind="total"))
     _add_derived_cells(table, total)
     return table
+
+
+Counts = tuple[dict[Any, dict[str, int]], dict[str, int]]  # (counts by dimension value, the total's counts)
+
+
+def _count_grouped(
+    dimension: Dimension, unit: Unit, rows: QuerySet, columns: list[CountColumn], *, rows_known: bool, total: bool
+) -> Counts:
+    """The unit's rows grouped by the dimension, in one query; the total from the groups where each row
+    is in one group only, else by a second query."""
+    if len(columns) == 1 and unit.incident and rows_known:
+        # The unit's one count: its condition filters the rows (WHERE), which the database plans
+        # as a join (PostgreSQL: a hashed semi-join for EXISTS) instead of testing it row by row.
+        rows = rows.filter(columns[0].where())
+        counts = {columns[0].key: Count("*")}
+    else:
+        counts = {column.key: _count_where(column.where()) for column in columns}
+    grouped: dict[Any, dict[str, int]] = {}
+    summed = dict.fromkeys(counts, 0)
+    for found in rows.annotate(_row=dimension.expression(unit)).values("_row").annotate(**counts).order_by():
+        value = found.pop("_row")
+        grouped[NOT_RECORDED if value is None else value] = found
+        for key, count in found.items():
+            summed[key] += count
+    if not total:
+        return grouped, {}
+    # Where every row is in exactly one group, the groups add up to the total: no second query.
+    return grouped, summed if dimension.single_valued(unit, rows.model) else rows.aggregate(**counts)
+
+
+def _count_links(link: Link, rows: QuerySet, columns: list[CountColumn]) -> Counts:
+    """The unit's rows by the other side of their links (see ``Link``), and the total of each column by
+    a query of its own: a row with several links counts once."""
+    counts = {column.key: _count_where(column.where()) for column in columns}
+    total = rows.aggregate(**counts)
+    by_key: dict[Any, dict[str, int]] = {}
+    if not _every_row(rows):
+        # Some rows: joined to their links in one pass; a row without a link has no key (NULL).
+        for found in rows.values(_key=F(link.relation)).annotate(**counts).order_by():
+            by_key[found.pop("_key")] = found
+        without_link = by_key.pop(None, {})
+    else:
+        # Every row: the link rows alone, for each column its rows' links, by the other side's key.
+        without_link = {}
+        for column in columns:
+            links = link.rows_of(rows.filter(column.where()))
+            for key, count in links.values_list(link.other).annotate(_count=Count("*")).order_by():
+                by_key.setdefault(key, {})[column.key] = count
+            linked = links.values(link.row).distinct().count()
+            without_link[column.key] = max(total[column.key] - linked, 0)  # (a row deleted meanwhile)
+    values = link.values(list(by_key))
+    grouped = {values[key]: found for key, found in by_key.items() if key in values}
+    if any(without_link.values()):
+        grouped[NOT_RECORDED] = without_link
+    return grouped, total
+
+
+def _count_where(condition: Q) -> Count:
+    """``COUNT(*)`` when there is no condition, which the databases answer fastest (SQLite from its
+    smallest index, without reading the rows)."""
+    return Count("pk", filter=condition) if condition else Count("*")
 
 
 def drill_rows(spec: TableSpec, row_value, column_key: str, user, incidents: QuerySet) -> QuerySet:

@@ -409,12 +409,15 @@ def build_cases(count: int, *, names: bool = False, offices: tuple[str, ...] = (
 # half on PostgreSQL): nationally without filters, the links by channel, the incidents among the links,
 # and the incidents (the total; the difference is "not recorded"); otherwise (11) the incidents joined to
 # their links by channel, and the incidents. Then the codes of the channels found, and their names.
+# The tables by year have a row for every year from the first report to the last, found with two
+# index probes (9 -> 11 and 10 -> 12): with the rows known beforehand, the incidents' own count
+# filters in WHERE instead of reading every incident (teacher-rights at a million: 0.7 s less).
 QUERY_BOUNDS = {
     "offices": 8,
     "measures": 7,
-    "yearly": 9,
+    "yearly": 11,
     "survey": 9,
-    "teacher-rights": 10,
+    "teacher-rights": 12,
     "channels": 12,
     "timeliness": 8,
 }

@@ -26,12 +26,13 @@ class Command(BaseCommand):
         last = Incident.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         chunks = [Incident.objects.filter(pk__gte=start, pk__lt=start + CHUNK) for start in range(0, last + 1, CHUNK)]
         if check:
-            stale = [case for chunk in chunks for case in out_of_step(chunk).values_list("case_number", flat=True)]
-            if stale:
-                shown = ", ".join(stale[:20]) + (" ..." if len(stale) > 20 else "")
+            stale_pks = [pk for chunk in chunks for pk in out_of_step(chunk)]
+            stale = list(Incident.objects.filter(pk__in=stale_pks[:20]).values_list("case_number", flat=True))
+            if stale_pks:
+                shown = ", ".join(stale) + (" ..." if len(stale_pks) > 20 else "")
                 raise CommandError(
                     _("%(count)d incidents have a stored status or referral out of step with their records: %(cases)s")
-                    % {"count": len(stale), "cases": shown}
+                    % {"count": len(stale_pks), "cases": shown}
                 )
             self.stdout.write(_("Every incident's stored status and referrals match its records."))
             return

@@ -1,10 +1,11 @@
 """Each report's figures by one hand-written SQL statement: the lower bound a report is measured against.
 
-Every statement is what one would write by hand for the national, unfiltered report: one
-pass with GROUP BY and conditional counts (``COUNT(*) FILTER (WHERE ...)``, which SQLite
-has had since 3.30), with per-incident counts prepared in a CTE where a report counts
-several kinds of rows. Results are ``{table: {row value: {column: count}}}``, as the
-report's tables are keyed, so the bench can check that both give the same figures.
+Every statement is what one would write by hand for the national, unfiltered report, on the
+same schema the report reads (the incident's stored referral flags included): GROUP BY and
+conditional counts (``COUNT(*) FILTER (WHERE ...)``, which SQLite has had since 3.30), one
+grouped part per kind of row where a report counts several, joined by UNION ALL. Results are
+``{table: {row value: {column: count}}}``, as the report's tables are keyed, so the bench can
+check that both give the same figures.
 """
 
 import datetime

@@ -537,6 +537,7 @@ def verify(ledger: Ledger, before: dict[str, int], downloads: int) -> list[str]:
     """The clerks' saves and the supervisors' downloads, against the database."""
     from casetracker.audit.models import AccessLog
     from casetracker.cases.models import Incident
+    from casetracker.cases.status import out_of_step
 
     problems = []
     new = Incident.objects.filter(pk__gt=before["incident"])
@@ -563,6 +564,10 @@ def verify(ledger: Ledger, before: dict[str, int], downloads: int) -> list[str]:
     logged = AccessLog.objects.filter(pk__gt=before["access"], action=AccessLog.Action.EXPORT).count()
     if logged != downloads:
         problems.append(f"{downloads} files downloaded, {logged} downloads on the access log")
+    # The status and referrals stored by the concurrent saves are what the records give.
+    stale = out_of_step(new)
+    if stale:
+        problems.append(f"{len(stale)} new incidents with a stored status or referral out of step: {stale[:10]}")
     return problems
 
 
@@ -739,7 +744,7 @@ def main() -> int:
         for problem in problems[:50]:
             print(f"  - {problem}")
     else:
-        print("OK: no HTTP errors, no lost writes, every download on the access log")
+        print("OK: no HTTP errors, no lost writes, every download on the access log, every stored status in step")
     if args.json:
         args.json.write_text(
             json.dumps(

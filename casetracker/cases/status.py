@@ -94,13 +94,14 @@ def referral_expressions() -> dict[str, Exists]:
 BATCH = 500
 
 
-def derived_values(pks: Sequence[int]) -> Iterator[tuple[int, dict, dict]]:
+def derived_values(pks: Sequence[int], *, using: str = "default") -> Iterator[tuple[int, dict, dict]]:
     """``(pk, stored, derived)`` for each incident of ``pks``: its stored fields, and what its records give."""
     flags = list(referral_expressions())
     derived_flags = [f"derived_{flag}" for flag in flags]
     for start in range(0, len(pks), BATCH):
         rows = (
-            Incident.objects.filter(pk__in=pks[start : start + BATCH])
+            Incident.objects.using(using)
+            .filter(pk__in=pks[start : start + BATCH])
             .order_by()
             .annotate(
                 derived_status=status_expression(),
@@ -128,10 +129,10 @@ def derived_values(pks: Sequence[int]) -> Iterator[tuple[int, dict, dict]]:
 
 def refresh_derived(incidents: QuerySet) -> None:
     """Store the status, closure reason and committee referrals of ``incidents``, from their records."""
-    _refresh(list(incidents.order_by("pk").values_list("pk", flat=True)))
+    _refresh(list(incidents.order_by("pk").values_list("pk", flat=True)), using=incidents.db)
 
 
-def _refresh(pks: Sequence[int]) -> None:
+def _refresh(pks: Sequence[int], *, using: str = "default") -> None:
     """Work the incidents of ``pks`` out and write those whose stored fields differ: an UPDATE per set of
     values (a handful), none when nothing moved (a new incident, a change that keeps the status).
 
@@ -141,13 +142,14 @@ def _refresh(pks: Sequence[int]) -> None:
     """
     for start in range(0, len(pks), BATCH):
         batch = pks[start : start + BATCH]
-        list(Incident.objects.select_for_update().filter(pk__in=batch).order_by("pk").values_list("pk"))
+        incidents = Incident.objects.using(using)
+        list(incidents.select_for_update().filter(pk__in=batch).order_by("pk").values_list("pk"))
         changes: dict[tuple, list[int]] = defaultdict(list)
-        for pk, stored, derived in derived_values(batch):
+        for pk, stored, derived in derived_values(batch, using=using):
             if stored != derived:
                 changes[tuple(derived.items())].append(pk)
         for values, changed in changes.items():
-            Incident.objects.filter(pk__in=changed).update(**dict(values))
+            incidents.filter(pk__in=changed).update(**dict(values))
 
 
 # How to reach the incident from a record whose changes move its status or referrals.
@@ -183,7 +185,7 @@ def refresh_derived_of(*records: CaseRecord, incident_pks: Iterable[int] = ()) -
 def out_of_step(incidents: QuerySet) -> list[int]:
     """The pks of ``incidents`` whose stored status, reason or referrals differ from their records."""
     pks = list(incidents.order_by("pk").values_list("pk", flat=True))
-    return [pk for pk, stored, derived in derived_values(pks) if stored != derived]
+    return [pk for pk, stored, derived in derived_values(pks, using=incidents.db) if stored != derived]
 
 
 def with_derived_status(incidents: QuerySet) -> QuerySet:

@@ -278,22 +278,28 @@ class Generator:
         next_id = self.first_ids()
         written: dict[str, int] = defaultdict(int)
         connection = connections[self.using]
+        first = next_id[Incident]
         with _bulk_session(connection):
             remaining = self.incidents
             while remaining:
                 size = min(self.chunk, remaining)
-                first = next_id[Incident]
                 rows = self.draw(size, next_id)
                 with transaction.atomic(using=self.using):
                     for model in MODELS:
                         if rows[model]:
                             _insert(connection, self.tables[model], rows[model])
                             written[model._meta.label] += len(rows[model])
-                    # The status and referrals the case services would have stored, from the rows.
-                    refresh_derived(Incident.objects.using(self.using).filter(pk__gte=first, pk__lt=next_id[Incident]))
                 remaining -= size
                 progress(size)
             _reset_sequences(connection)
+        # The status and referrals the case services would have stored, from the rows: once all are
+        # in and the planner knows the tables' sizes (worked out chunk by chunk as they went in, the
+        # statistics of a table still filling made PostgreSQL read whole tables for each chunk).
+        _analyze(connection)
+        for start in range(first, next_id[Incident], self.chunk):
+            with transaction.atomic(using=self.using):
+                chunk = Incident.objects.using(self.using).filter(pk__gte=start, pk__lt=start + self.chunk)
+                refresh_derived(chunk)
         return dict(written)
 
     def draw(self, count: int, next_id: dict) -> dict[type[models.Model], list[list]]:
@@ -369,6 +375,17 @@ class _bulk_session:
             with self.connection.cursor() as cursor:
                 cursor.execute("PRAGMA synchronous = FULL")
         return False
+
+
+def _analyze(connection) -> None:
+    """Fresh planner statistics for the case tables on PostgreSQL: without them, tables loaded in
+    bulk look empty to the planner, which then reads whole tables for the status's subqueries.
+    (SQLite's planner assumes its indexes help when it has no statistics.)"""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in MODELS:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _insert(connection, table: Table, rows: list[list]) -> None:

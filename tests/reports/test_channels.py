@@ -122,6 +122,20 @@ def test_the_filters_count_only_their_incidents(cases, national, params, expecte
     assert figures(national, params) == expected
 
 
+# Counts with and without conditions, and a count of another unit (victims: through the join).
+FOUR_COUNTS = TableSpec(
+    "t",
+    "t",
+    BY_CHANNEL,
+    (
+        CountColumn("reports", "reports", REPORTS),
+        CountColumn("police", "police", REPORTS, where(police_referred_on__isnull=False)),
+        CountColumn("middle", "middle", REPORTS, where(school__level=SchoolLevel.MIDDLE)),
+        CountColumn("victims", "victims", VICTIMS),
+    ),
+)
+
+
 @pytest.mark.parametrize("params", [{}, {"date_from": "2024-01-01"}, {"school_level": "high"}])
 @pytest.mark.parametrize("who", ["national", "north clerk", "local clerk"])
 def test_the_link_table_gives_the_figures_of_the_join(cases, national, monkeypatch, params, who):
@@ -130,17 +144,7 @@ def test_the_link_table_gives_the_figures_of_the_join(cases, national, monkeypat
         "north clerk": UserFactory(office=cases["north"]),
         "local clerk": UserFactory(office=cases["north"], local_office=cases["high"].local_office),
     }[who]
-    spec = TableSpec(
-        "t",
-        "t",
-        BY_CHANNEL,
-        (
-            CountColumn("reports", "reports", REPORTS),
-            CountColumn("police", "police", REPORTS, where(police_referred_on__isnull=False)),
-            CountColumn("middle", "middle", REPORTS, where(school__level=SchoolLevel.MIDDLE)),
-            CountColumn("victims", "victims", VICTIMS),
-        ),
-    )
+    spec = FOUR_COUNTS
     incidents = filtered_incidents(user, params).qs
     by_links = [(row.value, row.cells) for row in compute_table(spec, user, incidents).rows]
     by_join(monkeypatch)
@@ -150,17 +154,7 @@ def test_the_link_table_gives_the_figures_of_the_join(cases, national, monkeypat
 def test_several_counts_each_with_its_condition(cases, national):
     VictimFactory(incident=cases["both"])
     VictimFactory(incident=cases["none"], teacher=True)
-    spec = TableSpec(
-        "t",
-        "t",
-        BY_CHANNEL,
-        (
-            CountColumn("reports", "reports", REPORTS),
-            CountColumn("police", "police", REPORTS, where(police_referred_on__isnull=False)),
-            CountColumn("middle", "middle", REPORTS, where(school__level=SchoolLevel.MIDDLE)),
-            CountColumn("victims", "victims", VICTIMS),  # another unit: through the join
-        ),
-    )
+    spec = FOUR_COUNTS
     incidents = filtered_incidents(national, {}).qs
     rows = {row.value: row.cells for row in compute_table(spec, national, incidents).rows}
     counts = ("reports", "police", "middle", "victims")

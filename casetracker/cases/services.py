@@ -31,7 +31,7 @@ from casetracker.core.formatting import format_date
 from casetracker.core.models import Committee, Office
 
 from .models import Appeal, CaseRecord, CommitteeCase, Incident, Measure, Offender
-from .status import BEFORE_HEARING, Status, incidents_of, refresh_derived_of, status_of
+from .status import BEFORE_HEARING, Status, incidents_of, refresh_derived_of, settled_when_created, status_of
 
 
 @transaction.atomic
@@ -164,7 +164,9 @@ def _bulk_write(rows: Sequence[ImportedRecord], *, user, reason: str) -> None:
     with_channels = [row for row in rows if row.channels is not None]
     if with_channels:
         _set_channels(model, with_channels)
-    refresh_derived_of(*(row.record for row in rows))
+    refresh_derived_of(
+        *(row.record for row in changed), *(row.record for row in new if not settled_when_created(row.record))
+    )
 
 
 def _copy_to_history(

@@ -113,9 +113,11 @@ def save_imported_records(*, rows: Sequence[ImportedRecord], user, reason: str) 
             except ValidationError as error:
                 errors[position] = error
             continue
-        relations = [field.name for field in record._meta.concrete_fields if field.is_relation]
+        # Not the relations (the caller found them), nor what no one types (the version, the
+        # timestamps, the derived status): the fields an entry form would check.
+        unchecked = [field.name for field in record._meta.concrete_fields if field.is_relation or not field.editable]
         try:
-            record.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
+            record.full_clean(exclude=unchecked, validate_unique=False, validate_constraints=False)
         except ValidationError as error:
             errors[position] = error
         else:

@@ -83,9 +83,12 @@ class Sheet:
         return [column for column in self.columns if column.exported]
 
 
+IGNORED_IN_NAMES = re.compile(r"[\s_*]+")
+
+
 def normalise(text: str) -> str:
     """Headers and sheet names compare without case, spaces, underscores or a trailing '*'."""
-    return re.sub(r"[\s_*]+", "", str(text)).casefold()
+    return IGNORED_IN_NAMES.sub("", str(text)).casefold()
 
 
 def in_each_language(text: Promise | str) -> Iterator[str]:

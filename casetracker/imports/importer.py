@@ -26,7 +26,7 @@ from casetracker.core.models import Channel, Committee, Office, School
 
 from . import layout
 from .layout import Column, Sheet, normalise
-from .readers import FileError, SheetSource
+from .readers import Cell, FileError, SheetSource
 from .values import CellError, read_cell, shown
 
 # Enough to fix a file by; the count says how many there are in all.
@@ -136,8 +136,13 @@ class Row:
     sheet: Sheet
     number: int
     values: dict[str, Any]
-    raw: dict[str, str]
+    cells: dict[str, Cell | None]
     headers: dict[str, str]
+
+    def shown(self, key: str) -> str:
+        """The cell of column ``key`` as an error message quotes it ("" if none)."""
+        cell = self.cells.get(key)
+        return "" if cell is None else shown(cell)
 
 
 class Importer:
@@ -149,10 +154,10 @@ class Importer:
         self.max_rows = max_rows
         self.rows_seen = 0
         self.progress: Callable[[int], None] | None = None
-        # Incidents of the office in the user's scope, by case number (ids only: the file may be large).
-        self.incident_ids: dict[str, int] = dict(
-            selectors.incidents_for(user).filter(office=office).values_list("case_number", "id")
-        )
+        # Incidents of the office in the user's scope, by case number: None for a number not
+        # recorded. Looked up a chunk of rows at a time (``prefetch``), not the office's hundreds
+        # of thousands of cases at once.
+        self.incident_ids: dict[str, int | None] = {}
         self.failed_cases: set[str] = set()
         self.committees = self._committees()
         self.schools: dict[str, School | None] = {}
@@ -202,11 +207,21 @@ class Importer:
     def prefetch(self, sheet: Sheet, rows: list[Row]) -> None:
         """Load what ``rows`` refer to that is recorded already: their incidents (with channels)
         and the records under them that the sheet updates."""
+        numbers = {row.values.get("case_number") for row in rows} - {None, ""}
+        # (Tested one by one: subtracting a dict's keys from a set walks all the keys.)
+        unknown = {number for number in numbers if number not in self.incident_ids and number not in self.new_incidents}
+        if unknown:
+            found = dict(
+                selectors.incidents_for(self.user)
+                .filter(office=self.office, case_number__in=unknown)
+                .order_by()
+                .values_list("case_number", "id")
+            )
+            self.incident_ids.update((number, found.get(number)) for number in unknown)
         ids = {
-            self.incident_ids[row.values["case_number"]]
-            for row in rows
-            if row.values.get("case_number") in self.incident_ids
-            and row.values["case_number"] not in self.new_incidents
+            self.incident_ids[number]
+            for number in numbers
+            if number not in self.new_incidents and self.incident_ids.get(number) is not None
         }
         incidents = self.cache["incident"]
         missing = ids - incidents.keys()
@@ -281,21 +296,20 @@ class Importer:
         return positions
 
     def _read_row(self, sheet: Sheet, number: int, cells, positions) -> Row | None:
-        values, raw, headers, failed = {}, {}, {}, False
+        values, by_key, headers, failed = {}, {}, {}, False
         for position, (column, header) in positions.items():
             cell = cells[position] if position < len(cells) else None
+            by_key[column.key] = cell
             if cell is None:
                 values[column.key] = [] if column.kind == layout.Kind.CODES else None
-                raw[column.key] = ""
             else:
-                raw[column.key] = shown(cell)
                 try:
                     values[column.key] = read_cell(column, cell)
                 except CellError as error:
-                    self.error(sheet, number, header, raw[column.key], error.message)
+                    self.error(sheet, number, header, shown(cell), error.message)
                     failed = True
             headers[column.key] = header
-        row = Row(sheet=sheet, number=number, values=values, raw=raw, headers=headers)
+        row = Row(sheet=sheet, number=number, values=values, cells=by_key, headers=headers)
         for key in sheet.key_columns:
             if sheet.by_key[key].required and values.get(key) in (None, "") and not failed:
                 self.row_error(row, key, _("This column is required."))
@@ -337,7 +351,7 @@ class Importer:
         column = row.headers.get(key, "") if key else ""
         if key and not column:
             column = str(row.sheet.by_key[key].label) if key in row.sheet.by_key else ""
-        self.error(row.sheet, row.number, column, row.raw.get(key, "") if key else "", message)
+        self.error(row.sheet, row.number, column, row.shown(key) if key else "", message)
 
     def refuse(self, row: Row, key: str | None, message: str) -> RowRefused:
         self.row_error(row, key, message)

@@ -88,7 +88,12 @@ IGNORED_IN_NAMES = re.compile(r"[\s_*]+")
 
 def normalise(text: str) -> str:
     """Headers and sheet names compare without case, spaces, underscores or a trailing '*'."""
-    return IGNORED_IN_NAMES.sub("", str(text)).casefold()
+    text = str(text)
+    # (Most texts have nothing to take out, which these tests tell faster than the pattern:
+    # any whitespace but the ASCII space is not printable.)
+    if " " in text or "_" in text or "*" in text or not text.isprintable():
+        text = IGNORED_IN_NAMES.sub("", text)
+    return text.casefold()
 
 
 def in_each_language(text: Promise | str) -> Iterator[str]:

@@ -493,3 +493,31 @@ def test_a_file_of_measures_alone_looks_its_cases_up_in_batches(world):
         counts.append(len(queries))
         Incident.objects.all().delete()
     assert counts[0] == counts[1]
+
+
+def test_case_numbers_are_looked_up_chunk_by_chunk_within_the_office(world, monkeypatch):
+    """Each chunk of rows looks up only its own case numbers, in the clerk's office: a case
+    recorded before, one the file created in an earlier chunk, and a number another office
+    also uses (a different case) are each found as what they are."""
+    from casetracker.imports import importer
+    from tests.factories import IncidentFactory
+
+    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+    recorded = IncidentFactory(office=world.office, school=world.school, case_number="2024-0002")
+    other_office = IncidentFactory(case_number="2024-0003")
+    assert other_office.office != world.office
+    numbers = ["2024-0001", "2024-0002", "2024-0003", "2024-0004", "2024-0005"]
+    sheets: dict[str, list[dict]] = {}
+    for number in numbers:
+        for key in ("incidents", "victims"):
+            sheets.setdefault(key, []).extend(case_sheets(number)[key])
+    # A victim for each, listed so that every chunk mixes new and recorded cases.
+    sheets["victims"].reverse()
+    result = run(world.clerk, workbook_file(xlsx(sheets)))
+    assert result.ok, result.errors
+    assert counts(result) == {"incidents": (4, 1, 0, 0), "victims": (5, 0, 0, 0)}
+    assert Incident.objects.filter(office=world.office).count() == 5
+    recorded.refresh_from_db()
+    assert recorded.version == 2 and recorded.victims.count() == 1
+    assert not other_office.victims.exists()
+    assert Victim.objects.filter(incident__office=world.office).count() == 5

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from casetracker.imports.layout import SHEETS, sheet_for_name
+from casetracker.imports.layout import SHEETS, normalise, sheet_for_name
 
 DOC = Path(settings.BASE_DIR) / "docs" / "imports.md"
 
@@ -35,3 +35,13 @@ def test_the_documentation_lists_every_column_in_both_languages():
             for language in ("ko", "en"):
                 with translation.override(language):
                     assert f"| {column.label} |" in text or f"| {column.label} " in text, (sheet.key, column.key)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["사안번호", "사안 번호", "사안\u3000번호", "사안_번호*", " 사안\t번호\n", "사안\xa0번호", "사안\u2028번호"],
+)
+def test_names_compare_without_case_whitespace_of_any_kind_underscores_or_stars(text):
+    assert normalise(text) == "사안번호"
+    assert normalise("Case_Number *") == normalise("case number") == "casenumber"
+    assert normalise(2024) == "2024"

@@ -82,14 +82,16 @@ def referral_field(kind: str, *, heard: bool = False) -> str:
 def referral_expressions(using: str = "default") -> dict[str, Exists]:
     """The incident's referral flags (``referral_field``), as SQL over its committee cases.
 
-    The committees of each kind are listed first (a few hundred rows): joined in the SQL, their
+    The committees of each kind are listed first (a few hundred rows, one query): joined in the SQL, their
     kind made PostgreSQL misjudge how many committee cases match and hash all of them (0.8 s)
     rather than look up the few of each incident.
     """
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for kind, pk in Committee.objects.using(using).order_by().values_list("kind", "pk"):
+        by_kind[kind].append(pk)
     flags = {}
     for kind in Committee.Kind:
-        committees = list(Committee.objects.using(using).filter(kind=kind).values_list("pk", flat=True))
-        cases = _committee_cases().filter(committee__in=committees)
+        cases = _committee_cases().filter(committee__in=by_kind[kind])
         flags[referral_field(kind)] = Exists(cases)
         flags[referral_field(kind, heard=True)] = Exists(cases.filter(hearing_date__isnull=False))
     return flags

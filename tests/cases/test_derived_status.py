@@ -168,3 +168,25 @@ def test_new_incidents_saved_in_bulk_are_worked_out_only_when_they_close_at_once
     )
     assert services.save_imported_records(rows=[services.ImportedRecord(closed)], user=None, reason="test") == {}
     assert stored(closed) == {"status": Status.CLOSED, "status_reason": ClosureReason.RESOLVED_BY_PRINCIPAL, **flags()}
+
+
+def test_storing_the_status_again_takes_three_selects_and_an_update_only_when_it_moves():
+    """Every save runs this: lock the incident, list the committees (both kinds at once), work
+    the fields out; write only what moved."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casetracker.cases.status import refresh_derived_of
+
+    incident = IncidentFactory()
+    committee_for(incident, SV)
+
+    def statements() -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            refresh_derived_of(incident)
+        return [query["sql"].split()[0] for query in queries if "SAVEPOINT" not in query["sql"]]
+
+    assert statements() == ["SELECT", "SELECT", "SELECT"]
+    Incident.objects.filter(pk=incident.pk).update(status=Status.DECIDED)  # (out of step on purpose)
+    assert statements() == ["SELECT", "SELECT", "SELECT", "UPDATE"]
+    assert stored(incident)["status"] == Status.REPORTED

@@ -14,6 +14,7 @@ hearing), or done with its measures carried out, or decided with nothing to carr
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
 
 from django.db import models, transaction
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
@@ -82,9 +83,9 @@ def referral_field(kind: str, *, heard: bool = False) -> str:
 def referral_expressions(using: str = "default") -> dict[str, Exists]:
     """The incident's referral flags (``referral_field``), as SQL over its committee cases.
 
-    The committees of each kind are listed first (a few hundred rows, one query): joined in the SQL, their
-    kind made PostgreSQL misjudge how many committee cases match and hash all of them (0.8 s)
-    rather than look up the few of each incident.
+    The committees of each kind are listed first (a few hundred rows, one query): joined in the
+    SQL, their kind made PostgreSQL misjudge how many committee cases match and hash all of them
+    (0.8 s) rather than look up the few of each incident.
     """
     by_kind: dict[str, list[int]] = defaultdict(list)
     for kind, pk in Committee.objects.using(using).order_by().values_list("kind", "pk"):
@@ -202,9 +203,13 @@ def settled_when_created(record: CaseRecord) -> bool:
     """
     if not isinstance(record, Incident) or record.closed_on is not None:
         return False
-    return all(
-        getattr(record, name) == Incident._meta.get_field(name).get_default() for name in DERIVED_INCIDENT_FIELDS
-    )
+    return all(getattr(record, name) == default for name, default in _derived_defaults().items())
+
+
+@cache
+def _derived_defaults() -> dict[str, object]:
+    """The derived fields' defaults (looked up once: ``settled_when_created`` runs for each new row)."""
+    return {name: Incident._meta.get_field(name).get_default() for name in DERIVED_INCIDENT_FIELDS}
 
 
 def out_of_step(incidents: QuerySet) -> list[int]:

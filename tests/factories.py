@@ -31,7 +31,6 @@ from casetracker.cases.models import (
     TakedownRequest,
     Victim,
 )
-from casetracker.cases.status import refresh_derived_of
 from casetracker.core.models import Channel, Committee, LocalOffice, Office, School, SchoolLevel
 
 DEFAULT_REPORT_DATE = datetime.date(2024, 5, 2)
@@ -42,12 +41,12 @@ def days_after(date: datetime.date, days: int) -> datetime.date:
 
 
 class StoresDerived:
-    """A case record saved as the case services save it: its incident's status and referrals follow."""
+    """A case record as the database stored it: an incident comes back with the status and referrals
+    its triggers derived."""
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         record = super()._create(model_class, *args, **kwargs)
-        refresh_derived_of(record)
         if isinstance(record, Incident):
             record.refresh_from_db(fields=DERIVED_INCIDENT_FIELDS)
         return record

@@ -7,9 +7,9 @@ call these functions rather than ``Model.save()``.
 The workflow's steps (refer, schedule, extend, hear and decide, carry out, appeal,
 close) each check first that the case's status (``status.status_of``) allows them, and
 refuse with a message saying why not. django-simple-history records every change they
-make (who, when, from where): that is their audit entry. Every write stores the incident's
-status and committee referrals again (``status.refresh_derived_of``): they are derived, and
-lists and reports read them.
+make (who, when, from where): that is their audit entry. The incident's status and committee
+referrals are derived from these records, and stored again by the database's own triggers
+(``triggers.py``) in the statement that writes them: no write here has to remember them.
 
 Every save raises the record's ``version``; the admin passes the version its form was loaded
 at (``expected_version``), and a record changed meanwhile is refused with what changed,
@@ -31,7 +31,7 @@ from casetracker.core.formatting import format_date
 from casetracker.core.models import Committee, Office
 
 from .models import Appeal, CaseRecord, CommitteeCase, Incident, Measure, Offender
-from .status import BEFORE_HEARING, Status, incidents_of, refresh_derived_of, settled_when_created, status_of
+from .status import BEFORE_HEARING, Status, status_of
 
 
 @transaction.atomic
@@ -48,7 +48,6 @@ def save_record(*, record: CaseRecord, expected_version: int | None = None) -> C
     record.full_clean()
     _next_version(record)
     record.save()
-    refresh_derived_of(record)
     return record
 
 
@@ -74,7 +73,6 @@ def save_imported_record(*, record: CaseRecord, user, reason: str, channels: Seq
                 _validate_unique_constraints(record)
                 _next_version(record)
                 record.save()
-                refresh_derived_of(record)
             if channels is not None:
                 record.channels.set(channels)
     except IntegrityError as error:
@@ -166,9 +164,6 @@ def _bulk_write(rows: Sequence[ImportedRecord], *, user, reason: str) -> None:
     with_channels = [row for row in rows if row.channels is not None]
     if with_channels:
         _set_channels(model, with_channels)
-    refresh_derived_of(
-        *(row.record for row in changed), *(row.record for row in new if not settled_when_created(row.record))
-    )
 
 
 def _copy_to_history(
@@ -352,9 +347,7 @@ def _shown(field: models.Field, value) -> str:
 
 @transaction.atomic
 def delete_record(*, record: models.Model) -> None:
-    incident_pks = incidents_of([record])
     record.delete()
-    refresh_derived_of(incident_pks=incident_pks)
 
 
 @transaction.atomic
@@ -387,7 +380,6 @@ def save_appeal(*, appeal: Appeal) -> Appeal:
                 {"outcome": _("The measure this appeal ordered is itself under appeal; decide that appeal first.")}
             )
         replacement.delete()
-    refresh_derived_of(appeal)
     return appeal
 
 
@@ -424,7 +416,6 @@ def refer_to_committee(*, incident: Incident, committee: Committee, on: datetime
     committee_case = CommitteeCase(incident=incident, committee=committee, requested_on=on)
     committee_case.full_clean()
     committee_case.save()
-    refresh_derived_of(committee_case)
     return committee_case
 
 
@@ -441,7 +432,6 @@ def extend_hearing_deadline(*, committee_case: CommitteeCase, on: datetime.date,
     committee_case.full_clean()
     _next_version(committee_case)
     committee_case.save(update_fields=["extended_on", "extension_reason", "updated_at", "version"])
-    refresh_derived_of(committee_case)
     return committee_case
 
 
@@ -455,7 +445,6 @@ def schedule_hearing(*, committee_case: CommitteeCase, on: datetime.date) -> Com
     committee_case.full_clean()
     _next_version(committee_case)
     committee_case.save(update_fields=["hearing_scheduled_on", "updated_at", "version"])
-    refresh_derived_of(committee_case)
     return committee_case
 
 
@@ -503,7 +492,6 @@ def record_hearing_and_decision(
         measure.full_clean()
         measure.save()
         saved.append(measure)
-    refresh_derived_of(committee_case)
     return saved
 
 
@@ -532,7 +520,6 @@ def record_measure_carried_out(*, measure: Measure, on: datetime.date) -> Measur
     measure.full_clean()
     _next_version(measure)
     measure.save(update_fields=["carried_out_on", "updated_at", "version"])
-    refresh_derived_of(measure)
     return measure
 
 
@@ -619,7 +606,6 @@ def close_case(*, incident: Incident, on: datetime.date, reason: str = "") -> In
     incident.full_clean()
     _next_version(incident)
     incident.save(update_fields=["closed_on", "closure_reason", "updated_at", "version"])
-    refresh_derived_of(incident)
     return incident
 
 

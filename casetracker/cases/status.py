@@ -1,10 +1,12 @@
 """Where a case stands, derived from its records: never typed, so never out of step.
 
-The one rule is ``status_expression``: SQL over the case's committee cases, measures and
-appeals. ``refresh_derived`` stores its result on the incident (``Incident.status``, with the
-closure reason and the committee kinds the incident went to), and the case services call it
-with every change, so lists filter and show the status, and reports count referrals, from a
-column. ``status_of`` works it out afresh for one incident, for the workflow's checks.
+The one rule is ``derived_expressions``: SQL over the case's committee cases, measures and
+appeals, for each field stored on the incident (``Incident.status``, the closure reason and the
+committee kinds the incident went to), so that lists and reports read a column. Database
+triggers generated from it (``triggers.py``, installed by a migration on SQLite and PostgreSQL)
+store them again in the same statement as any write to those tables: the services, the admin,
+loaddata, ``QuerySet.update()``, raw SQL and cascades alike. ``out_of_step`` compares the stored
+columns with the rule (``manage.py refresh_case_status --check``, and after every test).
 
 What is still outstanding comes first: a pending appeal, then a committee case not yet
 heard (referred, or with its hearing scheduled), then measures not yet carried out. Only
@@ -12,17 +14,16 @@ then is a case closed (closed by a clerk, or every committee case closed without
 hearing), or done with its measures carried out, or decided with nothing to carry out.
 """
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from functools import cache
+from collections.abc import Iterator, Sequence
 
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, NullIf
+from django.db.models.lookups import Exact
 
 from casetracker.core.models import Committee
 
-from .models import DERIVED_INCIDENT_FIELDS, Appeal, CaseRecord, CommitteeCase, Incident, Measure, Status
+from .models import DERIVED_INCIDENT_FIELDS, Appeal, CommitteeCase, Incident, Measure, Status
 
 # Before a hearing: the steps that refer, schedule, extend, hear or close without a hearing.
 BEFORE_HEARING = (Status.REPORTED, Status.REFERRED, Status.HEARING_SCHEDULED)
@@ -80,136 +81,55 @@ def referral_field(kind: str, *, heard: bool = False) -> str:
     return f"heard_by_{name}_committee" if heard else f"referred_to_{name}_committee"
 
 
-def referral_expressions(using: str = "default") -> dict[str, Exists]:
-    """The incident's referral flags (``referral_field``), as SQL over its committee cases.
+def derived_expressions() -> dict[str, models.Expression]:
+    """Every stored derived field of the incident (``DERIVED_INCIDENT_FIELDS``), as SQL over its records.
 
-    The committees of each kind are listed first (a few hundred rows, one query): joined in the
-    SQL, their kind made PostgreSQL misjudge how many committee cases match and hash all of them
-    (0.8 s) rather than look up the few of each incident.
+    The one rule: the database triggers are generated from it (``triggers.py``), and the checks
+    (``out_of_step``) compare the stored columns with it.
     """
-    by_kind: dict[str, list[int]] = defaultdict(list)
-    for kind, pk in Committee.objects.using(using).order_by().values_list("kind", "pk"):
-        by_kind[kind].append(pk)
-    flags = {}
+    expressions: dict[str, models.Expression] = {
+        "status": status_expression(),
+        # The reason is the status's detail: only a closed case has one.
+        "status_reason": Case(
+            When(Exact(status_expression(), Value(Status.CLOSED)), then=closure_reason_expression()),
+            default=Value(""),
+            output_field=models.CharField(),
+        ),
+    }
     for kind in Committee.Kind:
-        cases = _committee_cases().filter(committee__in=by_kind[kind])
-        flags[referral_field(kind)] = Exists(cases)
-        flags[referral_field(kind, heard=True)] = Exists(cases.filter(hearing_date__isnull=False))
-    return flags
+        cases = _committee_cases().filter(committee__kind=kind)
+        expressions[referral_field(kind)] = Exists(cases)
+        expressions[referral_field(kind, heard=True)] = Exists(cases.filter(hearing_date__isnull=False))
+    assert list(expressions) == DERIVED_INCIDENT_FIELDS, "one expression per stored field, in the model's order"
+    return expressions
 
 
-# Incidents worked out per statement. PostgreSQL runs the subqueries row by row for a few
-# hundred incidents (18 ms for 500 at a million), but for thousands it hashes whole tables (1 s for 5,000).
+# Incidents compared per statement: PostgreSQL runs the subqueries row by row for a few hundred
+# incidents, but for thousands it hashes whole tables.
 BATCH = 500
 
 
 def derived_values(pks: Sequence[int], *, using: str = "default") -> Iterator[tuple[int, dict, dict]]:
     """``(pk, stored, derived)`` for each incident of ``pks``: its stored fields, and what its records give."""
-    referrals = referral_expressions(using)
-    flags = list(referrals)
-    derived_flags = [f"derived_{flag}" for flag in flags]
+    derived_names = {field: f"derived_{field}" for field in DERIVED_INCIDENT_FIELDS}
+    annotations = {derived_names[field]: expression for field, expression in derived_expressions().items()}
     for start in range(0, len(pks), BATCH):
         rows = (
             Incident.objects.using(using)
             .filter(pk__in=pks[start : start + BATCH])
             .order_by()
-            .annotate(
-                derived_status=status_expression(),
-                derived_closure_reason=closure_reason_expression(),
-                **{f"derived_{flag}": expression for flag, expression in referrals.items()},
-            )
-            .values(
-                "pk",
-                *DERIVED_INCIDENT_FIELDS,
-                "derived_status",
-                "derived_closure_reason",
-                *derived_flags,
-            )
+            .annotate(**annotations)
+            .values("pk", *DERIVED_INCIDENT_FIELDS, *annotations)
         )
         for row in rows:
-            status = row["derived_status"]
-            derived = {
-                "status": status,
-                # The reason is the status's detail: only a closed case has one.
-                "status_reason": row["derived_closure_reason"] if status == Status.CLOSED else "",
-                **{flag: bool(row[f"derived_{flag}"]) for flag in flags},
-            }
-            yield row["pk"], {field: row[field] for field in DERIVED_INCIDENT_FIELDS}, derived
+            stored = {field: row[field] for field in DERIVED_INCIDENT_FIELDS}
+            derived = {field: _python_value(field, row[derived_names[field]]) for field in DERIVED_INCIDENT_FIELDS}
+            yield row["pk"], stored, derived
 
 
-def refresh_derived(incidents: QuerySet) -> None:
-    """Store the status, closure reason and committee referrals of ``incidents``, from their records."""
-    _refresh(list(incidents.order_by("pk").values_list("pk", flat=True)), using=incidents.db)
-
-
-def _refresh(pks: Sequence[int], *, using: str = "default") -> None:
-    """Work the incidents of ``pks`` out and write those whose stored fields differ: an UPDATE per set of
-    values (a handful), none when nothing moved (a new incident, a change that keeps the status).
-
-    The rows are locked first, in a statement of their own, so two transactions changing one case's
-    records store their status one after the other, each from what the other committed. Neither the
-    version nor the history moves: this is not an edit.
-    """
-    for start in range(0, len(pks), BATCH):
-        batch = pks[start : start + BATCH]
-        incidents = Incident.objects.using(using)
-        with transaction.atomic(using=using):  # (a savepoint inside the caller's transaction)
-            list(incidents.select_for_update().filter(pk__in=batch).order_by("pk").values_list("pk"))
-            changes: dict[tuple, list[int]] = defaultdict(list)
-            for pk, stored, derived in derived_values(batch, using=using):
-                if stored != derived:
-                    changes[tuple(derived.items())].append(pk)
-            for values, changed in changes.items():
-                incidents.filter(pk__in=changed).update(**dict(values))
-
-
-# How to reach the incident from a record whose changes move its status or referrals.
-_PATH_TO_INCIDENT = {
-    Incident: "pk",
-    CommitteeCase: "committee_cases",
-    Measure: "committee_cases__measures",
-    Appeal: "committee_cases__measures__appeals",
-}
-
-
-def incidents_of(records: Iterable[CaseRecord]) -> list[int]:
-    """The pks of the incidents that ``records`` (of one model or several) belong to."""
-    pks: set[int] = set()
-    by_model: dict[type, list[int]] = {}
-    for record in records:
-        if type(record) in _PATH_TO_INCIDENT and record.pk is not None:
-            by_model.setdefault(type(record), []).append(record.pk)
-    for model, record_pks in by_model.items():
-        if model is Incident:
-            pks.update(record_pks)
-        else:
-            found = Incident.objects.filter(**{f"{_PATH_TO_INCIDENT[model]}__in": record_pks})
-            pks.update(found.values_list("pk", flat=True))
-    return sorted(pks)
-
-
-def refresh_derived_of(*records: CaseRecord, incident_pks: Iterable[int] = ()) -> None:
-    """``refresh_derived`` for the incidents of ``records`` (and ``incident_pks``); other records are ignored."""
-    _refresh(sorted({*incidents_of(records), *incident_pks}))
-
-
-def settled_when_created(record: CaseRecord) -> bool:
-    """True for an incident just inserted, not closed, whose derived fields hold their defaults.
-
-    Nothing can be recorded under a row inserted a moment ago, so the rule gives it exactly those
-    defaults (reported, no reason, no referral): there is nothing to work out. An import of new
-    cases skips a SELECT per 500 incidents this way (bench/README.md). Whatever this misses, the
-    check after every test (``out_of_step``) would find.
-    """
-    if not isinstance(record, Incident) or record.closed_on is not None:
-        return False
-    return all(getattr(record, name) == default for name, default in _derived_defaults().items())
-
-
-@cache
-def _derived_defaults() -> dict[str, object]:
-    """The derived fields' defaults (looked up once: ``settled_when_created`` runs for each new row)."""
-    return {name: Incident._meta.get_field(name).get_default() for name in DERIVED_INCIDENT_FIELDS}
+def _python_value(field: str, value):
+    """An annotation as the column would hold it (SQLite gives EXISTS as 0 or 1)."""
+    return bool(value) if isinstance(Incident._meta.get_field(field), models.BooleanField) else value
 
 
 def out_of_step(incidents: QuerySet) -> list[int]:
@@ -224,8 +144,9 @@ def with_derived_status(incidents: QuerySet) -> QuerySet:
 
 
 def status_of(incident: Incident, *, lock: bool = False) -> Status:
-    """The current status of one incident, worked out now; ``lock`` holds its row until the transaction ends."""
+    """The current status of one incident (stored, and kept right by the triggers within the transaction);
+    ``lock`` holds its row until the transaction ends, so the step that follows sees no other change."""
     incidents = Incident.objects.filter(pk=incident.pk).order_by()
     if lock:
-        incidents = incidents.select_for_update(of=("self",))
-    return Status(with_derived_status(incidents).values_list("derived_status", flat=True).get())
+        incidents = incidents.select_for_update()
+    return Status(incidents.values_list("status", flat=True).get())

@@ -22,10 +22,9 @@ The rows are written as plain tuples (executemany of one INSERT per table; COPY 
 PostgreSQL), a chunk of incidents per transaction: at ten rows per incident, a million
 incidents is ten million rows, where building a model instance per row (``bulk_create``)
 would cost more than the database does. ``full_clean`` is not run on them (the tests run
-it on a small set); the database still checks every constraint as the rows go in. Each
-chunk's incidents then get their status and committee referrals stored by the rule the case
-services use (``status.refresh_derived``). No change history is written: bulk synthetic data
-has none.
+it on a small set); the database still checks every constraint as the rows go in, and its
+triggers store each incident's status and committee referrals (``triggers.py``) as they do for
+every other write. No change history is written: bulk synthetic data has none.
 """
 
 import datetime
@@ -54,7 +53,6 @@ from .models import (
     TakedownRequest,
     Victim,
 )
-from .status import refresh_derived
 
 CASE_NUMBER_PREFIX = "G"
 # Roughly the school-violence cases the committees hear in a year: a large dataset spreads
@@ -278,7 +276,6 @@ class Generator:
         next_id = self.first_ids()
         written: dict[str, int] = defaultdict(int)
         connection = connections[self.using]
-        first = next_id[Incident]
         with _bulk_session(connection):
             remaining = self.incidents
             while remaining:
@@ -292,14 +289,8 @@ class Generator:
                 remaining -= size
                 progress(size)
             _reset_sequences(connection)
-        # The status and referrals the case services would have stored, from the rows: once all are
-        # in and the planner knows the tables' sizes (worked out chunk by chunk as they went in, the
-        # statistics of a table still filling made PostgreSQL read whole tables for each chunk).
+        # Fresh statistics for the reports and lists that read the tables next.
         _analyze(connection)
-        for start in range(first, next_id[Incident], self.chunk):
-            with transaction.atomic(using=self.using):
-                chunk = Incident.objects.using(self.using).filter(pk__gte=start, pk__lt=start + self.chunk)
-                refresh_derived(chunk)
         return dict(written)
 
     def draw(self, count: int, next_id: dict) -> dict[type[models.Model], list[list]]:

@@ -1,5 +1,5 @@
 """The status and committee referrals stored on each incident: derived from its records by one rule,
-stored again by every write, and checked or rebuilt by a command.
+stored by the database's triggers whatever writes the rows, and checked or rebuilt by a command.
 
 (Every other test with the database also ends with the check that nothing is out of step:
 tests/conftest.py, ``derived_fields_in_step``.)
@@ -9,10 +9,12 @@ import importlib
 import io
 
 import pytest
-from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django.test.utils import CaptureQueriesContext
 
-from casetracker.cases import services
+from casetracker.cases import services, triggers
 from casetracker.cases.models import DERIVED_INCIDENT_FIELDS, ClosureReason, Incident
 from casetracker.cases.services import MeasureDecision
 from casetracker.cases.status import Status, out_of_step
@@ -99,8 +101,47 @@ def test_the_derived_fields_are_not_in_the_change_history():
     assert incident.history.count() == 1  # the referral changed no field of the incident's own
 
 
+def test_a_write_around_the_services_is_stored_right_by_the_database():
+    """``QuerySet.update()`` and raw SQL, on the incident and on its records: the triggers follow."""
+    incident = IncidentFactory()
+    case = services.refer_to_committee(
+        incident=incident, committee=committee_for(incident, SV), on=days_after(incident.report_date, 1)
+    )
+    # A hand-typed derived value does not stick: the incident's own trigger works it out again.
+    Incident.objects.filter(pk=incident.pk).update(status=Status.CLOSED, referred_to_school_violence_committee=False)
+    assert stored(incident) == {
+        "status": Status.REFERRED,
+        "status_reason": "",
+        **flags(referred_to_school_violence_committee=True),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_committeecase SET hearing_date = %s WHERE id = %s",
+            [days_after(case.requested_on, 5), case.pk],
+        )
+    assert stored(incident)["status"] == Status.DECIDED
+    assert stored(incident)["heard_by_school_violence_committee"] is True
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cases_committeecase WHERE id = %s", [case.pk])
+    assert stored(incident) == {"status": Status.REPORTED, "status_reason": "", **flags()}
+
+
+def test_a_change_of_a_committees_kind_moves_the_flags_of_its_cases():
+    incident = IncidentFactory()
+    committee = committee_for(incident, SV)
+    services.refer_to_committee(incident=incident, committee=committee, on=days_after(incident.report_date, 1))
+    Committee.objects.filter(pk=committee.pk).update(kind=TR)
+    assert stored(incident) == {
+        "status": Status.REFERRED,
+        "status_reason": "",
+        **flags(referred_to_teacher_rights_committee=True),
+    }
+
+
 @pytest.mark.writes_around_services
-def test_refresh_case_status_checks_and_stores_them_again(settings):
+def test_refresh_case_status_finds_missing_triggers_and_stale_rows_and_stores_them_again(settings):
+    """A database written with its triggers off (a restore with --disable-triggers): the check says
+    so, and the command stores the fields again."""
     settings.LANGUAGE_CODE = "en"
     out = io.StringIO()
     referred = IncidentFactory()
@@ -111,35 +152,47 @@ def test_refresh_case_status_checks_and_stores_them_again(settings):
     call_command("refresh_case_status", "--check", stdout=out)
     assert "match" in out.getvalue()
 
-    # A change made around the services (a restore, a correction in SQL):
+    with connection.cursor() as cursor:  # (rolled back with the test's transaction)
+        for statement in triggers.drop_statements(connection.vendor):
+            cursor.execute(statement)
     Incident.objects.filter(pk=referred.pk).update(status=Status.REPORTED, referred_to_school_violence_committee=False)
     assert out_of_step(Incident.objects.all()) == [referred.pk]
-    with pytest.raises(CommandError, match=f"1 incidents .* out of step .*: {referred.case_number}"):
+    with pytest.raises(
+        CommandError, match=f"lacks the triggers.*1 incidents .* out of step .*: {referred.case_number}"
+    ):
         call_command("refresh_case_status", "--check", stdout=out)
 
-    call_command("refresh_case_status", stdout=out)
+    with pytest.raises(CommandError, match="lacks the triggers"):
+        call_command("refresh_case_status", stdout=out)
     assert stored(referred)["status"] == Status.REFERRED
     assert out_of_step(Incident.objects.all()) == []
 
 
-@pytest.mark.writes_around_services
-def test_the_migration_works_them_out_for_the_incidents_already_there():
-    incident = IncidentFactory()
-    services.close_case(incident=incident, on=incident.report_date, reason=ClosureReason.OTHER)
-    Incident.objects.update(status=Status.REPORTED, status_reason="")
-    migration = importlib.import_module("casetracker.cases.migrations.0006_derived_status_and_referrals")
-    migration.store_derived(apps, schema_editor=None)
-    assert stored(incident)["status"] == Status.CLOSED
-    assert stored(incident)["status_reason"] == ClosureReason.OTHER
+def test_the_installed_triggers_are_the_ones_the_rule_generates():
+    """The latest trigger migration holds, as text, what ``triggers.py`` makes of today's rule on both
+    databases; after a change to the rule, ``manage.py derived_triggers`` writes the next one."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    modules = [
+        importlib.import_module(f"casetracker.cases.migrations.{name}")
+        for app, name in sorted(loader.disk_migrations)
+        if app == "cases"
+    ]
+    with_triggers = [module for module in modules if hasattr(module, "INSTALL")]
+    assert with_triggers, "no migration installs the triggers"
+    latest = with_triggers[-1]
+    for vendor in triggers.VENDORS:
+        offline = triggers.offline_connection(vendor)
+        expected = [
+            *triggers.drop_statements(vendor),
+            *triggers.create_statements(offline),
+            triggers.refresh_statement(offline),
+        ]
+        assert latest.INSTALL[vendor] == expected, f"the rule changed: run manage.py derived_triggers ({vendor})"
+    assert triggers.missing_triggers(connection) == []
 
 
-def test_new_incidents_saved_in_bulk_are_worked_out_only_when_they_close_at_once():
-    """A new case has nothing recorded under it: reported, its fields' defaults, with no SELECT
-    over its committee cases (an import of new cases skips one per 500); one closed at once is
-    worked out as any other."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+def test_new_incidents_saved_in_bulk_are_stored_as_their_records_give():
+    """An import of new cases: reported with the fields' defaults, and one closed at once as closed."""
     school = SchoolFactory()
 
     def new_incident(number: str, **fields) -> Incident:
@@ -153,40 +206,27 @@ def test_new_incidents_saved_in_bulk_are_worked_out_only_when_they_close_at_once
         )
 
     plain = [new_incident("2024-0101"), new_incident("2024-0102")]
-    with CaptureQueriesContext(connection) as queries:
-        errors = services.save_imported_records(
-            rows=[services.ImportedRecord(record) for record in plain], user=None, reason="test"
-        )
-    assert errors == {}
-    assert not [query for query in queries if "cases_committeecase" in query["sql"]]
-    assert [stored(incident) for incident in plain] == [{"status": Status.REPORTED, "status_reason": "", **flags()}] * 2
-
     closed = new_incident(
         "2024-0103",
         closed_on=days_after(DEFAULT_REPORT_DATE, 2),
         closure_reason=ClosureReason.RESOLVED_BY_PRINCIPAL,
     )
-    assert services.save_imported_records(rows=[services.ImportedRecord(closed)], user=None, reason="test") == {}
+    rows = [services.ImportedRecord(record) for record in [*plain, closed]]
+    assert services.save_imported_records(rows=rows, user=None, reason="test") == {}
+    assert [stored(incident) for incident in plain] == [{"status": Status.REPORTED, "status_reason": "", **flags()}] * 2
     assert stored(closed) == {"status": Status.CLOSED, "status_reason": ClosureReason.RESOLVED_BY_PRINCIPAL, **flags()}
 
 
-def test_storing_the_status_again_takes_three_selects_and_an_update_only_when_it_moves():
-    """Every save runs this: lock the incident, list the committees (both kinds at once), work
-    the fields out; write only what moved."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from casetracker.cases.status import refresh_derived_of
-
+def test_a_save_stores_the_status_with_no_statement_of_its_own():
+    """The services no longer work the status out: a committee case's save is its own statements
+    only (the version's lock, the save), and the incident follows in the database."""
     incident = IncidentFactory()
-    committee_for(incident, SV)
-
-    def statements() -> list[str]:
-        with CaptureQueriesContext(connection) as queries:
-            refresh_derived_of(incident)
-        return [query["sql"].split()[0] for query in queries if "SAVEPOINT" not in query["sql"]]
-
-    assert statements() == ["SELECT", "SELECT", "SELECT"]
-    Incident.objects.filter(pk=incident.pk).update(status=Status.DECIDED)  # (out of step on purpose)
-    assert statements() == ["SELECT", "SELECT", "SELECT", "UPDATE"]
-    assert stored(incident)["status"] == Status.REPORTED
+    case = services.refer_to_committee(
+        incident=incident, committee=committee_for(incident, SV), on=days_after(incident.report_date, 1)
+    )
+    case.hearing_scheduled_on = days_after(incident.report_date, 5)
+    with CaptureQueriesContext(connection) as queries:
+        services.save_record(record=case)
+    assert not [query for query in queries if query["sql"].startswith('UPDATE "cases_incident"')]
+    assert [query for query in queries if query["sql"].startswith('UPDATE "cases_committeecase"')]
+    assert stored(incident)["status"] == Status.HEARING_SCHEDULED

@@ -7,15 +7,20 @@ their inline formsets), as a clerk would make it.
 
 import datetime
 import io
+import json
+from collections import Counter
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
+from casetracker.cases import services
 from casetracker.cases.models import Appeal, CommitteeCase, Incident, Measure
-from casetracker.core.models import Channel, Committee, Office, School
+from casetracker.cases.status import status_of
+from casetracker.core.models import Channel, Committee, LocalOffice, Office, School
 from casetracker.reports.definitions import REPORT_LIST
 from casetracker.reports.engine import CountColumn, ShareColumn
 from casetracker.reports.reporting import run_report
@@ -23,6 +28,7 @@ from tests.factories import UserFactory
 
 TABLE_A = {"date_from": "2022-01-01", "date_to": "2024-08-31"}
 SURVEY = {"date_from": "2024-01-01", "date_to": "2024-09-27"}
+TABLE_A_END = datetime.date(2024, 8, 31)
 
 
 @pytest.fixture(scope="module")
@@ -260,3 +266,208 @@ def test_a_measure_revoked_on_appeal_leaves_every_count(client, clerk, seoul, re
     if measure.number == 9:
         expected |= {("offices", "main", "seoul", "expulsion"): -1, ("offices", "main", "total", "expulsion"): -1}
     assert moved(before, figures(reader)) == expected
+
+
+# Every write path, not only the services: the stored status and referrals follow the records -----
+
+
+def yearly_and_rights(reader) -> dict[tuple, int]:
+    """The cells that read the incidents' stored referral flags: the yearly and teacher-rights tables."""
+    return {cell: value for cell, value in figures(reader).items() if cell[0] in ("yearly", "teacher-rights")}
+
+
+def unreferred_incidents(office, year: int):
+    """Incidents of ``office`` reported in ``year`` (to August 2024), open and never referred."""
+    return (
+        Incident.objects.filter(
+            office=office, report_date__year=year, report_date__lte=TABLE_A_END, committee_cases__isnull=True
+        )
+        .filter(closed_on__isnull=True)
+        .order_by("pk")
+    )
+
+
+def unreferred_incident(office, year: int) -> Incident:
+    return unreferred_incidents(office, year).first()
+
+
+def committee_of(incident: Incident, kind: str) -> Committee:
+    return Committee.objects.get(kind=kind, local_office=incident.school.local_office)
+
+
+def one_referral_heard(incident: Incident) -> dict[tuple, int]:
+    """The yearly cells that move when ``incident`` is referred and heard: its reports, its student
+    offenders and victims, in its year and the total."""
+    year = incident.report_date.year
+    moved = {
+        "reports": 1,
+        "heard": 1,
+        "offenders": incident.offenders.filter(kind="student").count(),
+        "student_victims": incident.victims.filter(kind="student").count(),
+    }
+    return {("yearly", "main", row, key): n for row in (year, "total") for key, n in moved.items() if n}
+
+
+def difference(before: dict, after: dict) -> dict[tuple, int]:
+    return {cell: after[cell] - before[cell] for cell in after if after[cell] != before[cell]}
+
+
+@pytest.mark.writes_around_services
+def test_a_committee_case_written_in_raw_sql_is_counted(seoul, reader):
+    before = yearly_and_rights(reader)
+    incident = unreferred_incident(seoul, 2024)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cases_committeecase (created_at, updated_at, version, incident_id, committee_id, "
+            "requested_on, hearing_date, extension_reason, closure_reason) "
+            "VALUES (%s, %s, 1, %s, %s, %s, %s, '', '')",
+            [
+                timezone.now(),
+                timezone.now(),
+                incident.pk,
+                committee_of(incident, Committee.Kind.SCHOOL_VIOLENCE).pk,
+                incident.report_date + datetime.timedelta(days=2),
+                incident.report_date + datetime.timedelta(days=9),
+            ],
+        )
+    assert difference(before, yearly_and_rights(reader)) == one_referral_heard(incident)
+
+
+@pytest.mark.writes_around_services
+def test_a_hearing_recorded_by_queryset_update_is_counted(seoul, reader):
+    case = (
+        CommitteeCase.objects.filter(
+            incident__office=seoul,
+            incident__report_date__year=2024,
+            committee__kind=Committee.Kind.SCHOOL_VIOLENCE,
+            hearing_date__isnull=True,
+            closed_on__isnull=True,
+        )
+        .order_by("pk")
+        .first()
+    )
+    assert case.incident.committee_cases.count() == 1
+    before = yearly_and_rights(reader)
+    CommitteeCase.objects.filter(pk=case.pk).update(hearing_date=case.requested_on + datetime.timedelta(days=5))
+    assert difference(before, yearly_and_rights(reader)) == {
+        ("yearly", "main", 2024, "heard"): 1,
+        ("yearly", "main", "total", "heard"): 1,
+    }
+    assert Incident.objects.get(pk=case.incident_id).status == "decided"
+
+
+@pytest.mark.writes_around_services
+def test_one_object_loaded_with_loaddata_is_counted(seoul, reader, tmp_path):
+    before = yearly_and_rights(reader)
+    incident = unreferred_incident(seoul, 2022)
+    fixture = tmp_path / "one_case.json"
+    fixture.write_text(
+        json.dumps(
+            [
+                {
+                    "model": "cases.committeecase",
+                    "pk": 990001,
+                    "fields": {
+                        "created_at": "2024-01-01T00:00:00Z",
+                        "updated_at": "2024-01-01T00:00:00Z",
+                        "incident": incident.pk,
+                        "committee": committee_of(incident, Committee.Kind.SCHOOL_VIOLENCE).pk,
+                        "requested_on": (incident.report_date + datetime.timedelta(days=1)).isoformat(),
+                        "hearing_date": (incident.report_date + datetime.timedelta(days=15)).isoformat(),
+                    },
+                }
+            ]
+        )
+    )
+    call_command("loaddata", str(fixture), verbosity=0)
+    assert difference(before, yearly_and_rights(reader)) == one_referral_heard(incident)
+
+
+def test_an_offender_deleted_takes_their_measures_and_the_status_follows(clerk, seoul, reader):
+    """``delete_record`` on an offender cascades to their measures and appeals; the case, left with
+    none to carry out, is stored as such (the check after every test compares the stored fields)."""
+    measure = (
+        Measure.objects.for_user(clerk)
+        .final()
+        .filter(law="art17", carried_out_on__isnull=True, committee_case__incident__report_date__year=2024)
+        .filter(offender__measures__committee_case__incident__offenders__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    offender = measure.offender
+    incident = measure.committee_case.incident
+    measures = Measure.objects.final().filter(offender=offender, law="art17")
+    counts = Counter(measures.values_list("number", flat=True))
+    before = figures(reader)
+    services.delete_record(record=offender)
+    after = figures(reader)
+    assert after["offices", "main", "seoul", "measures"] == before["offices", "main", "seoul", "measures"] - sum(
+        counts.values()
+    )
+    for number, count in counts.items():
+        assert after["measures", "main", number, "count"] == before["measures", "main", number, "count"] - count
+    assert after["yearly", "main", 2024, "offenders"] == before["yearly", "main", 2024, "offenders"] - 1
+    assert Incident.objects.get(pk=incident.pk).status == status_of(incident)
+
+
+def test_committee_cases_deleted_in_bulk_in_the_admin_are_no_longer_counted(client, clerk, seoul, reader):
+    cases = list(
+        CommitteeCase.objects.filter(
+            incident__office=seoul,
+            incident__report_date__year=2023,
+            committee__kind=Committee.Kind.SCHOOL_VIOLENCE,
+            hearing_date__isnull=True,
+            measures__isnull=True,
+        ).order_by("pk")[:2]
+    )
+    assert len(cases) == 2 and all(case.incident.committee_cases.count() == 1 for case in cases)
+    before = yearly_and_rights(reader)
+    offenders = sum(case.incident.offenders.filter(kind="student").count() for case in cases)
+    victims = sum(case.incident.victims.filter(kind="student").count() for case in cases)
+    response = client.post(
+        admin_url(CommitteeCase, "changelist"),
+        {"action": "delete_selected", "_selected_action": [case.pk for case in cases], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not CommitteeCase.objects.filter(pk__in=[case.pk for case in cases]).exists()
+    expected = {
+        ("yearly", "main", 2023, "reports"): -2,
+        ("yearly", "main", "total", "reports"): -2,
+        ("yearly", "main", 2023, "offenders"): -offenders,
+        ("yearly", "main", "total", "offenders"): -offenders,
+        ("yearly", "main", 2023, "student_victims"): -victims,
+        ("yearly", "main", "total", "student_victims"): -victims,
+    }
+    assert difference(before, yearly_and_rights(reader)) == {cell: n for cell, n in expected.items() if n}
+
+
+def test_a_committees_kind_changed_in_the_reference_admin_moves_its_cases(client, seoul, reader):
+    """Reference data: an admin corrects a committee's kind, and its referrals count under the other."""
+    local = LocalOffice.objects.create(office=seoul, code="seoul-new", name_ko="신설교육지원청", name_en="New")
+    committee = Committee.objects.create(
+        office=seoul, local_office=local, kind=Committee.Kind.TEACHER_RIGHTS, name_ko="교권보호위원회", name_en="TR"
+    )
+    incidents = list(unreferred_incidents(seoul, 2024)[:2])
+    for incident in incidents:
+        CommitteeCase.objects.create(
+            incident=incident, committee=committee, requested_on=incident.report_date + datetime.timedelta(days=1)
+        )
+    before = yearly_and_rights(reader)
+    client.force_login(UserFactory(superuser=True))
+    url = reverse("admin:core_committee_change", args=[committee.pk])
+    data = form_data(client.get(url))
+    data["kind"] = Committee.Kind.SCHOOL_VIOLENCE
+    post(client, url, data)
+
+    offenders = sum(incident.offenders.filter(kind="student").count() for incident in incidents)
+    student_victims = sum(incident.victims.filter(kind="student").count() for incident in incidents)
+    teachers = sum(incident.victims.filter(kind="teacher").count() for incident in incidents)
+    expected = {
+        **{("yearly", "main", row, "reports"): 2 for row in (2024, "total")},
+        **{("yearly", "main", row, "offenders"): offenders for row in (2024, "total")},
+        **{("yearly", "main", row, "student_victims"): student_victims for row in (2024, "total")},
+        **{("teacher-rights", "main", row, "reports"): -2 for row in (2024, "total")},
+        **{("teacher-rights", "main", row, "student_offenders"): -offenders for row in (2024, "total")},
+        **{("teacher-rights", "main", row, "teacher_victims"): -teachers for row in (2024, "total")},
+    }
+    assert difference(before, yearly_and_rights(reader)) == {cell: n for cell, n in expected.items() if n}

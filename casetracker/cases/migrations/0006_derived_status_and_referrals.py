@@ -3,21 +3,9 @@
 from django.db import migrations, models
 
 
-def store_derived(apps, schema_editor):
-    """Work out the new columns of the incidents already there, from their records.
-
-    With today's rule (``status.refresh_derived``) on purpose: the status has one definition. An
-    empty database (a new installation, the tests) has nothing to work out, so it never runs
-    there, and a later change to the tables it reads cannot break a fresh migrate.
-    """
-    if not apps.get_model("cases", "Incident").objects.exists():
-        return
-    from casetracker.cases.models import Incident
-    from casetracker.cases.status import refresh_derived
-
-    last = Incident.objects.order_by("-pk").values_list("pk", flat=True).first()
-    for start in range(0, last + 1, 20_000):
-        refresh_derived(Incident.objects.filter(pk__gte=start, pk__lt=start + 20_000))
+# The new columns of incidents already there are worked out by 0007, which installs the triggers
+# that keep them and then stores every incident's values (this migration once imported the live
+# models to do it, which would break as soon as they changed).
 
 
 class Migration(migrations.Migration):
@@ -62,5 +50,4 @@ class Migration(migrations.Migration):
             model_name='incident',
             index=models.Index(fields=['office', 'status', 'report_date'], name='incident_office_status_date'),
         ),
-        migrations.RunPython(store_derived, migrations.RunPython.noop, elidable=True),
     ]

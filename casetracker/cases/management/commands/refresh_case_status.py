@@ -1,21 +1,24 @@
-"""Store every incident's status and committee referrals again from its records, or check them.
+"""Check every incident's stored status and committee referrals against its records, or store them again.
 
-The case services keep them in step with every change; this is for a database changed by other
-means (a restore, a correction in SQL): ``--check`` lists what is out of step and exits 1.
+The database's triggers keep them in step with every write. This is for a database written with
+its triggers off (a restore with ``--disable-triggers``, a replica promoted from a dump): ``--check``
+lists what is out of step, and any trigger missing, and exits 1; without it, every incident's
+fields are stored again from its records.
 """
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from casetracker.cases.models import Incident
-from casetracker.cases.status import out_of_step, refresh_derived
+from casetracker.cases.status import out_of_step
+from casetracker.cases.triggers import missing_triggers, refresh_derived
 
 CHUNK = 20_000
 
 
 class Command(BaseCommand):
-    help = _("Store each incident's status and committee referrals again from its records (or --check them).")
+    help = _("Check each incident's stored status and committee referrals against its records (or store them again).")
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -25,15 +28,24 @@ class Command(BaseCommand):
     def handle(self, *args, check=False, **options):
         last = Incident.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         chunks = [Incident.objects.filter(pk__gte=start, pk__lt=start + CHUNK) for start in range(0, last + 1, CHUNK)]
+        missing = missing_triggers(connection)
         if check:
             stale_pks = [pk for chunk in chunks for pk in out_of_step(chunk)]
             stale = list(Incident.objects.filter(pk__in=stale_pks[:20]).values_list("case_number", flat=True))
+            problems = []
+            if missing:
+                problems.append(
+                    _("The database lacks the triggers that keep them (run manage.py migrate): %(names)s")
+                    % {"names": ", ".join(missing)}
+                )
             if stale_pks:
                 shown = ", ".join(stale) + (" ..." if len(stale_pks) > 20 else "")
-                raise CommandError(
+                problems.append(
                     _("%(count)d incidents have a stored status or referral out of step with their records: %(cases)s")
                     % {"count": len(stale_pks), "cases": shown}
                 )
+            if problems:
+                raise CommandError(" ".join(problems))
             self.stdout.write(_("Every incident's stored status and referrals match its records."))
             return
         for chunk in chunks:
@@ -42,3 +54,8 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Stored the status and referrals of %(count)d incidents.") % {"count": Incident.objects.count()}
         )
+        if missing:
+            raise CommandError(
+                _("The database lacks the triggers that keep them (run manage.py migrate): %(names)s")
+                % {"names": ", ".join(missing)}
+            )

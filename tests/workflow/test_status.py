@@ -26,7 +26,8 @@ def status(incident: Incident) -> tuple[str, str]:
     direct saves of these tests; it must be what the rule works out afresh."""
     incidents = Incident.objects.filter(pk=incident.pk)
     row = incidents.values_list("status", "status_reason").get()
-    assert status_of(incident) == row[0] == with_derived_status(incidents).values_list("derived_status", flat=True).get()
+    derived = with_derived_status(incidents).values_list("derived_status", flat=True).get()
+    assert status_of(incident) == row[0] == derived
     return row
 
 

@@ -278,6 +278,7 @@ class Generator:
         connection = connections[self.using]
         with _bulk_session(connection):
             remaining = self.incidents
+            chunks = 0
             while remaining:
                 size = min(self.chunk, remaining)
                 rows = self.draw(size, next_id)
@@ -287,6 +288,11 @@ class Generator:
                             _insert(connection, self.tables[model], rows[model])
                             written[model._meta.label] += len(rows[model])
                 remaining -= size
+                chunks += 1
+                if chunks & (chunks - 1) == 0:
+                    # Statistics again each time the tables have doubled: the triggers' plans, made
+                    # while the tables looked empty, would read them whole for every chunk.
+                    _analyze(connection)
                 progress(size)
             _reset_sequences(connection)
         # Fresh statistics for the reports and lists that read the tables next.

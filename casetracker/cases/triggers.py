@@ -35,6 +35,7 @@ from .models import DERIVED_INCIDENT_FIELDS, Appeal, CommitteeCase, Incident, Me
 from .status import derived_expressions
 
 PREFIX = "casetracker_derived"
+SLICE = 500  # incidents worked out per statement on PostgreSQL
 VENDORS = ("postgresql", "sqlite")
 
 
@@ -72,7 +73,12 @@ def derive_statement(connection, target_sql: str, target_params: tuple = ()) -> 
     differs = " OR ".join(
         f"{table}.{columns[field]} <> derived.{_q(derived[field])}" for field in DERIVED_INCIDENT_FIELDS
     )
-    return f'UPDATE {table} SET {assignments} FROM ({sql}) AS derived WHERE {table}.{pk} = derived."pk" AND ({differs})'
+    where = f'{table}.{pk} = derived."pk" AND ({differs})'
+    if vendor == "postgresql":
+        # Worked out on its own first: flattened into the UPDATE, the planner would join it to a
+        # scan of every incident rather than look the few up by their key.
+        return f"WITH derived AS MATERIALIZED ({sql}) UPDATE {table} SET {assignments} FROM derived WHERE {where}"
+    return f"UPDATE {table} SET {assignments} FROM ({sql}) AS derived WHERE {where}"
 
 
 @dataclass(frozen=True)
@@ -156,9 +162,15 @@ def _changed_committees(rows: dict[str, str]) -> str:
 
 def _postgresql(connection) -> list[str]:
     derive = f"{PREFIX}_incidents"
+    # A slice at a time: for a few hundred incidents PostgreSQL looks each one's records up by index;
+    # for thousands at once (a COPY of 5,000) it hashes whole tables, seconds at a million.
+    target = f"SELECT unnest(incident_ids[slice_start:slice_start + {SLICE - 1}])"
     statements = [
-        f"CREATE OR REPLACE FUNCTION {derive}(incident_ids bigint[]) RETURNS void LANGUAGE plpgsql AS $body$\n"
-        f"BEGIN\n  {derive_statement(connection, 'SELECT unnest(incident_ids)')};\nEND;\n$body$"
+        # (No JIT: compiling the statement costs far more than running it for a few hundred rows.)
+        f"CREATE OR REPLACE FUNCTION {derive}(incident_ids bigint[]) RETURNS void LANGUAGE plpgsql "
+        f"SET jit = off SET plan_cache_mode = force_generic_plan AS $body$\n"
+        f"BEGIN\n  FOR slice_start IN 1..coalesce(array_length(incident_ids, 1), 0) BY {SLICE} LOOP\n"
+        f"    {derive_statement(connection, target)};\n  END LOOP;\nEND;\n$body$"
     ]
     for watched in watched_tables():
         table = _q(watched.model._meta.db_table)

@@ -189,6 +189,10 @@ IMPORT_MAX_ROWS = 20_000
 # do anything else; the other roles may. Superusers count as admins.
 TWO_FACTOR_REQUIRED_ROLES = ["admin", "supervisor"]
 OTP_TOTP_ISSUER = "casetracker"
+# The admin never shows an authenticator's key or QR code: whoever read it could make codes for
+# that account without its owner noticing. (Admins remove a lost authenticator; its owner sets up
+# a new one.)
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Content Security Policy: only our own scripts, styles and images, no inline scripts or styles
 # (the Django admin needs neither), never framed.

@@ -221,6 +221,14 @@ def reset_password(*, account: User, by: User, password: str | None = None, requ
     return password
 
 
+@transaction.atomic
+def change_own_password(*, account: User, password: str, request: HttpRequest | None = None) -> None:
+    """``account`` sets a new password of its own (the form has checked the old one and the rules)."""
+    account.set_password(password)
+    account.save(update_fields=["password"])
+    _record(account=account, by=account, request=request, action="change", detail="password changed by its owner")
+
+
 # Two-factor authentication -----------------------------------------------------------------------
 
 BACKUP_CODE_COUNT = 10

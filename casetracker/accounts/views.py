@@ -6,8 +6,10 @@ import segno
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth import REDIRECT_FIELD_NAME, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordChangeView
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -67,6 +69,17 @@ def _two_factor_enabled(request, context):
     remaining = StaticToken.objects.filter(device__user=request.user, device__confirmed=True).count()
     context = {**context, "enabled": True, "backup_codes": codes, "backup_codes_left": remaining}
     return render(request, "accounts/two_factor.html", context)
+
+
+class OwnPasswordChangeView(PasswordChangeView):
+    """The admin site's "change password" page (``CaseTrackerAdminSite.password_change``)."""
+
+    def form_valid(self, form):
+        services.change_own_password(
+            account=form.user, password=form.cleaned_data["new_password1"], request=self.request
+        )
+        update_session_auth_hash(self.request, form.user)  # this session stays signed in
+        return HttpResponseRedirect(self.get_success_url())
 
 
 def locked_out(request, original_response=None, credentials=None):

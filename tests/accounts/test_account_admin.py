@@ -316,3 +316,38 @@ def test_the_history_of_an_account_keeps_each_change_but_never_the_password(admi
     page = admin_browser.get(history_admin_url)
     assert page.status_code == 200
     assert "supervisor → clerk" in page.content.decode()
+
+
+def test_changing_ones_own_password_is_logged(admin_browser, admin):
+    response = admin_browser.post(
+        reverse("admin:password_change"),
+        {
+            "old_password": "a-long-test-password",
+            "new_password1": "violet-harbour-tangent-42",
+            "new_password2": "violet-harbour-tangent-42",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("admin:password_change_done")
+    admin.refresh_from_db()
+    assert admin.check_password("violet-harbour-tangent-42")
+    assert admin_browser.get(reverse("admin:index")).status_code == 200  # still signed in
+    entry = entries(admin, detail="password changed by its owner").get()
+    assert (entry.user, entry.ip_address) == (admin, ADDRESS)
+
+
+def test_a_wrong_old_password_changes_nothing(admin_browser, admin):
+    response = admin_browser.post(
+        reverse("admin:password_change"),
+        {
+            "old_password": "wrong",
+            "new_password1": "violet-harbour-tangent-42",
+            "new_password2": "violet-harbour-tangent-42",
+        },
+    )
+    assert response.status_code == 200
+    assert "old_password" in response.context["form"].errors
+    admin.refresh_from_db()
+    assert admin.check_password("a-long-test-password")
+    assert not entries(admin).exists()

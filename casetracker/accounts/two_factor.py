@@ -13,9 +13,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
-from django_otp import user_has_device
 from django_otp.forms import OTPAuthenticationForm
-from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .roles import Role
@@ -46,6 +45,17 @@ def token_field(*, required: bool) -> forms.CharField:
     )
 
 
+def has_second_factor(user) -> bool:
+    """Whether ``user`` can give a second factor: a confirmed authenticator app, or a backup code left.
+
+    Backup codes all used (or left over after an admin removed a lost authenticator) ask for nothing.
+    """
+    return (
+        TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
+        or StaticToken.objects.filter(device__user=user, device__confirmed=True).exists()
+    )
+
+
 class LoginForm(OTPAuthenticationForm):
     """The admin login: username and password, plus the authenticator code (or a backup code) for
     anyone who has set one up.
@@ -61,7 +71,7 @@ class LoginForm(OTPAuthenticationForm):
     def clean_otp(self, user) -> None:
         # Without a confirmed device the password is enough here; TwoFactorRequiredMiddleware
         # then sends those who need two-factor authentication to set it up.
-        if user is None or not user_has_device(user):
+        if user is None or not has_second_factor(user):
             return
         try:
             super().clean_otp(user)

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casetracker.accounts import services
@@ -369,3 +369,18 @@ def test_no_admin_reads_an_authenticators_key(settings, supervisor):
         response = browser.get(reverse(f"admin:{name}", args=[device.pk]))
         assert response.status_code == 403
         assert secret not in response.content.decode()
+
+
+def test_after_the_authenticator_is_removed_used_up_backup_codes_ask_for_nothing(client, supervisor):
+    """Otherwise an account whose lost authenticator an admin removed could never log in again."""
+    codes = services.generate_backup_codes(account=supervisor)
+    device = confirmed_device(supervisor)
+    device.delete()  # the admin removed the lost phone's authenticator
+
+    assert log_in(client, supervisor).status_code == 200  # backup codes left: one is needed
+    assert log_in(client, supervisor, codes[0]).status_code == 302
+    client.logout()
+    StaticToken.objects.filter(device__user=supervisor).delete()  # all used
+
+    assert log_in(client, supervisor).status_code == 302  # then set up a new authenticator
+    assert client.get(reverse("admin:index")).url.startswith(SETUP_URL)

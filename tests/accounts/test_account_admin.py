@@ -236,12 +236,16 @@ def test_creating_an_account_in_the_admin_is_logged(admin_browser, admin):
             "password2": "violet-harbour-tangent-42",
             "role": "clerk",
             "office": office.pk,
+            "is_superuser": "on",  # not on the form: ignored
+            "user_permissions": [Permission.objects.get(codename="view_identities").pk],
         },
     )
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     account = User.objects.get(username="new_clerk")
     assert account.is_staff
+    assert not account.is_superuser
+    assert not account.user_permissions.exists()
     entry = entries(account, action="create").get()
     assert (entry.user, entry.ip_address) == (admin, ADDRESS)
     assert entry.detail == f"role clerk, {office}"

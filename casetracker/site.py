@@ -5,6 +5,7 @@ Who may enter is the role's business (``accounts.policy``), not the ``is_staff``
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.accounts.roles import Role
@@ -22,6 +23,19 @@ class CaseTrackerAdminSite(admin.AdminSite):
         from casetracker.accounts.two_factor import LoginForm
 
         return LoginForm
+
+    def password_change(self, request, extra_context=None):
+        """One's own password, saved by the account service so that the change is on the access log."""
+        from django.contrib.admin.forms import AdminPasswordChangeForm
+
+        from casetracker.accounts.views import OwnPasswordChangeView
+
+        request.current_app = self.name
+        return OwnPasswordChangeView.as_view(
+            form_class=AdminPasswordChangeForm,
+            success_url=reverse("admin:password_change_done", current_app=self.name),
+            extra_context={**self.each_context(request), **(extra_context or {})},
+        )(request)
 
     def has_permission(self, request) -> bool:
         user = request.user

@@ -38,9 +38,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | _perms("core", REFERENCE_MODELS, ("view",))
     | {VIEW_IDENTITIES},
     Role.SUPERVISOR: _perms("cases", CASE_MODELS, ("view",)) | _perms("core", REFERENCE_MODELS, ("view",)),
-    Role.ADMIN: _perms("accounts", ("user",), ALL_ACTIONS)
+    # Accounts are deactivated, never deleted.
+    Role.ADMIN: _perms("accounts", ("user",), ("add", "change", "view"))
     | _perms("core", REFERENCE_MODELS, ALL_ACTIONS)
-    | _perms("audit", ("accesslog",), ("view",))
+    | _perms("audit", ("accesslog", "historicaluser"), ("view",))
     | _perms("cases", tuple(f"historical{model}" for model in CASE_MODELS), ("view",))
     # Lockouts (deleting an attempt unlocks the account) and lost authenticators.
     | _perms("axes", ("accessattempt",), ("view", "delete"))

@@ -6,16 +6,19 @@ import segno
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth import REDIRECT_FIELD_NAME, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordChangeView
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from django_otp import devices_for_user
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import services
 from .two_factor import TOKEN_ERROR_MESSAGES, token_field, two_factor_required
@@ -31,15 +34,15 @@ def two_factor(request):
     """Set up an authenticator app (secret and QR code, then a first code), or pass two-factor
     authentication with the one already set up."""
     user = request.user
-    device = next(devices_for_user(user, confirmed=True), None)
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=True).order_by("pk").first()
     context = {**admin.site.each_context(request), "title": _("Two-factor authentication")}
     if device is not None and user.is_verified():
-        return render(request, "accounts/two_factor.html", {**context, "enabled": True})
+        return _two_factor_enabled(request, context)
 
     device = device or services.start_two_factor(account=user)
     form = TokenForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
-        verified = services.verify_two_factor(device=device, token=form.cleaned_data["token"])
+        verified = services.verify_two_factor(device=device, token=form.cleaned_data["token"], request=request)
         if verified is None:
             form.add_error("token", TOKEN_ERROR_MESSAGES["invalid_token"])
         else:
@@ -56,6 +59,27 @@ def two_factor(request):
             segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#000", light="#fff")
         )
     return render(request, "accounts/two_factor.html", {**context, "form": form, "setting_up": not device.confirmed})
+
+
+def _two_factor_enabled(request, context):
+    """Two-factor authentication is on: the backup codes left, and new ones on request, shown this once."""
+    codes = None
+    if request.method == "POST" and "backup_codes" in request.POST:
+        codes = services.generate_backup_codes(account=request.user, request=request)
+    remaining = StaticToken.objects.filter(device__user=request.user, device__confirmed=True).count()
+    context = {**context, "enabled": True, "backup_codes": codes, "backup_codes_left": remaining}
+    return render(request, "accounts/two_factor.html", context)
+
+
+class OwnPasswordChangeView(PasswordChangeView):
+    """The admin site's "change password" page (``CaseTrackerAdminSite.password_change``)."""
+
+    def form_valid(self, form):
+        services.change_own_password(
+            account=form.user, password=form.cleaned_data["new_password1"], request=self.request
+        )
+        update_session_auth_hash(self.request, form.user)  # this session stays signed in
+        return HttpResponseRedirect(self.get_success_url())
 
 
 def locked_out(request, original_response=None, credentials=None):

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from casetracker.accounts.models import User
+
 from .models import AccessLog
 
 
@@ -66,3 +68,7 @@ class HistoryAdmin(ReadOnlyAdmin):
         key = field.related_model._meta.model_name
         ids = [row[key] for row in through_rows or []]
         return ", ".join(str(related) for related in field.related_model._default_manager.filter(pk__in=ids)) or "-"
+
+
+# The accounts' history: who changed a role, scope or status, when, from where (never a password).
+admin.site.register(User.history.model, HistoryAdmin)

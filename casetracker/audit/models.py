@@ -1,7 +1,7 @@
 """The audit trail: an append-only access log, and the base of the change history.
 
 Change history (who changed what, before and after) is kept by django-simple-history
-on each case model; ``AuditedHistoricalModel`` adds the address the change came from.
+on each case model and on the accounts (below); ``AuditedHistoricalModel`` adds the address the change came from.
 The access log records views of identities, exports, logins and refused attempts.
 Neither can be edited or deleted through the application, and the database refuses
 UPDATE and DELETE on the access log (see the migration). Entries are kept: the
@@ -9,9 +9,13 @@ application deletes none (Korea's personal information safeguards ask for at lea
 two years).
 """
 
+import simple_history
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from casetracker.accounts.models import User
 
 
 class AuditedHistoricalModel(models.Model):
@@ -79,3 +83,25 @@ class AccessLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Access log entries cannot be deleted.")
+
+
+class AccountHistoricalRecords(HistoricalRecords):
+    """The change history of accounts, without a row for a save that touched only excluded
+    fields (a login's ``last_login``, a password reset, which the access log records)."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields and set(update_fields) <= set(self.excluded_fields):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
+
+# The history of the account rows lives here, above accounts, so that accounts needs nothing of the
+# audit trail. The password (even hashed) is never copied into it.
+simple_history.register(
+    User,
+    app="casetracker.audit",
+    records_class=AccountHistoricalRecords,
+    bases=[AuditedHistoricalModel],
+    excluded_fields=["password", "last_login"],
+)

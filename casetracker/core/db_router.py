@@ -26,7 +26,7 @@ _reading_from_replica: ContextVar[bool] = ContextVar("reading_from_replica", def
 # Always read where they were just written: who is signed in, what their account may see, their
 # lockout and their second factor. A lagging replica would log users out, keep showing a scope
 # an admin has just narrowed, or let a locked-out account in.
-PRIMARY_ONLY_APPS = frozenset({"sessions", "accounts", "axes", "otp_totp"})
+PRIMARY_ONLY_APPS = frozenset({"sessions", "accounts", "axes", "otp_totp", "otp_static"})
 
 
 @contextmanager

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Backup codes: one-time codes for a lost authenticator app (accounts.services.generate_backup_codes).
+    "django_otp.plugins.otp_static",
     "csp",
     "casetracker.core",
     "casetracker.accounts",
@@ -160,11 +162,16 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Login lockout (django-axes): 5 failed logins for one username from one address lock that pair
-# out for 30 minutes; a successful login clears the count.
+# Login lockout (django-axes): 5 failed logins for one username lock it out for 30 minutes, from
+# whatever addresses they came (counting per address too would let guesses from many addresses go
+# on forever); a successful login clears the count. A wrong authenticator code counts as a failure.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 warns that without the address, rotating user agents or cookies gets around the lock:
+# true of locks on those, not of a lock on the username, which no client can rotate for the account
+# it attacks. (A lock per address as well would lock a whole office out behind its one address.)
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "casetracker.accounts.views.locked_out"
 AXES_VERBOSE = False
@@ -182,6 +189,10 @@ IMPORT_MAX_ROWS = 20_000
 # do anything else; the other roles may. Superusers count as admins.
 TWO_FACTOR_REQUIRED_ROLES = ["admin", "supervisor"]
 OTP_TOTP_ISSUER = "casetracker"
+# The admin never shows an authenticator's key or QR code: whoever read it could make codes for
+# that account without its owner noticing. (Admins remove a lost authenticator; its owner sets up
+# a new one.)
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Content Security Policy: only our own scripts, styles and images, no inline scripts or styles
 # (the Django admin needs neither), never framed.

@@ -7,7 +7,7 @@ from tests.test_settings import manage
 def test_logins_lock_out_after_five_failures_for_30_minutes():
     assert base.AXES_FAILURE_LIMIT == 5
     assert base.AXES_COOLOFF_TIME.total_seconds() == 30 * 60
-    assert base.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+    assert base.AXES_LOCKOUT_PARAMETERS == ["username"]
     assert base.AXES_RESET_ON_SUCCESS is True
     assert getattr(base, "AXES_ENABLED", True) is True
 

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
+from casetracker.accounts.models import User
 from casetracker.audit.models import AccessLog, AppendOnlyError
 from casetracker.audit.services import log_access
 from casetracker.cases.models import Incident, Measure, Victim
@@ -80,8 +81,8 @@ def trail_models() -> list:
 
 def test_every_history_model_is_in_the_admin():
     registered = {param.values[0] for param in trail_models()}
-    assert {Incident.history.model, Victim.history.model, Measure.history.model} <= registered
-    assert len(registered) == 11  # the access log and the history of the ten case models
+    assert {Incident.history.model, Victim.history.model, Measure.history.model, User.history.model} <= registered
+    assert len(registered) == 12  # the access log, the history of the ten case models and of the accounts
 
 
 @pytest.fixture

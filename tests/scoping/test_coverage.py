@@ -14,6 +14,7 @@ REFERENCE_ADMINS = {f"core.{name}" for name in ("office", "localoffice", "school
 ADMIN_ONLY_ADMINS = {
     "accounts.user",
     "audit.accesslog",
+    "audit.historicaluser",
     "axes.accessattempt",
     "axes.accessfailurelog",
     "axes.accesslog",

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from casetracker.accounts.models import User
 from casetracker.accounts.roles import Role
-from casetracker.accounts.services import create_account
+from casetracker.accounts.services import create_account, save_account
 from casetracker.core.models import Office
 
 DEMO_PASSWORD = "casetracker-demo"  # noqa: S105 -- printed to the user; never used with DEBUG off
@@ -38,6 +38,6 @@ class Command(BaseCommand):
                 user.role, user.office, user.local_office = role, Office.objects.filter(code=office).first(), None
                 user.is_active = user.is_staff = True
                 user.set_password(DEMO_PASSWORD)
-                user.save()
+                save_account(account=user, by=None)  # on the access log, as every account change
             scope = user.office.name if user.office else _("national")
             self.stdout.write(f"  {username:<20} {user.get_role_display()} · {scope}")

@@ -22,6 +22,7 @@ from casetracker.cases.models import (
     TakedownRequest,
     Victim,
 )
+from casetracker.core.models import Committee
 from casetracker.reports.definitions import REPORT_LIST, REPORTS_BY_NAME
 from casetracker.reports.reporting import run_report
 
@@ -192,3 +193,18 @@ def test_reports_run_on_generated_data(reference):
     # An incident in several channels counts once in the total, not once per channel.
     assert total.cells["reports"] == Incident.objects.filter(~Q(channels=None)).distinct().count()
     assert total.cells["reports"] < sum(row.cells["reports"] for row in channels.body)
+    # The referrals the yearly and teacher-rights reports count come from the stored flags, which the
+    # database's triggers set as the rows went in: they match the committee cases themselves.
+    yearly = next(
+        row for row in run_report(REPORTS_BY_NAME["yearly"], user, {}).table("main").rows if row.kind == "total"
+    )
+    rights = run_report(REPORTS_BY_NAME["teacher-rights"], user, {}).table("main")
+    rights = next(row for row in rights.rows if row.kind == "total")
+
+    def referred(kind, **heard):
+        return Incident.objects.filter(committee_cases__committee__kind=kind, **heard).distinct().count()
+
+    assert yearly.cells["reports"] == referred(Committee.Kind.SCHOOL_VIOLENCE) > 0
+    heard = {"committee_cases__hearing_date__isnull": False}
+    assert yearly.cells["heard"] == referred(Committee.Kind.SCHOOL_VIOLENCE, **heard) > 0
+    assert rights.cells["reports"] == referred(Committee.Kind.TEACHER_RIGHTS) > 0

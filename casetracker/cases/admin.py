@@ -180,7 +180,7 @@ class CaseAdminMixin(ScopedAdminMixin):
     def save_model(self, request, obj, form, change):
         if change and not form.has_changed():
             return  # (only its inlines changed: the record stays as it is, at its version)
-        services.save_record(record=obj, expected_version=form.cleaned_data.get(LOADED_VERSION))
+        services.save_record(record=obj, actor=request.user, expected_version=form.cleaned_data.get(LOADED_VERSION))
 
     def delete_model(self, request, obj):
         services.delete_record(record=obj)
@@ -193,7 +193,7 @@ class CaseAdminMixin(ScopedAdminMixin):
             row.instance.pk: row.cleaned_data.get(LOADED_VERSION) for row in formset.forms if row.instance.pk
         }
         for obj in instances:
-            services.save_record(record=obj, expected_version=loaded_versions.get(obj.pk))
+            services.save_record(record=obj, actor=request.user, expected_version=loaded_versions.get(obj.pk))
         formset.save_m2m()
 
 
@@ -669,17 +669,26 @@ class AppealForm(forms.ModelForm):
 
 
 class AppealFormSet(forms.BaseInlineFormSet):
+    """The appeals of one measure: the models check each against those stored; here, against each other."""
+
     def clean(self):
         super().clean()
-        superseding = [
-            form
-            for form in self.forms
-            if form.cleaned_data
-            and not form.cleaned_data.get("DELETE")
-            and form.cleaned_data.get("outcome") in Appeal.SUPERSEDING_OUTCOMES
-        ]
+        kept = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        superseding = [form for form in kept if form.cleaned_data.get("outcome") in Appeal.SUPERSEDING_OUTCOMES]
         if len(superseding) > 1:
             raise forms.ValidationError(_("A measure can be changed or revoked on appeal only once."))
+        pending: set[tuple[str, str]] = set()
+        for form in kept:
+            data = form.cleaned_data
+            if data.get("outcome") != Appeal.Outcome.PENDING:
+                continue
+            party = (data.get("appellant"), data.get("kind"))
+            if party in pending:
+                form.add_error(
+                    "appellant",
+                    _("An appeal of this kind by the same party is already pending against this measure."),
+                )
+            pending.add(party)
 
 
 class AppealInline(CaseAdminMixin, admin.StackedInline):

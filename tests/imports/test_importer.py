@@ -275,7 +275,7 @@ def test_a_row_for_another_office_is_an_error(world):
 
 def test_a_school_of_another_office_is_an_error(world):
     result = refused_rows(world.clerk, case_sheets(school="busan-high-1"))
-    assert result.errors[0].message == "This school belongs to another office of education."
+    assert result.errors[0].message == "No school of your office of education or local office has this code."
 
 
 def test_an_unknown_committee_offender_or_case(world):
@@ -328,7 +328,7 @@ def test_a_local_office_clerk_imports_only_their_schools(world):
     elsewhere = SchoolFactory(office=world.office, code="seoul-high-2")
     clerk = UserFactory(office=world.office, local_office=world.school.local_office)
     result = run(clerk, workbook_file(xlsx({"incidents": case_sheets(school=elsewhere.code)["incidents"]})))
-    assert only_error(result).message == "This school is not in your local education support office."
+    assert only_error(result).message == "No school of your office of education or local office has this code."
     assert run(clerk, workbook_file(xlsx({"incidents": case_sheets()["incidents"]}))).ok
 
 

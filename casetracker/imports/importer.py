@@ -484,7 +484,9 @@ class Importer:
     def committee(self, row: Row) -> Committee:
         committee = self.committees.get(normalise(row.values["committee"]))
         if committee is None:
-            raise self.refuse(row, "committee", _("No committee of your office of education has this name."))
+            raise self.refuse(
+                row, "committee", _("No committee of your office of education or local office has this name.")
+            )
         return committee
 
     def people(self, model: type[Victim | Offender], incident: Incident) -> dict[str, Victim | Offender]:

@@ -286,7 +286,7 @@ def test_an_unknown_committee_offender_or_case(world):
     messages = {(error.sheet, error.row, error.message) for error in refused_rows(world.clerk, sheets).errors}
     assert messages == {
         ("measures", 3, "This case has no offender with this code."),
-        ("measures", 4, "No committee of your office of education has this name."),
+        ("measures", 4, "No committee of your office of education or local office has this name."),
         ("victims", 3, "No case with this number in your office, nor in the incidents sheet."),
     }
 

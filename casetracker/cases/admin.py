@@ -312,8 +312,38 @@ class SeparationInline(CaseAdminMixin, admin.TabularInline):
         return super().get_formset(request, obj, **kwargs)
 
 
+class CommitteeCaseFormSet(forms.BaseInlineFormSet):
+    """The committee cases of one incident. The model checks each row's referral and hearing against
+    the committee cases stored; here, the rows this page changes are checked against each other too
+    (two new rows, say, one heard before the other's referral), each pair once."""
+
+    def clean(self):
+        super().clean()
+        changed = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.has_changed()
+        ]
+        for position, form in enumerate(changed):
+            if form.errors:
+                continue
+            case = form.instance
+            case._other_cases = [
+                (other.instance.requested_on, other.instance.hearing_date, other.instance.closed_on)
+                for other in changed[:position]
+            ]
+            errors: dict = {}
+            try:
+                case.clean_referral(errors, self.instance)
+            finally:
+                del case._other_cases  # (the save checks again, against what is stored by then)
+            for field, message in errors.items():
+                form.add_error(field, message)
+
+
 class CommitteeCaseInline(CaseAdminMixin, admin.TabularInline):
     model = CommitteeCase
+    formset = CommitteeCaseFormSet
     # The extension is here too: the rules on it depend on the referral date, and an error
     # must land on a field the form shows (a hidden one makes the admin crash).
     fields = [

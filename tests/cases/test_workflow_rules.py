@@ -22,6 +22,7 @@ from tests.factories import (
     CommitteeCaseFactory,
     CommitteeFactory,
     HeardCommitteeCaseFactory,
+    IncidentFactory,
     MeasureFactory,
     UserFactory,
     days_after,
@@ -148,6 +149,41 @@ def test_the_incident_page_refuses_a_referral_after_the_hearing(clerk_client):
         ]
     }
     assert incident.committee_cases.count() == 1
+
+
+def test_the_incident_page_refuses_two_new_committee_cases_out_of_order(clerk_client):
+    """Neither is stored yet: the page checks its rows against each other."""
+    incident = IncidentFactory()
+    office, local_office = incident.office, incident.school.local_office
+    school_violence = CommitteeFactory(office=office, local_office=local_office)
+    teacher_rights = CommitteeFactory(office=office, local_office=local_office, kind=Committee.Kind.TEACHER_RIGHTS)
+    heard_on = days_after(incident.report_date, 20)
+    rows = [
+        {
+            "committee": str(school_violence.pk),
+            "requested_on": str(days_after(incident.report_date, 5)),
+            "hearing_date": str(heard_on),
+        },
+        {"committee": str(teacher_rights.pk), "requested_on": str(days_after(heard_on, 3))},
+    ]
+    client = clerk_client(incident)
+    response = post_page(client, change_url(incident), rows=(CommitteeCase, rows))
+    assert response.status_code == 200
+    assert [form.errors for form in inline_formset(response, CommitteeCase).forms] == [
+        {},
+        {
+            "requested_on": [
+                f"This case was heard on {english_date(heard_on)}: it can no longer be referred to a committee "
+                "after that."
+            ]
+        },
+    ]
+    assert not CommitteeCase.objects.exists()
+    # In the order of the law, both are saved.
+    rows[1]["requested_on"] = str(days_after(incident.report_date, 6))
+    response = post_page(client, change_url(incident), rows=(CommitteeCase, rows))
+    assert response.status_code == 302, page_errors(response)
+    assert incident.committee_cases.count() == 2
 
 
 def test_the_committee_case_page_refuses_to_extend_or_schedule_after_the_hearing(clerk_client):

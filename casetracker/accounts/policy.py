@@ -70,11 +70,17 @@ def case_scope(user) -> Scope:
 
 
 def reference_scope(user) -> Scope:
-    """Which schools and committees ``user`` may pick from or read."""
+    """Which schools and committees ``user`` may pick from or read.
+
+    A clerk's are those of their own cases: a clerk of a local office picks its schools and
+    committees only, so a case they file never falls outside their own view (``case_scope``).
+    """
     if not user.is_active or user.is_anonymous:
         return NOTHING
     if user.is_superuser or user.role == Role.ADMIN:
         return NATIONAL
+    if user.role == Role.CLERK and user.office_id:
+        return case_scope(user)
     if user.office_id:
         return Scope(office_id=user.office_id)
     return NATIONAL if user.role == Role.SUPERVISOR else NOTHING

@@ -180,7 +180,7 @@ class CaseAdminMixin(ScopedAdminMixin):
     def save_model(self, request, obj, form, change):
         if change and not form.has_changed():
             return  # (only its inlines changed: the record stays as it is, at its version)
-        services.save_record(record=obj, expected_version=form.cleaned_data.get(LOADED_VERSION))
+        services.save_record(record=obj, actor=request.user, expected_version=form.cleaned_data.get(LOADED_VERSION))
 
     def delete_model(self, request, obj):
         services.delete_record(record=obj)
@@ -193,7 +193,7 @@ class CaseAdminMixin(ScopedAdminMixin):
             row.instance.pk: row.cleaned_data.get(LOADED_VERSION) for row in formset.forms if row.instance.pk
         }
         for obj in instances:
-            services.save_record(record=obj, expected_version=loaded_versions.get(obj.pk))
+            services.save_record(record=obj, actor=request.user, expected_version=loaded_versions.get(obj.pk))
         formset.save_m2m()
 
 
@@ -312,8 +312,38 @@ class SeparationInline(CaseAdminMixin, admin.TabularInline):
         return super().get_formset(request, obj, **kwargs)
 
 
+class CommitteeCaseFormSet(forms.BaseInlineFormSet):
+    """The committee cases of one incident. The model checks each row's referral and hearing against
+    the committee cases stored; here, the rows this page changes are checked against each other too
+    (two new rows, say, one heard before the other's referral), each pair once."""
+
+    def clean(self):
+        super().clean()
+        changed = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.has_changed()
+        ]
+        for position, form in enumerate(changed):
+            if form.errors:
+                continue
+            case = form.instance
+            case._other_cases = [
+                (other.instance.requested_on, other.instance.hearing_date, other.instance.closed_on)
+                for other in changed[:position]
+            ]
+            errors: dict = {}
+            try:
+                case.clean_referral(errors, self.instance)
+            finally:
+                del case._other_cases  # (the save checks again, against what is stored by then)
+            for field, message in errors.items():
+                form.add_error(field, message)
+
+
 class CommitteeCaseInline(CaseAdminMixin, admin.TabularInline):
     model = CommitteeCase
+    formset = CommitteeCaseFormSet
     # The extension is here too: the rules on it depend on the referral date, and an error
     # must land on a field the form shows (a hidden one makes the admin crash).
     fields = [
@@ -669,17 +699,26 @@ class AppealForm(forms.ModelForm):
 
 
 class AppealFormSet(forms.BaseInlineFormSet):
+    """The appeals of one measure: the models check each against those stored; here, against each other."""
+
     def clean(self):
         super().clean()
-        superseding = [
-            form
-            for form in self.forms
-            if form.cleaned_data
-            and not form.cleaned_data.get("DELETE")
-            and form.cleaned_data.get("outcome") in Appeal.SUPERSEDING_OUTCOMES
-        ]
+        kept = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        superseding = [form for form in kept if form.cleaned_data.get("outcome") in Appeal.SUPERSEDING_OUTCOMES]
         if len(superseding) > 1:
             raise forms.ValidationError(_("A measure can be changed or revoked on appeal only once."))
+        pending: set[tuple[str, str]] = set()
+        for form in kept:
+            data = form.cleaned_data
+            if data.get("outcome") != Appeal.Outcome.PENDING:
+                continue
+            party = (data.get("appellant"), data.get("kind"))
+            if party in pending:
+                form.add_error(
+                    "appellant",
+                    _("An appeal of this kind by the same party is already pending against this measure."),
+                )
+            pending.add(party)
 
 
 class AppealInline(CaseAdminMixin, admin.StackedInline):

@@ -237,7 +237,8 @@ class Incident(CaseRecord):
             raise ValidationError(errors)
 
     def clean_closure(self, errors: dict) -> None:
-        """A closed case has a date, no committee case still open, and a reason exactly when no
+        """A closed case has a date, no committee case still open, no appeal pending and no measure
+        left to carry out (of those filed or decided by its closing), and a reason exactly when no
         committee heard it."""
         if self.closure_reason and not self.closed_on:
             errors["closed_on"] = _("Give the date the case was closed.")
@@ -252,6 +253,24 @@ class Incident(CaseRecord):
                 "A committee case of this incident is still open: record its hearing, or close it without one "
                 "(its date and reason), before closing the case."
             )
+        elif (
+            self.pk is not None
+            and Appeal.objects.filter(
+                measure__committee_case__incident_id=self.pk,
+                outcome=Appeal.Outcome.PENDING,
+                filed_on__lte=self.closed_on,
+            ).exists()
+        ):
+            errors["closed_on"] = _("An appeal is pending: decide it before closing the case.")
+        elif (
+            self.pk is not None
+            and Measure.objects.filter(
+                committee_case__incident_id=self.pk, carried_out_on__isnull=True, decided_on__lte=self.closed_on
+            )
+            .final()
+            .exists()
+        ):
+            errors["closed_on"] = _("Record that the measures were carried out before closing the case.")
         heard = self.pk is not None and self.committee_cases.filter(hearing_date__isnull=False).exists()
         if heard and self.closure_reason:
             errors["closure_reason"] = _(
@@ -649,11 +668,16 @@ class Separation(CaseRecord):
             raise ValidationError(errors)
 
 
+# A committee hears a case within 21 days of the referral, a deadline it can extend once by 7 days.
+HEARING_DAYS = 21
+EXTENSION_DAYS = 7
+
+
 class CommitteeCase(CaseRecord):
     """An incident referred to a committee: the request, the hearing or why there was none."""
 
-    HEARING_DAYS = 21
-    EXTENSION_DAYS = 7
+    HEARING_DAYS = HEARING_DAYS
+    EXTENSION_DAYS = EXTENSION_DAYS
 
     ClosureReason = ClosureReason
 
@@ -702,6 +726,19 @@ class CommitteeCase(CaseRecord):
                 condition=Q(extended_on__isnull=True) | Q(extended_on__gte=models.F("requested_on")),
                 name="committee_case_extension_after_request",
                 violation_error_message=_("The extension cannot be before the referral."),
+            ),
+            # One extension, of 7 days, made before the original deadline: the deadline is at most 21 + 7 days.
+            models.CheckConstraint(
+                condition=Q(extended_on__isnull=True)
+                | Q(extended_on__lte=models.F("requested_on") + datetime.timedelta(days=HEARING_DAYS)),
+                name="committee_case_extension_before_deadline",
+                violation_error_message=_("The deadline can only be extended before the original deadline."),
+            ),
+            models.CheckConstraint(
+                condition=Q(extended_on__isnull=True, extension_reason="")
+                | (Q(extended_on__isnull=False) & ~Q(extension_reason="")),
+                name="committee_case_extension_has_date_and_reason",
+                violation_error_message=_("An extension needs both its date and its reason."),
             ),
             models.CheckConstraint(
                 condition=Q(hearing_scheduled_on__isnull=True) | Q(hearing_scheduled_on__gte=models.F("requested_on")),
@@ -788,10 +825,74 @@ class CommitteeCase(CaseRecord):
             errors["closed_on"] = _(
                 "The incident is closed: record this committee case's hearing, or close it without one."
             )
+        if incident is not None and incident.pk is not None and self.requested_on and "requested_on" not in errors:
+            self.clean_referral(errors, incident)
         if self.pk is not None:
             self.clean_against_recorded_measures(errors, incident, committee)
+            self.clean_against_recorded_steps(errors)
         if errors:
             raise ValidationError(errors)
+
+    def clean_referral(self, errors: dict, incident: "Incident") -> None:
+        """A case is referred while it waits for a hearing: not after a committee heard it, nor after it
+        closed (whichever of the two committee cases is entered first)."""
+        # (An import has the incident's committee cases at hand, its own rows among them: ``_other_cases``.)
+        others = getattr(self, "_other_cases", None)
+        if others is None:
+            others = list(
+                CommitteeCase._base_manager.filter(incident_id=incident.pk)
+                .exclude(pk=self.pk)
+                .values_list("requested_on", "hearing_date", "closed_on")
+            )
+        heard_on = min((heard for _requested, heard, _closed in others if heard), default=None)
+        closed_on = incident.closed_on
+        if others and all(closed for _requested, _heard, closed in others):
+            closed_on = min(filter(None, [closed_on, max(closed for _requested, _heard, closed in others)]))
+        referred_later = max((requested for requested, _heard, _closed in others if requested), default=None)
+        if heard_on and heard_on < self.requested_on:
+            errors["requested_on"] = _(
+                "This case was heard on %(date)s: it can no longer be referred to a committee after that."
+            ) % {"date": format_date(heard_on)}
+        elif closed_on and closed_on < self.requested_on:
+            errors["requested_on"] = _(
+                "This case was closed on %(date)s: it can no longer be referred to a committee after that."
+            ) % {"date": format_date(closed_on)}
+        elif (
+            self.hearing_date and referred_later and self.hearing_date < referred_later and "hearing_date" not in errors
+        ):
+            errors["hearing_date"] = _(
+                "This case was referred to another committee on %(date)s: this hearing cannot be before that."
+            ) % {"date": format_date(referred_later)}
+
+    def clean_against_recorded_steps(self, errors: dict) -> None:
+        """A committee case heard or closed has no hearing left to schedule or hold, nor a deadline to
+        extend; and the deadline is extended once: a recorded extension is not made again on another day."""
+        stored = (
+            CommitteeCase._base_manager.filter(pk=self.pk)
+            .values("extended_on", "hearing_scheduled_on", "hearing_date", "closed_on")
+            .first()
+        )
+        if stored is None:
+            return
+        if stored["hearing_date"]:
+            done = _("The hearing of this committee case is already recorded (%(date)s).") % {
+                "date": format_date(stored["hearing_date"])
+            }
+        elif stored["closed_on"]:
+            done = _("This committee case was closed without a hearing on %(date)s.") % {
+                "date": format_date(stored["closed_on"])
+            }
+        else:
+            done = None
+        if self.extended_on and self.extended_on != stored["extended_on"]:
+            if stored["extended_on"]:
+                errors.setdefault("extended_on", _("The hearing deadline has already been extended once."))
+            elif done:
+                errors.setdefault("extended_on", done)
+        if done and self.hearing_scheduled_on != stored["hearing_scheduled_on"]:
+            errors.setdefault("hearing_scheduled_on", done)
+        if stored["closed_on"] and self.closed_on and self.hearing_date:
+            errors.setdefault("hearing_date", done)
 
     def clean_against_recorded_measures(self, errors: dict, incident, committee) -> None:
         """A case whose measures are recorded keeps its incident, its law and a hearing before them."""
@@ -1046,6 +1147,8 @@ class Measure(CaseRecord):
                 )
             elif self.deleted_from_record_on > timezone.localdate():
                 errors["deleted_from_record_on"] = _("Record the deletion from the school record once it is done.")
+        if case is not None and getattr(case, "incident", None) is not None and "carried_out_on" not in errors:
+            self.clean_carrying_out(errors, case.incident)
         offender = getattr(self, "offender", None)
         if offender is not None and self.law and self.number is not None and not errors.keys() & {"offender", "number"}:
             try:
@@ -1054,6 +1157,36 @@ class Measure(CaseRecord):
                 errors.update(error.error_dict)
         if errors:
             raise ValidationError(errors)
+
+    def clean_carrying_out(self, errors: dict, incident: "Incident") -> None:
+        """A measure is carried out once, and only while it counts (not once an appeal changed or revoked
+        it); a measure decided by the day its case closed was carried out by then."""
+        stored, superseded_on = None, None
+        if self.pk is not None:
+            stored = Measure._base_manager.filter(pk=self.pk).values_list("carried_out_on", flat=True).first()
+            superseded_on = (
+                Appeal.objects.filter(measure_id=self.pk, outcome__in=Appeal.SUPERSEDING_OUTCOMES)
+                .values_list("decided_on", flat=True)
+                .first()
+            )
+        if self.carried_out_on and stored and self.carried_out_on != stored:
+            errors["carried_out_on"] = _("This measure was already carried out on %(date)s.") % {
+                "date": format_date(stored)
+            }
+        elif self.carried_out_on and superseded_on and self.carried_out_on >= superseded_on:
+            errors["carried_out_on"] = _(
+                "This measure was changed or revoked on appeal: record the measure that replaced it, if any."
+            )
+        elif (
+            not self.carried_out_on
+            and not superseded_on
+            and incident.closed_on
+            and self.decided_on
+            and self.decided_on <= incident.closed_on
+        ):
+            errors["carried_out_on"] = _(
+                "The case was closed on %(date)s: record when this measure was carried out."
+            ) % {"date": format_date(incident.closed_on)}
 
 
 class Appeal(CaseRecord):
@@ -1125,6 +1258,14 @@ class Appeal(CaseRecord):
                 name="appeal_measure_superseded_once",
                 violation_error_message=_("This measure was already changed or revoked on appeal."),
             ),
+            models.UniqueConstraint(
+                fields=["measure", "appellant", "kind"],
+                condition=Q(outcome="pending"),
+                name="appeal_one_pending_per_party_and_kind",
+                violation_error_message=_(
+                    "An appeal of this kind by the same party is already pending against this measure."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -1133,12 +1274,8 @@ class Appeal(CaseRecord):
     def clean(self) -> None:
         errors = {}
         measure = getattr(self, "measure", None)
-        if measure and measure.pk and self.outcome in self.SUPERSEDING_OUTCOMES:
-            superseded = measure.appeals.filter(outcome__in=self.SUPERSEDING_OUTCOMES).exclude(pk=self.pk)
-            if superseded.exists():
-                errors["outcome"] = _(
-                    "This measure was already changed or revoked on appeal; appeal the measure that replaced it."
-                )
+        if measure and measure.pk:
+            self.clean_against_other_appeals(errors, measure)
         if measure and self.filed_on and measure.decided_on and self.filed_on < measure.decided_on:
             errors["filed_on"] = _("An appeal cannot be filed before the decision (%(date)s).") % {
                 "date": format_date(measure.decided_on)
@@ -1166,6 +1303,19 @@ class Appeal(CaseRecord):
                         errors.update(error.error_dict)
         elif self.replacement_number is not None:
             errors["replacement_number"] = _("Only an appeal that changed the measure has a new measure.")
+        incident = measure.committee_case.incident if measure and measure.committee_case_id else None
+        if (
+            incident is not None
+            and incident.closed_on
+            and self.outcome == self.Outcome.PENDING
+            and self.filed_on
+            and self.filed_on <= incident.closed_on
+        ):
+            errors.setdefault(
+                "outcome",
+                _("The case was closed on %(date)s with no appeal pending: record the decision of this appeal.")
+                % {"date": format_date(incident.closed_on)},
+            )
         if self.pk and self.outcome != self.Outcome.CHANGED:
             replacement = Measure.objects.filter(ordered_by_appeal=self).first()
             if replacement is not None and replacement.appeals.exists():
@@ -1174,3 +1324,21 @@ class Appeal(CaseRecord):
                 )
         if errors:
             raise ValidationError(errors)
+
+    def clean_against_other_appeals(self, errors: dict, measure: Measure) -> None:
+        """One pending appeal per party and kind; once an appeal changed or revoked the measure, it is
+        not changed or revoked again, and later appeals are against the measure that replaced it."""
+        others = list(measure.appeals.exclude(pk=self.pk).values_list("appellant", "kind", "outcome", "decided_on"))
+        pending = {
+            (appellant, kind) for appellant, kind, outcome, _decided in others if outcome == self.Outcome.PENDING
+        }
+        if self.outcome == self.Outcome.PENDING and (self.appellant, self.kind) in pending:
+            errors["appellant"] = _("An appeal of this kind by the same party is already pending against this measure.")
+        superseded_on = next(
+            (decided for _appellant, _kind, outcome, decided in others if outcome in self.SUPERSEDING_OUTCOMES), None
+        )
+        message = _("This measure was already changed or revoked on appeal; appeal the measure that replaced it.")
+        if superseded_on and self.outcome in self.SUPERSEDING_OUTCOMES:
+            errors["outcome"] = message
+        elif superseded_on and self.filed_on and self.filed_on >= superseded_on:
+            errors["filed_on"] = message

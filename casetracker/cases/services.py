@@ -5,11 +5,14 @@ so a case is never half-saved. The admin, and later the importer and the workflo
 call these functions rather than ``Model.save()``.
 
 The workflow's steps (refer, schedule, extend, hear and decide, carry out, appeal,
-close) each check first that the case's status (``status.status_of``) allows them, and
-refuse with a message saying why not. django-simple-history records every change they
-make (who, when, from where): that is their audit entry. The incident's status and committee
-referrals are derived from these records, and stored again by the database's own triggers
-(``triggers.py``) in the statement that writes them: no write here has to remember them.
+close) set what the step records and save it through the models' rules, the same
+``full_clean`` that the admin's forms and the importer run: the order of the steps, one
+pending appeal per party, the closing rules and the single extension are rules of the data
+(``clean()``, and constraints where one table can hold them), never of one path.
+django-simple-history records every change they make (who, when, from where): that is
+their audit entry. The incident's status and committee referrals are derived from these
+records, and stored again by the database's own triggers (``triggers.py``) in the statement
+that writes them: no write here has to remember them.
 
 Every save raises the record's ``version``; the admin passes the version its form was loaded
 at (``expected_version``), and a record changed meanwhile is refused with what changed,
@@ -29,26 +32,40 @@ from simple_history.models import HistoricalRecords
 from casetracker.audit.services import client_address
 from casetracker.core.formatting import format_date
 from casetracker.core.models import Committee, Office
+from casetracker.core.scoping import choices_outside_scope
 
 from .models import Appeal, CaseRecord, CommitteeCase, Incident, Measure, Offender
-from .status import BEFORE_HEARING, Status, status_of
+from .status import Status, status_of
 
 
 @transaction.atomic
-def save_record(*, record: CaseRecord, expected_version: int | None = None) -> CaseRecord:
+def save_record(*, record: CaseRecord, actor, expected_version: int | None = None) -> CaseRecord:
     """Validate and save one case record (incident, person, committee case, measure...).
+
+    ``actor`` is the user saving it: what the record points at (its school, committee, incident...)
+    must be theirs to choose, so that a case never lands outside its author's own view. None is a
+    command's write, which no office scopes.
 
     With ``expected_version`` (the version the clerk's form was loaded at), a record changed
     meanwhile is refused (``StaleRecordError``) and nothing is saved.
     """
     if expected_version is not None:
         check_version(record=record, expected_version=expected_version)
+    check_choices(record=record, actor=actor)
     if isinstance(record, Appeal):
         return save_appeal(appeal=record)
     record.full_clean()
     _next_version(record)
     record.save()
     return record
+
+
+def check_choices(*, record: CaseRecord, actor) -> None:
+    """Refuse a record that points at a row outside ``actor``'s scope (``core.scoping``), by field."""
+    if actor is not None:
+        errors = choices_outside_scope(actor, [record])
+        if errors:
+            raise errors[0]
 
 
 def save_imported_record(*, record: CaseRecord, user, reason: str, channels: Sequence | None = None) -> CaseRecord:
@@ -64,6 +81,7 @@ def save_imported_record(*, record: CaseRecord, user, reason: str, channels: Seq
     """
     record._history_user = user
     record._change_reason = reason[:100]
+    check_choices(record=record, actor=user)
     try:
         with transaction.atomic():
             if isinstance(record, Appeal):
@@ -102,9 +120,14 @@ def save_imported_records(*, rows: Sequence[ImportedRecord], user, reason: str) 
     Appeals (which may order a replacement measure) always go one by one.
     """
     errors: dict[int, ValidationError] = {}
+    # What each row points at must be the clerk's to choose (one query per field for the batch).
+    outside = choices_outside_scope(user, [row.record for row in rows]) if user is not None else {}
     valid: list[ImportedRecord] = []
     for position, row in enumerate(rows):
         record = row.record
+        if position in outside:
+            errors[position] = outside[position]
+            continue
         if isinstance(record, Appeal):
             try:
                 save_imported_record(record=record, user=user, reason=reason, channels=row.channels)
@@ -384,68 +407,49 @@ def save_appeal(*, appeal: Appeal) -> Appeal:
 
 
 # The workflow's steps ------------------------------------------------------------------
+#
+# Each step sets what it records and saves it through ``save_record``: whether the step may
+# happen now (the case referred and not yet heard, the measure still counting, no appeal
+# pending...) is a rule of the models, which the admin's forms and the importer run alike.
+# A step only refuses, itself, being taken twice (a hearing, an appeal's decision or a closing
+# already recorded): in the admin that is a correction of the date, not a second step.
 
 
-def _refuse(message: str, status: Status) -> ValidationError:
-    return ValidationError(message % {"status": status.label}, code="not_allowed")
-
-
-def _require_open_committee_case(committee_case: CommitteeCase, message: str) -> None:
-    """A step before the hearing: the case is referred, and this committee case neither heard nor closed.
-
-    (An appeal against another committee's measures does not hold this one up.)
-    """
-    status = status_of(committee_case.incident, lock=True)
-    if status not in (Status.REFERRED, Status.HEARING_SCHEDULED, Status.UNDER_APPEAL):
-        raise _refuse(message, status)
-    committee_case.refresh_from_db()
-    if committee_case.hearing_date is not None:
-        message = _("The hearing of this committee case is already recorded (%(date)s).")
-        raise ValidationError(message % {"date": format_date(committee_case.hearing_date)}, code="not_allowed")
-    if committee_case.closed_on is not None:
-        message = _("This committee case was closed without a hearing on %(date)s.")
-        raise ValidationError(message % {"date": format_date(committee_case.closed_on)}, code="not_allowed")
+def _lock_case(incident: Incident) -> None:
+    """Hold the incident's row to the end of the transaction: two steps on one case run one after the other."""
+    list(Incident.objects.select_for_update().filter(pk=incident.pk).values_list("pk"))
 
 
 @transaction.atomic
 def refer_to_committee(*, incident: Incident, committee: Committee, on: datetime.date) -> CommitteeCase:
     """Refer the incident to a committee (school violence, or teacher rights): the hearing is due in 21 days."""
-    status = status_of(incident, lock=True)
-    if status not in BEFORE_HEARING:
-        raise _refuse(_("Only a case not yet heard can be referred to a committee; this case is %(status)s."), status)
+    _lock_case(incident)
+    incident.refresh_from_db()
     committee_case = CommitteeCase(incident=incident, committee=committee, requested_on=on)
-    committee_case.full_clean()
-    committee_case.save()
+    return save_record(record=committee_case, actor=None)
+
+
+def _loaded(committee_case: CommitteeCase) -> CommitteeCase:
+    _lock_case(committee_case.incident)
+    committee_case.refresh_from_db()
     return committee_case
 
 
 @transaction.atomic
 def extend_hearing_deadline(*, committee_case: CommitteeCase, on: datetime.date, reason: str) -> CommitteeCase:
     """Extend the hearing deadline by 7 days; the law allows this once."""
-    _require_open_committee_case(
-        committee_case, _("Only the deadline of a hearing still to come can be extended; this case is %(status)s.")
-    )
-    if committee_case.extended_on is not None:
-        raise ValidationError({"extended_on": _("The hearing deadline has already been extended once.")})
+    committee_case = _loaded(committee_case)
     committee_case.extended_on = on
     committee_case.extension_reason = reason
-    committee_case.full_clean()
-    _next_version(committee_case)
-    committee_case.save(update_fields=["extended_on", "extension_reason", "updated_at", "version"])
-    return committee_case
+    return save_record(record=committee_case, actor=None)
 
 
 @transaction.atomic
 def schedule_hearing(*, committee_case: CommitteeCase, on: datetime.date) -> CommitteeCase:
     """Set (or move) the date of the hearing."""
-    _require_open_committee_case(
-        committee_case, _("Only a case referred and not yet heard can have its hearing scheduled; it is %(status)s.")
-    )
+    committee_case = _loaded(committee_case)
     committee_case.hearing_scheduled_on = on
-    committee_case.full_clean()
-    _next_version(committee_case)
-    committee_case.save(update_fields=["hearing_scheduled_on", "updated_at", "version"])
-    return committee_case
+    return save_record(record=committee_case, actor=None)
 
 
 @dataclass(frozen=True)
@@ -471,36 +475,27 @@ def record_hearing_and_decision(
 
     The decision is dated the day of the hearing unless ``decided_on`` says otherwise.
     """
-    _require_open_committee_case(
-        committee_case, _("Only a case referred and not yet heard can have its hearing recorded; it is %(status)s.")
-    )
+    committee_case = _loaded(committee_case)
+    if committee_case.hearing_date is not None:
+        message = _("The hearing of this committee case is already recorded (%(date)s).")
+        raise ValidationError(message % {"date": format_date(committee_case.hearing_date)}, code="not_allowed")
     committee_case.hearing_date = hearing_date
-    committee_case.full_clean()
-    _next_version(committee_case)
-    committee_case.save(update_fields=["hearing_date", "updated_at", "version"])
-    saved = []
-    for decision in measures:
-        measure = Measure(
-            committee_case=committee_case,
-            offender=decision.offender,
-            number=decision.number,
-            days=decision.days,
-            hours=decision.hours,
-            decided_on=decided_on or hearing_date,
-            notified_on=notified_on,
+    save_record(record=committee_case, actor=None)
+    return [
+        save_record(
+            record=Measure(
+                committee_case=committee_case,
+                offender=decision.offender,
+                number=decision.number,
+                days=decision.days,
+                hours=decision.hours,
+                decided_on=decided_on or hearing_date,
+                notified_on=notified_on,
+            ),
+            actor=None,
         )
-        measure.full_clean()
-        measure.save()
-        saved.append(measure)
-    return saved
-
-
-def _require_final(measure: Measure) -> None:
-    if measure.appeals.filter(outcome__in=Appeal.SUPERSEDING_OUTCOMES).exists():
-        raise ValidationError(
-            _("This measure was changed or revoked on appeal: record the measure that replaced it, if any."),
-            code="not_allowed",
-        )
+        for decision in measures
+    ]
 
 
 @transaction.atomic
@@ -510,17 +505,10 @@ def record_measure_carried_out(*, measure: Measure, on: datetime.date) -> Measur
     Allowed for each measure decided and still to carry out: one that an appeal changed or
     revoked is not, and its replacement is.
     """
-    status_of(measure.committee_case.incident, lock=True)
+    _lock_case(measure.committee_case.incident)
     measure.refresh_from_db()
-    _require_final(measure)
-    if measure.carried_out_on is not None:
-        message = _("This measure was already carried out on %(date)s.")
-        raise ValidationError({"carried_out_on": message % {"date": format_date(measure.carried_out_on)}})
     measure.carried_out_on = on
-    measure.full_clean()
-    _next_version(measure)
-    measure.save(update_fields=["carried_out_on", "updated_at", "version"])
-    return measure
+    return save_record(record=measure, actor=None)
 
 
 @transaction.atomic
@@ -532,12 +520,7 @@ def file_appeal(
     kind: str = Appeal.Kind.ADMINISTRATIVE_APPEAL,
 ) -> Appeal:
     """An offender or a victim (or their guardians) appeals against a measure."""
-    status_of(measure.committee_case.incident, lock=True)
-    _require_final(measure)
-    if measure.appeals.filter(appellant=appellant, kind=kind, outcome=Appeal.Outcome.PENDING).exists():
-        raise ValidationError(
-            _("An appeal of this kind by the same party is already pending against this measure."), code="not_allowed"
-        )
+    _lock_case(measure.committee_case.incident)
     return save_appeal(appeal=Appeal(measure=measure, appellant=appellant, kind=kind, filed_on=filed_on))
 
 
@@ -552,7 +535,7 @@ def decide_appeal(
     replacement_hours: int | None = None,
 ) -> Appeal:
     """Record the appeal's decision; a changed measure is replaced, a revoked one no longer counts."""
-    status_of(appeal.measure.committee_case.incident, lock=True)
+    _lock_case(appeal.measure.committee_case.incident)
     appeal.refresh_from_db()
     if appeal.outcome != Appeal.Outcome.PENDING:
         raise ValidationError(
@@ -575,38 +558,23 @@ def close_case(*, incident: Incident, on: datetime.date, reason: str = "") -> In
 
     Without a hearing (never referred, or referred and not heard) the reason is required,
     and every committee case still open closes with it. After a hearing the case closes once
-    its measures are carried out and no appeal is pending, and needs no reason.
+    its measures are carried out and no appeal is pending, and needs no reason (the models'
+    rules of closing, ``Incident.clean_closure``).
     """
-    status = status_of(incident, lock=True)
+    _lock_case(incident)
     incident.refresh_from_db()
-    if status == Status.CLOSED:
+    if status_of(incident) == Status.CLOSED:
         raise ValidationError(_("This case is already closed."), code="not_allowed")
-    if status == Status.UNDER_APPEAL:
-        raise ValidationError(_("An appeal is pending: decide it before closing the case."), code="not_allowed")
-    if Measure.objects.filter(committee_case__incident=incident, carried_out_on__isnull=True).final().exists():
-        raise ValidationError(
-            _("Record that the measures were carried out before closing the case."), code="not_allowed"
-        )
     open_cases = list(incident.committee_cases.filter(hearing_date__isnull=True, closed_on__isnull=True))
-    heard = incident.committee_cases.filter(hearing_date__isnull=False).exists()
-    if (open_cases or not heard) and not reason:
-        raise ValidationError({"closure_reason": _("Give the reason for closing the case without a hearing.")})
-    if not open_cases and heard and reason:
-        raise ValidationError(
-            {"closure_reason": _("This case had a hearing: leave the reason for closing without a hearing empty.")}
-        )
     for committee_case in open_cases:
         committee_case.closed_on = on
         committee_case.closure_reason = reason
-        committee_case.full_clean()
-        _next_version(committee_case)
-        committee_case.save(update_fields=["closed_on", "closure_reason", "updated_at", "version"])
+        save_record(record=committee_case, actor=None)
+    heard = incident.committee_cases.filter(hearing_date__isnull=False).exists()
     incident.closed_on = on
-    incident.closure_reason = "" if heard else reason
-    incident.full_clean()
-    _next_version(incident)
-    incident.save(update_fields=["closed_on", "closure_reason", "updated_at", "version"])
-    return incident
+    # After a hearing, a reason is that of the committee cases still open, never the incident's.
+    incident.closure_reason = "" if heard and open_cases else reason
+    return save_record(record=incident, actor=None)
 
 
 def next_case_number(*, office: Office, year: int) -> str:

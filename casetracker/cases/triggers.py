@@ -14,9 +14,12 @@ single tables leave no figure wrong, with no call to remember:
 PostgreSQL runs them once per statement over its transition tables (a bulk insert of 500 rows is
 one UPDATE of their incidents); SQLite, which has row triggers only, once per row.
 
-A migration installs the SQL as text (``cases/migrations/0007_derived_state_triggers.py``), as
-migrations must not depend on today's code. When the rule changes, ``manage.py derived_triggers
---migration`` writes the next migration, and ``tests/cases/test_triggers.py`` fails until the
+A migration installs the SQL as text (``cases/migrations/0008_derived_state_triggers.py``), as
+migrations must not depend on today's code. SQLite drops a table's triggers when a later
+migration rebuilds the table (its way to add a check constraint), so after every ``migrate``
+``reinstall_missing`` puts back any that are missing, from the latest such migration's text.
+When the rule changes, ``manage.py derived_triggers`` writes the next migration, and
+``tests/cases/test_derived_status.py`` fails until the
 installed triggers are the ones the rule generates.
 """
 
@@ -312,3 +315,31 @@ def missing_triggers(connection) -> list[str]:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         installed = {name for (name,) in cursor.fetchall()}
     return [name for name in trigger_names() if name not in installed]
+
+
+def latest_installation():
+    """The latest migration of the cases app that installs the triggers (its ``INSTALL`` text)."""
+    from importlib import import_module
+
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    names = sorted(name for app, name in loader.disk_migrations if app == "cases")
+    modules = [import_module(f"casetracker.cases.migrations.{name}") for name in names]
+    return [module for module in modules if hasattr(module, "INSTALL")][-1]
+
+
+def reinstall_missing(using: str = "default", **kwargs) -> None:
+    """After ``migrate``: install the triggers again if any is missing (a table rebuilt by SQLite)."""
+    connection = connections[using]
+    if Incident._meta.db_table not in connection.introspection.table_names():
+        return
+    from django.db.migrations.recorder import MigrationRecorder
+
+    installation = latest_installation()
+    applied = MigrationRecorder(connection).applied_migrations()
+    if ("cases", installation.__name__.rsplit(".", 1)[1]) not in applied or not missing_triggers(connection):
+        return
+    with connection.cursor() as cursor:
+        for statement in installation.INSTALL.get(connection.vendor, []):
+            cursor.execute(statement)

@@ -86,6 +86,10 @@ class Office(BilingualNameMixin, TimeStampedModel):
         verbose_name_plural = _("offices of education")
 
 
+class LocalOfficeQuerySet(ReferenceQuerySet):
+    local_office_path = ""  # a local office is its own local scope
+
+
 class LocalOffice(BilingualNameMixin, TimeStampedModel):
     """A local education support office (교육지원청) within one office of education."""
 
@@ -94,12 +98,16 @@ class LocalOffice(BilingualNameMixin, TimeStampedModel):
     )
     code = models.SlugField(_("code"), max_length=50, unique=True)
 
-    objects = ReferenceQuerySet.as_manager()
+    objects = LocalOfficeQuerySet.as_manager()
 
     class Meta:
         ordering = ["office__sort_order", "name_ko"]
         verbose_name = _("local education support office")
         verbose_name_plural = _("local education support offices")
+
+
+class SchoolQuerySet(ReferenceQuerySet):
+    local_office_path = "local_office"
 
 
 class School(BilingualNameMixin, TimeStampedModel):
@@ -118,7 +126,7 @@ class School(BilingualNameMixin, TimeStampedModel):
     code = models.SlugField(_("code"), max_length=30, unique=True)
     level = models.CharField(_("school level"), max_length=12, choices=SchoolLevel.choices)
 
-    objects = ReferenceQuerySet.as_manager()
+    objects = SchoolQuerySet.as_manager()
 
     class Meta:
         ordering = ["office__sort_order", "name_ko"]
@@ -133,6 +141,13 @@ class School(BilingualNameMixin, TimeStampedModel):
 def validate_local_office(office_id: int | None, local_office: "LocalOffice | None") -> None:
     if office_id and local_office is not None and local_office.office_id != office_id:
         raise ValidationError({"local_office": _("This local office belongs to another office of education.")})
+
+
+class CommitteeQuerySet(ReferenceQuerySet):
+    # A local office's cases go to its own committees, and to the office's own (teacher rights
+    # committees before 2024-03-28 sat at the provincial office).
+    local_office_path = "local_office"
+    shared_by_the_office = True
 
 
 class Committee(BilingualNameMixin, TimeStampedModel):
@@ -159,7 +174,7 @@ class Committee(BilingualNameMixin, TimeStampedModel):
         ),
     )
 
-    objects = ReferenceQuerySet.as_manager()
+    objects = CommitteeQuerySet.as_manager()
 
     class Meta:
         ordering = ["office__sort_order", "kind", "name_ko"]

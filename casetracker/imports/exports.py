@@ -230,8 +230,10 @@ def _csv_cell(value: Any) -> Any:
 # Blank templates ---------------------------------------------------------------------------------
 
 
-def instructions(office: Office | None) -> list[list[str]]:
-    """The help for each sheet and column: what it holds, whether required, the allowed values."""
+def instructions(user) -> list[list[str]]:
+    """The help for each sheet and column: what it holds, whether required, the allowed values; and the
+    committees ``user`` may name (their office's, or their local office's)."""
+    office = getattr(user, "office", None)
     rows = [
         [_("How to fill in this workbook")],
         [
@@ -265,14 +267,17 @@ def instructions(office: Office | None) -> list[list[str]]:
             )
     if office is not None:
         rows += [[], [_("Committees of %(office)s") % {"office": office}]]
-        rows += [[committee.name] for committee in Committee.objects.filter(office=office)]
+        rows += [[committee.name] for committee in Committee.objects.for_user(user).filter(office=office)]
     return rows
 
 
-def examples(office: Office | None) -> dict[str, list[list[Any]]]:
-    """Two example cases, with a school and committee of ``office`` where it has them."""
-    school = School.objects.filter(office=office, level=SchoolLevel.HIGH).first() if office else None
-    committee = Committee.objects.filter(office=office, kind=Committee.Kind.SCHOOL_VIOLENCE).first() if office else None
+def examples(user) -> dict[str, list[list[Any]]]:
+    """Two example cases, with a school and committee that ``user`` may choose, where there are some."""
+    office = getattr(user, "office", None)
+    school = committee = None
+    if office is not None:
+        school = School.objects.for_user(user).filter(office=office, level=SchoolLevel.HIGH).first()
+        committee = Committee.objects.for_user(user).filter(office=office, kind=Committee.Kind.SCHOOL_VIOLENCE).first()
     office_code = office.code if office else "seoul"
     school_code = school.code if school else "example-high-school"
     committee_name = committee.name if committee else _("(your school violence review committee)")
@@ -302,13 +307,14 @@ def examples(office: Office | None) -> dict[str, list[list[Any]]]:
     }  # fmt: skip
 
 
-def template_xlsx(office: Office | None) -> bytes:
-    """The blank workbook: the six sheets with their headers only, then instructions and examples."""
-    sample = examples(office)
+def template_xlsx(user) -> bytes:
+    """The blank workbook: the six sheets with their headers only, then instructions and examples
+    (with the reference data of ``user``'s scope; None for none)."""
+    sample = examples(user)
 
     def help_sheets(workbook) -> None:
         guide = workbook.create_sheet(_("instructions"))
-        for row in instructions(office):
+        for row in instructions(user):
             guide.append(row)
         shown = workbook.create_sheet(_("examples"))
         for sheet in SHEETS:
@@ -321,10 +327,10 @@ def template_xlsx(office: Office | None) -> bytes:
     return write_xlsx(((sheet, []) for sheet in SHEETS), extra=help_sheets)
 
 
-def template_csv_zip(office: Office | None) -> bytes:
+def template_csv_zip(user) -> bytes:
     """The blank CSV files (headers only), with the instructions and examples as a text file."""
-    lines = ["\t".join(str(cell) for cell in row) for row in instructions(office)]
-    sample = examples(office)
+    lines = ["\t".join(str(cell) for cell in row) for row in instructions(user)]
+    sample = examples(user)
     lines.append("")
     lines.append(_("examples"))
     for sheet in SHEETS:

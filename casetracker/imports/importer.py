@@ -431,8 +431,21 @@ class Importer:
             row, staged, outcome = pending[position]
             self.validation_errors(row, error, staged.record)
             self._refused(row)
+            if staged.record.pk is None:
+                self._forget(staged.record)
             setattr(self.counts, outcome, getattr(self.counts, outcome) - 1)
             self.counts.errors += 1
+
+    def _forget(self, record: models.Model) -> None:
+        """A new record refused is not there for later rows to name: they are refused as naming nothing."""
+        if isinstance(record, CommitteeCase):
+            self.cache["committee_case"].get(record.incident.pk, {}).pop(record.committee_id, None)
+        elif isinstance(record, Victim | Offender):
+            self.cache[type(record).__name__].get(record.incident.pk, {}).pop(record.code, None)
+        elif isinstance(record, Measure):
+            measures = self.cache["measure"].get(record.committee_case.pk, [])
+            if record in measures:
+                measures.remove(record)
 
     # References ------------------------------------------------------------------------------
 
@@ -471,7 +484,9 @@ class Importer:
     def committee(self, row: Row) -> Committee:
         committee = self.committees.get(normalise(row.values["committee"]))
         if committee is None:
-            raise self.refuse(row, "committee", _("No committee of your office of education has this name."))
+            raise self.refuse(
+                row, "committee", _("No committee of your office of education or local office has this name.")
+            )
         return committee
 
     def people(self, model: type[Victim | Offender], incident: Incident) -> dict[str, Victim | Offender]:
@@ -556,16 +571,14 @@ class Importer:
     def school(self, row: Row) -> School:
         code = row.values["school"]
         if code not in self.schools:
-            # (Codes are lower case; a workbook may have them capitalised.)
-            self.schools[code] = School.objects.select_related("local_office").filter(code__iexact=code).first()
+            # The schools the clerk may choose (their office's, or their local office's), as the entry
+            # forms offer them. (Codes are lower case; a workbook may have them capitalised.)
+            self.schools[code] = (
+                School.objects.for_user(self.user).filter(office=self.office, code__iexact=code).first()
+            )
         school = self.schools[code]
         if school is None:
-            raise self.refuse(row, "school", _("No school has this code."))
-        if school.office_id != self.office.pk:
-            raise self.refuse(row, "school", _("This school belongs to another office of education."))
-        local_office_id = getattr(self.user, "local_office_id", None)
-        if local_office_id and school.local_office_id != local_office_id:
-            raise self.refuse(row, "school", _("This school is not in your local education support office."))
+            raise self.refuse(row, "school", _("No school of your office of education or local office has this code."))
         return school
 
     def channel_list(self, row: Row) -> list[Channel]:
@@ -616,6 +629,10 @@ class Importer:
                 "closure_reason",
             ],
         )
+        # The rule on referrals looks at the case's other committee cases: these, with the file's own.
+        case._other_cases = [
+            (other.requested_on, other.hearing_date, other.closed_on) for other in cases.values() if other is not case
+        ]
         outcome = self.outcome(row, case, created=created, changed=changed)
         cases[committee.pk] = case
         return outcome
@@ -693,8 +710,10 @@ class Importer:
         )
         outcome = self.outcome(row, appeal, created=created, changed=changed)
         if changed or created:
-            # An appeal that changed its measure ordered a new one: later rows may appeal that one.
+            # An appeal that changed its measure ordered a new one: later rows may appeal that one,
+            # so the case's measures are looked up again (they are all saved by now).
             self.cache["measure"].pop(case.pk, None)
+            case._created_by_import = False
         return outcome
 
 

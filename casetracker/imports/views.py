@@ -123,9 +123,9 @@ def discard(request, pk: int):
 @allowed(may_import_cases)
 @require_safe
 def template(request, language: str, file_format: str):
-    office = request.user.office
+    user = request.user
     with translation.override(language):
-        content = exports.template_xlsx(office) if file_format == "xlsx" else exports.template_csv_zip(office)
+        content = exports.template_xlsx(user) if file_format == "xlsx" else exports.template_csv_zip(user)
     name = f"casetracker-import-template-{language}.{file_format}"
     return _file(content, file_format, name)
 

@@ -139,7 +139,7 @@ def test_the_access_log_changelist_filters_by_action(admin_client, entries):
 def test_a_history_changelist_filters_by_type(admin_client):
     incident = FACTORY_BY_MODEL[Incident]()
     incident.content_description = "Changed."
-    save_record(record=incident)
+    save_record(record=incident, actor=None)
 
     response = admin_client.get(reverse("admin:cases_historicalincident_changelist"), {"history_type": "~"})
 

@@ -203,7 +203,7 @@ def test_the_history_page_of_a_victim_does_not_show_the_name(admin_client):
     victim = VictimFactory(name=VICTIM_NAME, grade=2)
     victim.grade = 3
     victim.name = "이름바뀜"
-    services.save_record(record=victim)
+    services.save_record(record=victim, actor=None)
     offender = OffenderFactory(incident=victim.incident, name=OFFENDER_NAME)
     assert victim.history.count() == 2  # a change of grade and name: one record, without the name
 
@@ -229,7 +229,7 @@ def test_a_failure_after_the_save_rolls_back_the_record_and_its_history():
     incident = IncidentFactory.build(office=school.office, school=school)
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.save_record(record=incident)
+        services.save_record(record=incident, actor=None)
         assert Incident.history.filter(id=incident.pk, history_type="+").exists()
         raise RuntimeError("something after the save failed")
 
@@ -242,7 +242,7 @@ def test_a_failure_after_a_change_rolls_back_the_change_and_its_history():
     incident.content_kind = Incident.ContentKind.SEXUAL_VIDEO
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.save_record(record=incident)
+        services.save_record(record=incident, actor=None)
         assert incident.history.count() == 2
         raise RuntimeError("something after the save failed")
 
@@ -276,8 +276,8 @@ def test_history_admin_shows_created_then_before_and_after():
     incident = IncidentFactory(content_kind=Incident.ContentKind.SEXUAL_IMAGE, content_description="<b>first</b>")
     incident.content_kind = Incident.ContentKind.SEXUAL_VIDEO
     incident.content_description = "<b>second</b>"
-    services.save_record(record=incident)
-    services.save_record(record=incident)  # saved again, nothing changed
+    services.save_record(record=incident, actor=None)
+    services.save_record(record=incident, actor=None)  # saved again, nothing changed
     created, changed, unchanged = incident.history.order_by("history_date", "history_id")
     history_admin = admin.site._registry[Incident.history.model]
 
@@ -294,7 +294,7 @@ def test_history_admin_shows_created_then_before_and_after():
 def test_history_admin_page_shows_the_changes(admin_client):
     incident = IncidentFactory(content_kind=Incident.ContentKind.SEXUAL_IMAGE)
     incident.content_kind = Incident.ContentKind.SEXUAL_VIDEO
-    services.save_record(record=incident)
+    services.save_record(record=incident, actor=None)
     created, changed = incident.history.order_by("history_date", "history_id")
 
     def page(record) -> str:

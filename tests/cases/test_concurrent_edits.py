@@ -201,10 +201,10 @@ def test_a_workflow_step_raises_the_version_so_a_form_loaded_before_it_is_refuse
 def test_the_service_refuses_a_stale_version_and_saves_nothing(incident):
     stale = Incident.objects.get(pk=incident.pk)
     incident.police_referred_on = incident.report_date
-    services.save_record(record=incident, expected_version=1)
+    services.save_record(record=incident, actor=None, expected_version=1)
     stale.content_kind = Incident.ContentKind.SEXUAL_VIDEO
     with pytest.raises(services.StaleRecordError):
-        services.save_record(record=stale, expected_version=1)
+        services.save_record(record=stale, actor=None, expected_version=1)
     incident.refresh_from_db()
     assert (incident.content_kind, incident.version) == (Incident.ContentKind.SEXUAL_IMAGE, 2)
     with pytest.raises(ValidationError):

@@ -821,6 +821,28 @@ def _superseded_twice():
     return lambda: Appeal.objects.bulk_create([second])
 
 
+def _second_pending_appeal():
+    first = AppealFactory()
+    second = Appeal(measure=first.measure, appellant=first.appellant, kind=first.kind, filed_on=first.filed_on)
+    return lambda: Appeal.objects.bulk_create([second])
+
+
+def _extension_without(missing):
+    def build():
+        case = CommitteeCaseFactory()
+        values = {"extended_on": case.requested_on, "extension_reason": "Witnesses."}
+        return _update(case, **{**values, missing: None if missing == "extended_on" else ""})
+
+    return build
+
+
+def _extension_after_the_deadline():
+    case = CommitteeCaseFactory()
+    return _update(
+        case, extended_on=days_after(case.requested_on, CommitteeCase.HEARING_DAYS + 1), extension_reason="x"
+    )
+
+
 DB_VIOLATIONS = [
     ("incident_case_number_unique_per_office", "", _incident_case_number),
     ("incident_police_referral_after_report", "", _incident_police),
@@ -874,6 +896,10 @@ DB_VIOLATIONS = [
     ),
     ("appeal_decided_after_filing", "", _appeal(traits={"upheld": True}, decided_on=lambda a: a.filed_on - DAY)),
     ("appeal_measure_superseded_once", "", _superseded_twice),
+    ("appeal_one_pending_per_party_and_kind", "", _second_pending_appeal),
+    ("committee_case_extension_before_deadline", "", _extension_after_the_deadline),
+    ("committee_case_extension_has_date_and_reason", "no-reason", _extension_without("extension_reason")),
+    ("committee_case_extension_has_date_and_reason", "no-date", _extension_without("extended_on")),
 ]
 
 

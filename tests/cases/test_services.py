@@ -101,7 +101,7 @@ def test_save_appeal_refuses_an_invalid_appeal_and_saves_nothing():
 
 def test_save_record_routes_appeals_through_save_appeal():
     appeal = AppealFactory.build(measure=MeasureFactory(number=4), changed=True, replacement_number=5)
-    services.save_record(record=appeal)
+    services.save_record(record=appeal, actor=None)
     assert Measure.objects.get(ordered_by_appeal=appeal).number == 5
 
 
@@ -265,7 +265,7 @@ def test_extension_through_the_service_moves_the_deadline():
 def test_save_record_validates_and_saves():
     incident = IncidentFactory()
     victim = VictimFactory.build(incident=incident)
-    assert services.save_record(record=victim) is victim
+    assert services.save_record(record=victim, actor=None) is victim
     assert victim.pk is not None
     assert incident.victims.get() == victim
 
@@ -274,7 +274,7 @@ def test_save_record_refuses_an_invalid_record_and_saves_nothing():
     incident = IncidentFactory()
     victim = VictimFactory.build(incident=incident, grade=None)
     with pytest.raises(ValidationError) as excinfo:
-        services.save_record(record=victim)
+        services.save_record(record=victim, actor=None)
     assert list(excinfo.value.message_dict) == ["grade"]
     assert victim.pk is None
     assert not incident.victims.exists()
@@ -285,7 +285,7 @@ def test_save_record_fills_in_the_law_of_a_measure():
     measure = MeasureFactory.build(
         committee_case=case, offender=OffenderFactory(incident=case.incident), law="", number=7
     )
-    services.save_record(record=measure)
+    services.save_record(record=measure, actor=None)
     assert Measure.objects.get(pk=measure.pk).law == "art25"
 
 
@@ -302,7 +302,7 @@ def test_save_record_is_atomic(monkeypatch):
 
     monkeypatch.setattr(Incident, "save", save_then_fail)
     with pytest.raises(RuntimeError):
-        services.save_record(record=incident)
+        services.save_record(record=incident, actor=None)
     monkeypatch.undo()
     assert not Incident.objects.filter(case_number=incident.case_number).exists()
 

@@ -59,7 +59,7 @@ def test_a_refused_step_writes_the_date_in_the_language(language, rule):
     measure = MeasureFactory()
     services.record_measure_carried_out(measure=measure, on=measure.decided_on)
     with override(language), pytest.raises(ValidationError) as excinfo:
-        services.record_measure_carried_out(measure=measure, on=measure.decided_on)
+        services.record_measure_carried_out(measure=measure, on=measure.decided_on + datetime.timedelta(days=1))
     (message,) = excinfo.value.message_dict["carried_out_on"]
     with override(language):  # (the English month names are Django's, e.g. "Aug.")
         assert dateformat.format(measure.decided_on, rule) in message

@@ -275,7 +275,7 @@ def test_a_row_for_another_office_is_an_error(world):
 
 def test_a_school_of_another_office_is_an_error(world):
     result = refused_rows(world.clerk, case_sheets(school="busan-high-1"))
-    assert result.errors[0].message == "This school belongs to another office of education."
+    assert result.errors[0].message == "No school of your office of education or local office has this code."
 
 
 def test_an_unknown_committee_offender_or_case(world):
@@ -286,7 +286,7 @@ def test_an_unknown_committee_offender_or_case(world):
     messages = {(error.sheet, error.row, error.message) for error in refused_rows(world.clerk, sheets).errors}
     assert messages == {
         ("measures", 3, "This case has no offender with this code."),
-        ("measures", 4, "No committee of your office of education has this name."),
+        ("measures", 4, "No committee of your office of education or local office has this name."),
         ("victims", 3, "No case with this number in your office, nor in the incidents sheet."),
     }
 
@@ -328,7 +328,7 @@ def test_a_local_office_clerk_imports_only_their_schools(world):
     elsewhere = SchoolFactory(office=world.office, code="seoul-high-2")
     clerk = UserFactory(office=world.office, local_office=world.school.local_office)
     result = run(clerk, workbook_file(xlsx({"incidents": case_sheets(school=elsewhere.code)["incidents"]})))
-    assert only_error(result).message == "This school is not in your local education support office."
+    assert only_error(result).message == "No school of your office of education or local office has this code."
     assert run(clerk, workbook_file(xlsx({"incidents": case_sheets()["incidents"]}))).ok
 
 

@@ -1,6 +1,9 @@
 """The workflow's steps (casetracker/cases/services.py): each allowed from the statuses
 the law allows, refused from the others with a message saying why, and recorded in the
-change history (the audit entry)."""
+change history (the audit entry).
+
+The refusals are the models' rules (``full_clean``), which the admin and the importer run
+too: tests/cases/test_workflow_rules.py takes the same rules through those paths."""
 
 import datetime
 
@@ -15,6 +18,7 @@ from casetracker.cases.status import Status, status_of
 from casetracker.core.formatting import format_date
 from casetracker.core.models import Committee, SchoolLevel
 from tests.factories import (
+    DEFAULT_REPORT_DATE,
     AppealFactory,
     CommitteeCaseFactory,
     CommitteeFactory,
@@ -85,24 +89,41 @@ def test_refer_refuses_a_date_before_the_report():
     assert "requested_on" in excinfo.value.message_dict
 
 
+HEARD_ON = days_after(DEFAULT_REPORT_DATE, 21)  # (the factories' hearing: a week to refer, two weeks to hear)
+
+
+HEARD = "This case was heard on {date}: it can no longer be referred to a committee after that."
+CLOSED = "This case was closed on {date}: it can no longer be referred to a committee after that."
+
+
 @pytest.mark.parametrize(
-    ("make", "status_label"),
+    ("make", "message", "date"),
     [
-        (lambda: MeasureFactory().committee_case.incident, "decided"),
-        (closed_incident, "closed"),
-        (lambda: AppealFactory().measure.committee_case.incident, "under appeal"),
+        (lambda: MeasureFactory().committee_case.incident, HEARD, HEARD_ON),
+        (closed_incident, CLOSED, DEFAULT_REPORT_DATE),
+        (lambda: AppealFactory().measure.committee_case.incident, HEARD, HEARD_ON),
     ],
+    ids=["decided", "closed", "under appeal"],
 )
-def test_refer_refuses_a_case_already_heard_or_closed(make, status_label):
+def test_refer_refuses_a_case_already_heard_or_closed(make, message, date):
     incident = make()
-    messages = refused(
-        services.refer_to_committee,
-        incident=incident,
-        committee=committee_for(incident, Committee.Kind.TEACHER_RIGHTS),
-        on=days_after(incident.report_date, 40),
-    )
-    assert messages == [f"Only a case not yet heard can be referred to a committee; this case is {status_label}."]
+    with pytest.raises(ValidationError) as excinfo:
+        services.refer_to_committee(
+            incident=incident,
+            committee=committee_for(incident, Committee.Kind.TEACHER_RIGHTS),
+            on=days_after(incident.report_date, 40),
+        )
+    assert excinfo.value.message_dict["requested_on"] == [message.format(date=format_date(date))]
     assert incident.committee_cases.filter(committee__kind=Committee.Kind.TEACHER_RIGHTS).count() == 0
+
+
+def test_refer_to_a_second_committee_dated_before_the_first_hearing():
+    """Entered after the hearing, a referral made before it is still a referral of a case waiting for a hearing."""
+    incident = MeasureFactory().committee_case.incident
+    services.refer_to_committee(
+        incident=incident, committee=committee_for(incident, Committee.Kind.TEACHER_RIGHTS), on=HEARD_ON
+    )
+    assert incident.committee_cases.count() == 2
 
 
 # Schedule the hearing ----------------------------------------------------------------------------
@@ -135,7 +156,7 @@ def test_schedule_refuses_a_case_not_referred():
     case = CommitteeCaseFactory()
     services.close_case(incident=case.incident, on=case.requested_on, reason=ClosureReason.WITHDRAWN)
     messages = refused(services.schedule_hearing, committee_case=case, on=days_after(case.requested_on, 3))
-    assert messages == ["Only a case referred and not yet heard can have its hearing scheduled; it is closed."]
+    assert messages == [f"This committee case was closed without a hearing on {format_date(case.requested_on)}."]
 
 
 def test_schedule_refuses_a_committee_case_already_heard():
@@ -167,14 +188,16 @@ def test_extend_refuses_a_second_extension():
     case = CommitteeCaseFactory()
     services.extend_hearing_deadline(committee_case=case, on=case.requested_on, reason="Witnesses.")
     with pytest.raises(ValidationError) as excinfo:
-        services.extend_hearing_deadline(committee_case=case, on=case.requested_on, reason="Again.")
+        services.extend_hearing_deadline(committee_case=case, on=days_after(case.requested_on, 1), reason="Again.")
     assert excinfo.value.message_dict == {"extended_on": ["The hearing deadline has already been extended once."]}
+    case.refresh_from_db()
+    assert (case.extended_on, case.extension_reason) == (case.requested_on, "Witnesses.")
 
 
 def test_extend_refuses_after_the_hearing():
     case = MeasureFactory().committee_case
     messages = refused(services.extend_hearing_deadline, committee_case=case, on=case.requested_on, reason="Late.")
-    assert messages == ["Only the deadline of a hearing still to come can be extended; this case is decided."]
+    assert messages == [f"The hearing of this committee case is already recorded ({format_date(case.hearing_date)})."]
 
 
 def test_extend_refuses_after_the_original_deadline():
@@ -239,16 +262,17 @@ def test_record_refuses_a_second_hearing():
     messages = refused(
         services.record_hearing_and_decision, committee_case=case, hearing_date=case.hearing_date, measures=[]
     )
-    assert messages == ["Only a case referred and not yet heard can have its hearing recorded; it is decided."]
+    assert messages == [f"The hearing of this committee case is already recorded ({format_date(case.hearing_date)})."]
 
 
 def test_record_refuses_a_closed_case():
     case = CommitteeCaseFactory()
     services.close_case(incident=case.incident, on=case.requested_on, reason=ClosureReason.OFFENDER_UNIDENTIFIED)
-    messages = refused(
-        services.record_hearing_and_decision, committee_case=case, hearing_date=case.requested_on, measures=[]
-    )
-    assert messages == ["Only a case referred and not yet heard can have its hearing recorded; it is closed."]
+    with pytest.raises(ValidationError) as excinfo:
+        services.record_hearing_and_decision(committee_case=case, hearing_date=case.requested_on, measures=[])
+    assert excinfo.value.message_dict["hearing_date"] == [
+        f"This committee case was closed without a hearing on {format_date(case.requested_on)}."
+    ]
 
 
 # Carry a measure out -----------------------------------------------------------------------------
@@ -272,7 +296,7 @@ def test_carry_out_refuses_a_second_time():
     measure = MeasureFactory()
     services.record_measure_carried_out(measure=measure, on=measure.decided_on)
     with pytest.raises(ValidationError) as excinfo:
-        services.record_measure_carried_out(measure=measure, on=measure.decided_on)
+        services.record_measure_carried_out(measure=measure, on=days_after(measure.decided_on, 1))
     assert excinfo.value.message_dict == {
         "carried_out_on": [f"This measure was already carried out on {format_date(measure.decided_on)}."]
     }
@@ -337,10 +361,11 @@ def test_file_refuses_a_second_pending_appeal_by_the_same_party():
 
 def test_file_refuses_a_revoked_measure():
     appeal = AppealFactory(revoked=True)
-    messages = refused(
-        services.file_appeal, measure=appeal.measure, appellant=Appeal.Appellant.VICTIM, filed_on=appeal.decided_on
-    )
-    assert messages == ["This measure was changed or revoked on appeal: record the measure that replaced it, if any."]
+    with pytest.raises(ValidationError) as excinfo:
+        services.file_appeal(measure=appeal.measure, appellant=Appeal.Appellant.VICTIM, filed_on=appeal.decided_on)
+    assert excinfo.value.message_dict == {
+        "filed_on": ["This measure was already changed or revoked on appeal; appeal the measure that replaced it."]
+    }
 
 
 def test_file_refuses_a_date_before_the_decision():
@@ -419,7 +444,10 @@ def test_close_without_hearing_needs_the_reason(make):
     incident = make()
     with pytest.raises(ValidationError) as excinfo:
         services.close_case(incident=incident, on=datetime.date(2024, 6, 1))
-    assert excinfo.value.message_dict == {"closure_reason": ["Give the reason for closing the case without a hearing."]}
+    assert excinfo.value.message_dict["closure_reason"] in (
+        ["Give the reason for closing the case without a hearing."],
+        ["A case closed without hearing needs both the date and the reason."],  # (its committee case's)
+    )
     assert status_of(incident) != Status.CLOSED
 
 

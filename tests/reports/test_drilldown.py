@@ -1,6 +1,6 @@
 """Drill-down lists: every count links to exactly the cases behind it, within the user's scope.
 
-The count-by-count check runs on the shipped dataset (loaded once for the module); the
+The count-by-count check runs on the shipped dataset (the ``shipped_data`` fixture); the
 tests about names and query counts build their own cases with factories.
 """
 
@@ -20,20 +20,19 @@ from tests.reports.test_pages import (
     TABLE_A,
     VICTIM_NAME,
     build_cases,
-    shipped_data,  # noqa: F401 (a fixture)
 )
 
 REPORT_NAMES = [report.name for report in REPORT_LIST]
 
 
 @pytest.fixture
-def national(shipped_data, db, client):  # noqa: F811
+def national(shipped_data, db, client):
     client.force_login(UserFactory(supervisor=True, office=None))
     return client
 
 
 @pytest.fixture
-def seoul_clerk(shipped_data, db, client):  # noqa: F811
+def seoul_clerk(shipped_data, db, client):
     client.force_login(UserFactory(office=Office.objects.get(code="seoul")))
     return client
 

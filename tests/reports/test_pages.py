@@ -1,17 +1,15 @@
 """Report pages: every published figure through the web page, who may open them, filters,
 query counts, the print page and the chart.
 
-The shipped dataset is loaded once for the module (as in tests/cases/test_published_figures.py);
+The published figures come from the shipped dataset (the ``shipped_data`` fixture, tests/conftest.py);
 the tests that count queries or look for names build their own cases with factories.
 """
 
 import datetime
-import io
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -37,15 +35,6 @@ TABLE_A = {"date_from": "2022-01-01", "date_to": "2024-08-31"}
 SURVEY = {"date_from": "2024-01-01", "date_to": "2024-09-27"}
 VICTIM_NAME = "김비밀피해자"
 OFFENDER_NAME = "이비밀가해자"
-
-
-@pytest.fixture(scope="module")
-def shipped_data(django_db_setup, django_db_blocker):
-    """Every file in fixtures/, loaded once for this module the way the README says."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_shipped_data", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -357,14 +357,15 @@ def test_every_form_control_has_a_label(national):
 
 
 def build_cases(count: int, *, names: bool = False, offices: tuple[str, ...] = ("qc-one", "qc-two")) -> None:
-    """``count`` incidents over ``offices`` and three years, with people, measures and requests."""
+    """``count`` incidents over ``offices`` (the first ones get the remainder) and three years, with
+    people, measures and requests."""
     channel = ChannelFactory()
-    for office_code in offices:
+    for position, office_code in enumerate(offices):
         office = OfficeFactory(code=office_code)
         school = SchoolFactory(office=office)
         sv = CommitteeFactory(office=office, local_office=school.local_office)
         tr = CommitteeFactory(office=office, local_office=school.local_office, kind=Committee.Kind.TEACHER_RIGHTS)
-        for index in range(count // len(offices)):
+        for index in range(count // len(offices) + (position < count % len(offices))):
             incident = IncidentFactory(
                 office=office,
                 school=school,
@@ -412,7 +413,7 @@ QUERY_BOUNDS = {
 }
 
 
-@pytest.mark.parametrize("size", [10, 100])
+@pytest.mark.parametrize("size", [1, 10])
 @pytest.mark.parametrize("name", REPORT_NAMES)
 def test_report_query_count_does_not_grow_with_the_data(client, db, django_assert_max_num_queries, name, size):
     build_cases(size)
@@ -425,18 +426,18 @@ def test_report_query_count_does_not_grow_with_the_data(client, db, django_asser
     assert any(value for row in shown.rows for value in row.cells.values() if isinstance(value, int))
 
 
-def test_query_count_is_the_same_for_10_and_100_incidents(client, db):
+def test_query_count_is_the_same_for_1_and_10_incidents(client, db):
     """The bound above is not slack: the count is exactly the same for both sizes."""
     client.force_login(UserFactory(supervisor=True, office=None))
     counts = {}
-    for size in (10, 90):
-        build_cases(size)
+    for size, more in ((1, 1), (10, 9)):
+        build_cases(more)
         counts[size] = {}
         for name in REPORT_NAMES:
             with CaptureQueriesContext(connection) as queries:
                 assert client.get(reverse("reports:detail", args=[name])).status_code == 200
             counts[size][name] = len(queries)
-    assert counts[10] == counts[90]
+    assert counts[1] == counts[10]
 
 
 def test_no_name_on_any_report_page(client, db):

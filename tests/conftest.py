@@ -1,6 +1,8 @@
 """Shared fixtures: the shipped dataset, users, the admin checks every registered model gets, and the
 check that every test leaves each incident's stored status and referrals in step with its records."""
 
+import contextlib
+import functools
 import io
 import sys
 from collections.abc import Callable
@@ -8,9 +10,10 @@ from collections.abc import Callable
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
+from django.core.signals import request_started
 from django.db import models, transaction
 from django.test import RequestFactory
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from tests.factories import FACTORY_BY_MODEL, UserFactory
 
@@ -115,6 +118,36 @@ def derived_fields_in_step(request):
         Incident.objects.filter(pk__in=out_of_step(Incident.objects.all())).values_list("case_number", "status")
     )
     assert not stale, f"stored status or referrals out of step with the records: {stale[:10]}"
+
+
+@functools.cache
+def views_to_request() -> dict[str, set[str]]:
+    from tests.scoping.test_coverage import named_tests
+
+    return named_tests()
+
+
+@pytest.fixture(autouse=True)
+def requests_the_views_it_covers(request):
+    """A test that tests/scoping/test_coverage.py names as the scoping test of a view requests it."""
+    node_id = request.node.nodeid
+    expected = views_to_request().get(node_id, set()) | views_to_request().get(node_id.split("[")[0], set())
+    if not expected:
+        yield
+        return
+    requested = set()
+
+    def record(sender, environ, **kwargs):
+        with contextlib.suppress(Resolver404):
+            requested.add(resolve(environ["PATH_INFO"]).view_name)
+
+    request_started.connect(record, weak=False)
+    try:
+        yield
+    finally:
+        request_started.disconnect(record)
+    missing = expected - requested
+    assert not missing, f"tests/scoping/test_coverage.py names {node_id} for {sorted(missing)}, which it never requests"
 
 
 @pytest.fixture

@@ -1,13 +1,19 @@
-"""Shared fixtures: users, the admin checks every registered model gets, and the check that every
-test leaves each incident's stored status and referrals in step with its records."""
+"""Shared fixtures: the shipped dataset, users, the admin checks every registered model gets, and the
+check that every test leaves each incident's stored status and referrals in step with its records."""
 
+import contextlib
+import functools
+import io
+import sys
 from collections.abc import Callable
 
 import pytest
 from django.contrib import admin
-from django.db import models
+from django.core.management import call_command
+from django.core.signals import request_started
+from django.db import models, transaction
 from django.test import RequestFactory
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from tests.factories import FACTORY_BY_MODEL, UserFactory
 
@@ -16,6 +22,79 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "writes_around_services: the test writes raw rows on purpose (e.g. to test a database constraint)"
     )
+
+
+# The shipped dataset ---------------------------------------------------------------------------------
+# Loading fixtures/ takes seconds, so a process (each xdist worker) loads it once, in a transaction it
+# keeps open across the tests that ask for ``shipped_data``; each of them runs in a savepoint inside it,
+# as any test does. Before any other test opens the database, that transaction is rolled back, so the
+# test sees the database as the migrations left it. The tests on the shipped data run first
+# (pytest_collection_modifyitems), so that a process loads it once, whatever the order of the rest.
+
+
+class ShippedDataset:
+    """fixtures/ loaded by ``manage.py load_shipped_data`` in a transaction left open, or not loaded."""
+
+    def __init__(self, blocker):
+        self.blocker = blocker
+        self.transaction = None
+
+    def load(self) -> None:
+        if self.transaction is not None:
+            return
+        with self.blocker.unblock():
+            self.transaction = transaction.atomic()
+            self.transaction.__enter__()
+            try:
+                call_command("load_shipped_data", stdout=io.StringIO())
+            except BaseException:
+                self.transaction.__exit__(*sys.exc_info())
+                self.transaction = None
+                raise
+
+    def roll_back(self) -> None:
+        if self.transaction is None:
+            return
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            self.transaction.__exit__(None, None, None)
+        self.transaction = None
+
+
+@pytest.fixture(scope="session")
+def shipped_dataset(django_db_setup, django_db_blocker):
+    dataset = ShippedDataset(django_db_blocker)
+    yield dataset
+    dataset.roll_back()
+
+
+@pytest.fixture
+def shipped_data(db):
+    """Every file in fixtures/, loaded the way the README says (once per process: see ShippedDataset)."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_setup(fixturedef, request):
+    """Load or roll back the shipped data just before pytest-django opens a test's database.
+
+    ``_django_db_helper`` is pytest-django's one way in (behind ``db``, ``transactional_db``,
+    ``live_server`` and the django_db mark), so this holds whatever order a test's fixtures come in."""
+    if fixturedef.argname != "_django_db_helper":
+        return
+    dataset = request.getfixturevalue("shipped_dataset")
+    if "shipped_data" not in request.fixturenames:
+        dataset.roll_back()
+        return
+    marker = request.node.get_closest_marker("django_db")
+    if (marker and marker.kwargs.get("transaction")) or {"transactional_db", "live_server"} & set(request.fixturenames):
+        raise pytest.UsageError(f"{request.node.nodeid}: the shipped data is for tests inside a transaction only")
+    dataset.load()
+
+
+def pytest_collection_modifyitems(items):
+    """The tests on the shipped data first (pytest-django has already put the tests in a transaction
+    before the others; this keeps them there), so that a process loads the data once."""
+    items.sort(key=lambda item: "shipped_data" not in getattr(item, "fixturenames", ()))
 
 
 @pytest.fixture(autouse=True)
@@ -39,6 +118,36 @@ def derived_fields_in_step(request):
         Incident.objects.filter(pk__in=out_of_step(Incident.objects.all())).values_list("case_number", "status")
     )
     assert not stale, f"stored status or referrals out of step with the records: {stale[:10]}"
+
+
+@functools.cache
+def views_to_request() -> dict[str, set[str]]:
+    from tests.scoping.test_coverage import named_tests
+
+    return named_tests()
+
+
+@pytest.fixture(autouse=True)
+def requests_the_views_it_covers(request):
+    """A test that tests/scoping/test_coverage.py names as the scoping test of a view requests it."""
+    node_id = request.node.nodeid
+    expected = views_to_request().get(node_id, set()) | views_to_request().get(node_id.split("[")[0], set())
+    if not expected:
+        yield
+        return
+    requested = set()
+
+    def record(sender, environ, **kwargs):
+        with contextlib.suppress(Resolver404):
+            requested.add(resolve(environ["PATH_INFO"]).view_name)
+
+    request_started.connect(record, weak=False)
+    try:
+        yield
+    finally:
+        request_started.disconnect(record)
+    missing = expected - requested
+    assert not missing, f"tests/scoping/test_coverage.py names {node_id} for {sorted(missing)}, which it never requests"
 
 
 @pytest.fixture

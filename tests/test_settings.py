@@ -1,5 +1,6 @@
 """Settings come from the environment; production refuses to start unsafe."""
 
+import datetime
 import json
 import os
 import runpy
@@ -13,6 +14,8 @@ import dj_database_url
 import pytest
 import redis
 from django.core.cache import cache
+from django.core.management import get_commands
+from django.template import Context, Template
 from django.urls import reverse
 
 from casetracker.accounts import services
@@ -87,10 +90,16 @@ def test_sqlite_in_the_project_folder_is_the_default():
     assert Path(name) == ROOT / "db.sqlite3"
 
 
-def test_korean_is_the_default_language(settings):
-    assert settings.LANGUAGE_CODE == "ko"
-    assert [code for code, _name in settings.LANGUAGES] == ["ko", "en"]
-    assert settings.TIME_ZONE == "Asia/Seoul"
+@pytest.mark.django_db
+def test_korean_is_the_default_language(client):
+    login = reverse("admin:login")
+    assert client.get(login)["Content-Language"] == "ko"
+    for other in ("ja", "zh-hans", "fr"):  # only Korean and English are offered
+        assert client.get(login, HTTP_ACCEPT_LANGUAGE=other)["Content-Language"] == "ko"
+    assert client.get(login, HTTP_ACCEPT_LANGUAGE="en")["Content-Language"] == "en"
+    # Times are shown as in Seoul.
+    midnight_utc = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+    assert Template("{{ moment|date:'Y-m-d H:i' }}").render(Context({"moment": midnight_utc})) == "2024-01-01 09:00"
 
 
 # Static files, cache, sessions and the read replica ------------------------------------------
@@ -127,14 +136,17 @@ def production_settings(**env: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_whitenoise_serves_static_files_right_after_the_security_middleware(monkeypatch):
-    names = base_settings(monkeypatch)
-    assert names["MIDDLEWARE"][:2] == [
-        "django.middleware.security.SecurityMiddleware",
-        "whitenoise.middleware.WhiteNoiseMiddleware",
-    ]
-    apps = names["INSTALLED_APPS"]
-    assert apps.index("whitenoise.runserver_nostatic") < apps.index("django.contrib.staticfiles")
+def test_whitenoise_serves_static_files_right_after_the_security_middleware(client):
+    response = client.get("/static/admin/css/base.css")
+    assert response.status_code == 200
+    assert response["X-Content-Type-Options"] == "nosniff"  # the security middleware saw it...
+    # ... and none after whitenoise: no language, session or content-security-policy middleware.
+    assert "Content-Language" not in response
+    assert "Content-Security-Policy" not in response
+    assert "Vary" not in response
+    assert not response.cookies
+    # runserver serves them through whitenoise too, as production does.
+    assert get_commands()["runserver"] == "whitenoise.runserver_nostatic"
 
 
 def test_production_serves_compressed_static_files_with_hashed_names():

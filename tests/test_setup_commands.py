@@ -15,8 +15,8 @@ REFERENCE = Path(django_settings.BASE_DIR) / "fixtures" / "01_reference.json"
 
 
 @pytest.mark.django_db
-def test_load_shipped_data_loads_once_and_then_leaves_the_data_alone(capsys):
-    call_command("load_shipped_data")
+def test_load_shipped_data_loads_once_and_then_leaves_the_data_alone(shipped_data, capsys):
+    # ``shipped_data`` ran the command on the empty database (tests/conftest.py).
     assert Office.objects.count() == 17
     incidents = Incident.objects.count()
     assert incidents > 500

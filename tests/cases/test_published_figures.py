@@ -5,14 +5,11 @@ counts. The expected values are domain.md's.
 """
 
 import datetime
-import io
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count
 
 from casetracker.cases import published_dataset
@@ -28,15 +25,6 @@ TABLE_A_PERIOD = (D(2022, 1, 1), D(2024, 8, 31))
 SURVEY_PERIOD = (D(2024, 1, 1), D(2024, 9, 27))
 SV = Committee.Kind.SCHOOL_VIOLENCE
 TR = Committee.Kind.TEACHER_RIGHTS
-
-
-@pytest.fixture(scope="module")
-def shipped_data(django_db_setup, django_db_blocker):
-    """Every file in fixtures/, loaded once for this module the way the README says."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_shipped_data", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
 
 
 pytestmark = pytest.mark.usefixtures("shipped_data", "db")

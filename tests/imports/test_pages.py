@@ -122,7 +122,10 @@ def test_an_upload_is_only_its_clerks(client, world):
     client.force_login(colleague)
     assert client.get(reverse("imports:batch", args=[batch.pk])).status_code == 404
     assert client.post(reverse("imports:commit", args=[batch.pk])).status_code == 404
+    assert client.post(reverse("imports:discard", args=[batch.pk])).status_code == 404
     assert not Incident.objects.exists()
+    batch.refresh_from_db()
+    assert batch.status != ImportBatch.Status.DISCARDED
 
 
 @pytest.mark.parametrize("role", ["supervisor", "admin"])

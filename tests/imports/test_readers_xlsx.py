@@ -14,7 +14,6 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 from casetracker.imports import exports, layout, xlsx
 from casetracker.imports.readers import Cell, FileError, UploadedFile, open_upload
-from tests.reports.test_live_figures import shipped_data  # noqa: F401 (a fixture)
 
 from .conftest import case_sheets
 from .conftest import xlsx as openpyxl_workbook

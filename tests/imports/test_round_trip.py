@@ -9,7 +9,7 @@ from casetracker.core.models import Office
 from casetracker.imports import exports
 from casetracker.imports.readers import UploadedFile
 from tests.factories import UserFactory
-from tests.reports.test_live_figures import figures, shipped_data  # noqa: F401 (a fixture)
+from tests.reports.test_live_figures import figures
 
 from .conftest import record_counts, run
 

@@ -8,7 +8,6 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
 
 from casetracker.accounts.models import User
 from casetracker.audit.models import AccessLog
@@ -23,15 +22,6 @@ YEARS = {
     2023: ("--from", "2023-01-01", "--to", "2023-12-31"),
     2024: ("--from", "2024-01-01", "--to", "2024-08-31"),
 }
-
-
-@pytest.fixture(scope="module")
-def shipped_data(django_db_setup, django_db_blocker):
-    """Every file in fixtures/, loaded once for this module the way the README says."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_shipped_data", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
 
 
 pytestmark = pytest.mark.usefixtures("shipped_data", "db")

@@ -11,8 +11,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -36,15 +35,6 @@ from tests.factories import (
 REPORT_NAMES = [report.name for report in REPORT_LIST]
 TABLE_A = {"date_from": "2022-01-01", "date_to": "2024-08-31"}
 FORMATS = ["csv", "xlsx"]
-
-
-@pytest.fixture(scope="module")
-def shipped_data(django_db_setup, django_db_blocker):
-    """Every file in fixtures/, loaded once for this module the way the README says."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_shipped_data", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
 
 
 pytestmark = pytest.mark.usefixtures("shipped_data", "db")

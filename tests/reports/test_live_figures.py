@@ -6,14 +6,13 @@ their inline formsets), as a clerk would make it.
 """
 
 import datetime
-import io
 import json
 from collections import Counter
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,15 +28,6 @@ from tests.factories import UserFactory
 TABLE_A = {"date_from": "2022-01-01", "date_to": "2024-08-31"}
 SURVEY = {"date_from": "2024-01-01", "date_to": "2024-09-27"}
 TABLE_A_END = datetime.date(2024, 8, 31)
-
-
-@pytest.fixture(scope="module")
-def shipped_data(django_db_setup, django_db_blocker):
-    """Every file in fixtures/, loaded once for this module the way the README says."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_shipped_data", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
 
 
 pytestmark = pytest.mark.usefixtures("shipped_data", "db")

@@ -1,14 +1,22 @@
-"""Every admin and every view is covered by a scoping test: a new one fails here until
-it is added to a scoping test and listed below."""
+"""Every admin and every view is covered by a scoping test: a new one fails here until a test
+that requests it is named below (the test must exist, and it fails if it never requests the view)."""
+
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from casetracker.cases.models import Incident
 from tests.factories import ChannelFactory, CommitteeFactory, IncidentFactory, OfficeFactory, SchoolFactory, UserFactory
 
-# Admins and the test that proves their scope.
+# Each admin and each view, and the test that proves its scope, by pytest node id: a test function
+# (every run of it) or one run of it (``[id]``). test_every_named_test_exists checks that the test is
+# there; tests/conftest.py checks, as the test runs, that it requests the view (for an admin, its list).
 CASE_ADMINS = {f"cases.{name}" for name in ("incident", "victim", "offender", "committeecase", "measure", "appeal")}
 REFERENCE_ADMINS = {f"core.{name}" for name in ("office", "localoffice", "school", "committee", "channel")}
 ADMIN_ONLY_ADMINS = {
@@ -34,43 +42,62 @@ ADMIN_ONLY_ADMINS = {
         "appeal",
     )
 }
+MATRIX = "tests/scoping/test_matrix.py::test_role_by_url_by_office"
+HERE = "tests/scoping/test_coverage.py"
+PAGES = "tests/reports/test_pages.py"
+ROOT = Path(settings.BASE_DIR)
 COVERED_ADMINS = {
-    **dict.fromkeys(CASE_ADMINS, "tests/scoping/test_matrix.py"),
-    **dict.fromkeys(REFERENCE_ADMINS, "test_reference_data_is_scoped_for_readers"),
-    **dict.fromkeys(ADMIN_ONLY_ADMINS, "test_admin_only_pages"),
+    "cases.incident": f"{MATRIX}[clerk_seoul-Incident]",
+    "cases.victim": f"{MATRIX}[clerk_seoul-Victim]",
+    "cases.offender": f"{MATRIX}[clerk_seoul-Offender]",
+    "cases.committeecase": f"{MATRIX}[clerk_seoul-CommitteeCase]",
+    "cases.measure": f"{MATRIX}[clerk_seoul-Measure]",
+    "cases.appeal": f"{MATRIX}[clerk_seoul-Appeal]",
+    **{label: f"{HERE}::test_reference_data_is_scoped_for_readers[{label}]" for label in REFERENCE_ADMINS},
+    **{label: f"{HERE}::test_admin_only_pages[{label}]" for label in ADMIN_ONLY_ADMINS},
 }
 
-# Views outside the per-model admin URLs, and why each is safe.
+# Views outside the per-model admin URLs.
 COVERED_VIEWS = {
-    "set_language": "changes the session's language only",
-    "admin:index": "lists only the models the role may see (test_admin_only_pages)",
-    "admin:login": "tests/accounts",
-    "admin:logout": "tests/accounts",
-    "admin:password_change": "the account's own password",
-    "admin:password_change_done": "the account's own password",
-    "admin:autocomplete": "test_autocomplete_offers_only_the_scope",
-    "admin:jsi18n": "static translations",
-    "admin:view_on_site": "test_view_on_site_reveals_nothing",
-    "admin:app_list": "lists only the models the role may see (test_admin_only_pages)",
-    "accounts:two_factor": "the account's own device (tests/accounts)",
-    "admin:auth_user_password_change": "needs accounts.change_user, the admins' (test_admin_only_pages)",
-    "home": "redirects by role, shows nothing (test_home_sends_supervisors_to_reports_and_others_to_the_admin)",
-    "reports:index": "lists the reports, no figures (test_admins_are_refused_and_anonymous_users_sent_to_log_in)",
-    "reports:detail": "tests/reports/test_pages.py::test_a_seoul_clerk_sees_only_seoul",
-    "reports:print": "the detail page's figures (test_a_seoul_clerk_sees_only_seoul)",
+    "set_language": "tests/i18n/test_language.py::test_switching_language_is_remembered_at_the_next_login",
+    "admin:index": f"{HERE}::test_admin_only_pages",
+    "admin:login": "tests/accounts/test_lockout.py::test_a_locked_out_account_cannot_log_in_even_with_its_password",
+    "admin:logout": "tests/audit/test_access_log.py::test_logout_is_logged_with_account_and_address",
+    "admin:password_change": f"{HERE}::test_a_password_change_changes_only_the_own_password",
+    "admin:password_change_done": f"{HERE}::test_a_password_change_changes_only_the_own_password",
+    "admin:autocomplete": "tests/scoping/test_matrix.py::test_autocomplete_offers_only_the_scope",
+    "admin:jsi18n": f"{HERE}::test_the_admins_translations_are_the_same_for_every_office",
+    "admin:view_on_site": f"{HERE}::test_view_on_site_reveals_nothing",
+    "admin:app_list": f"{HERE}::test_an_apps_page_lists_only_what_the_role_may_see",
+    "accounts:two_factor": "tests/accounts/test_two_factor.py::test_setting_up_shows_the_secret_and_a_qr_code",
+    "admin:auth_user_password_change": f"{HERE}::test_only_admins_set_another_accounts_password",
+    "home": f"{PAGES}::test_home_sends_supervisors_to_reports_clerks_to_their_queue_and_admins_to_the_admin",
+    "reports:index": f"{PAGES}::test_admins_are_refused_and_anonymous_users_sent_to_log_in",
+    "reports:detail": f"{PAGES}::test_a_seoul_clerk_sees_only_seoul",
+    "reports:print": f"{PAGES}::test_a_seoul_clerk_sees_only_seoul",
     "reports:cases": "tests/reports/test_drilldown.py::test_a_seoul_clerk_gets_nothing_of_gyeonggi",
-    "reports:csv": "tests/reports/test_exports.py",
-    "reports:xlsx": "tests/reports/test_exports.py",
-    "workflow:queue": "tests/workflow/test_queue.py::test_a_clerk_never_sees_another_office",
+    "reports:csv": "tests/reports/test_exports.py::test_a_seoul_clerk_gets_only_seoul[csv]",
+    "reports:xlsx": "tests/reports/test_exports.py::test_a_seoul_clerk_gets_only_seoul[xlsx]",
+    "workflow:queue": "tests/workflow/test_queue.py::test_the_clerks_page_lists_their_items_in_order",
     "workflow:open_takedowns": "tests/workflow/test_queue.py::test_the_open_takedowns_page",
     "workflow:retention": "tests/workflow/test_retention.py::test_a_seoul_clerk_sees_no_gyeonggi_record",
-    "imports:upload": "clerks of their own office only (tests/imports/test_pages.py, test_importer.py)",
+    "imports:upload": "tests/imports/test_pages.py::test_only_clerks_reach_the_import_pages",
     "imports:batch": "tests/imports/test_pages.py::test_an_upload_is_only_its_clerks",
     "imports:commit": "tests/imports/test_pages.py::test_an_upload_is_only_its_clerks",
     "imports:discard": "tests/imports/test_pages.py::test_an_upload_is_only_its_clerks",
-    "imports:template": "reference data of the clerk's own office (test_only_clerks_reach_the_import_pages)",
+    "imports:template": "tests/imports/test_pages.py::test_only_clerks_reach_the_import_pages",
     "imports:export": "tests/imports/test_pages.py::test_the_export_is_scoped_without_names_and_neutralised",
 }
+
+
+def named_tests() -> dict[str, set[str]]:
+    """The URL names each test named above must request, by node id."""
+    views: dict[str, set[str]] = defaultdict(set)
+    for view, test in COVERED_VIEWS.items():
+        views[test].add(view)
+    for label, test in COVERED_ADMINS.items():
+        views[test].add("admin:{}_{}_changelist".format(*label.split(".")))
+    return views
 
 
 def url_names(patterns, namespace=""):
@@ -93,6 +120,30 @@ def test_every_view_has_a_scoping_test():
     names = {name for name in url_names(get_resolver().url_patterns) if not name.startswith(tuple(model_admin_urls))}
     missing = names - set(COVERED_VIEWS)
     assert not missing, f"add a scoping test for these views and list them in COVERED_VIEWS: {missing}"
+    gone = set(COVERED_VIEWS) - names
+    assert not gone, f"COVERED_VIEWS lists views that no URL names: {gone}"
+
+
+def collected_node_ids(paths: set[str]) -> set[str]:
+    """The node ids pytest collects from ``paths``, however much of the suite this run selected."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:xdist", "-p", "no:cacheprovider", *paths],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return {line for line in result.stdout.splitlines() if "::" in line}
+
+
+def test_every_named_test_exists():
+    """A node id above names a test pytest collects: a test function, or one run of it."""
+    files = {test.split("::")[0] for test in named_tests()}
+    node_ids = collected_node_ids({path for path in files if (ROOT / path).is_file()})
+    tests = node_ids | {node_id.split("[")[0] for node_id in node_ids}
+    unknown = set(named_tests()) - tests
+    assert not unknown, f"COVERED_VIEWS or COVERED_ADMINS names tests that do not exist: {sorted(unknown)}"
 
 
 @pytest.fixture
@@ -158,3 +209,64 @@ def test_view_on_site_reveals_nothing(client, offices):
     for incident in (IncidentFactory(office=seoul), IncidentFactory(office=gyeonggi)):
         response = client.get(reverse("admin:view_on_site", args=[content_type.pk, incident.pk]))
         assert response.status_code == 404
+
+
+def test_a_password_change_changes_only_the_own_password(client, offices):
+    clerk, colleague = UserFactory(office=offices[0]), UserFactory(office=offices[0])
+    client.force_login(clerk)
+    assert client.get(reverse("admin:password_change")).status_code == 200
+    new = "another-long-uncommon-passphrase-71"
+    response = client.post(
+        reverse("admin:password_change"),
+        {"old_password": "a-long-test-password", "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("admin:password_change_done")
+    assert client.get(response.url).status_code == 200
+    clerk.refresh_from_db()
+    colleague.refresh_from_db()
+    assert clerk.check_password(new)
+    assert colleague.check_password("a-long-test-password")
+
+
+def test_the_admins_translations_are_the_same_for_every_office(client, offices):
+    """The admin's JavaScript catalogue carries messages only, nothing of an office."""
+    catalogues = []
+    for office in offices:
+        client.force_login(UserFactory(office=office))
+        response = client.get(reverse("admin:jsi18n"))
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/javascript")
+        catalogues.append(response.content)
+    assert catalogues[0] == catalogues[1]
+    client.logout()
+    assert client.get(reverse("admin:jsi18n")).status_code == 302
+
+
+def test_an_apps_page_lists_only_what_the_role_may_see(client, offices):
+    def models_listed(app_label):
+        response = client.get(reverse("admin:app_list", args=[app_label]))
+        if response.status_code == 404:
+            return None
+        assert response.status_code == 200
+        return {model["object_name"] for app in response.context["app_list"] for model in app["models"]}
+
+    client.force_login(UserFactory(office=offices[0]))
+    assert "Incident" in models_listed("cases")
+    assert not {name for name in models_listed("cases") if name.startswith("Historical")}
+    assert models_listed("accounts") is None
+    client.force_login(UserFactory(role="admin", office=None))
+    assert "Incident" not in models_listed("cases")
+    assert models_listed("accounts") == {"User"}
+
+
+def test_only_admins_set_another_accounts_password(client, offices):
+    account = UserFactory(office=offices[0])
+    url = reverse("admin:auth_user_password_change", args=[account.pk])
+    for user in (UserFactory(office=offices[0]), UserFactory(supervisor=True, office=None)):
+        client.force_login(user)
+        assert client.get(url).status_code == 403
+    client.force_login(UserFactory(role="admin", office=None))
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.context["original"] == account

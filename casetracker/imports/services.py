@@ -1,8 +1,8 @@
 """The import's use cases: preview an upload, commit it, discard it; and the command line's run.
 
-Each checks who may import (``accounts.policy``), applies the size and row caps, and puts the
-commit on the access log. The rows themselves are written by ``importer`` through the case
-services.
+Each checks who may import (``accounts.policy``), applies the size and row caps (and what the
+files may unzip to: ``limits``), and puts the commit on the access log. The rows themselves are
+written by ``importer`` through the case services.
 """
 
 import io
@@ -21,6 +21,7 @@ from casetracker.audit.services import log_access
 from casetracker.core.models import Office
 
 from .importer import ImportResult, run_import
+from .limits import default_limits
 from .models import ImportBatch
 from .readers import FileError, UploadedFile, open_upload
 
@@ -127,7 +128,7 @@ def import_files(
     """The command line's import: check, and unless ``dry_run``, save if no row has an error."""
     office = target_office(user, office_code)
     check_size(files, limit=byte_limit)
-    sources = open_upload(files)
+    sources = open_upload(files, default_limits(byte_limit))
     reason = ("import (command line): " + ", ".join(upload.name for upload in files))[:100]
     result = run_import(
         sources=sources,

@@ -190,3 +190,24 @@ def test_a_national_supervisor_exports_any_office_and_reimports_as_no_change(cli
     result = run(world.clerk, workbook_file(content))
     assert result.ok and all(sheet.created == sheet.updated == 0 for sheet in result.sheets)
     assert record_counts() == before
+
+
+@pytest.mark.parametrize("file_format", ["xlsx", "zip"])
+def test_a_stored_control_character_no_longer_breaks_the_export(client, world, file_format):
+    # Issue 16, finding 6: a victim code V\x0b1 made the layout's XLSX export a 500 for every role.
+    run(world.clerk, workbook_file(xlsx(case_sheets())))
+    Victim.objects.update(code="V\x0b1")
+    Incident.objects.update(case_number="＝1+1")
+    for user in (world.clerk, UserFactory(supervisor=True, office=None)):
+        client.force_login(user)
+        response = client.get(reverse("imports:export"), {"office": "seoul", "format": file_format})
+        assert response.status_code == 200
+        if file_format == "xlsx":
+            workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+            values = {cell.value for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row}
+        else:
+            archive = zipfile.ZipFile(io.BytesIO(response.content))
+            text = "".join(archive.read(name).decode("utf-8-sig") for name in archive.namelist())
+            values = set(text.replace("\r\n", ",").split(","))
+        assert "V1" in values and "V\x0b1" not in values
+        assert "'＝1+1" in values and "＝1+1" not in values

@@ -525,7 +525,7 @@ def test_case_numbers_are_looked_up_chunk_by_chunk_within_the_office(world, monk
 
 # Our own exports re-import as no change, whatever their text (issue 16, finding 9) -----------------
 
-FORMULA_LIKE = {"victim": "'=1+2", "offender": "＝SUM(A1)", "reason": "+82 10, @ the school"}
+FORMULA_LIKE = {"victim": "'=1+2", "offender": "\uff1dSUM(A1)", "reason": "+82 10, @ the school"}
 
 
 @pytest.mark.parametrize("file_format", ["xlsx", "zip"])

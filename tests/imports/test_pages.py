@@ -197,7 +197,7 @@ def test_a_stored_control_character_no_longer_breaks_the_export(client, world, f
     # Issue 16, finding 6: a victim code V\x0b1 made the layout's XLSX export a 500 for every role.
     run(world.clerk, workbook_file(xlsx(case_sheets())))
     Victim.objects.update(code="V\x0b1")
-    Incident.objects.update(case_number="＝1+1")
+    Incident.objects.update(case_number="\uff1d1+1")
     for user in (world.clerk, UserFactory(supervisor=True, office=None)):
         client.force_login(user)
         response = client.get(reverse("imports:export"), {"office": "seoul", "format": file_format})
@@ -210,4 +210,4 @@ def test_a_stored_control_character_no_longer_breaks_the_export(client, world, f
             text = "".join(archive.read(name).decode("utf-8-sig") for name in archive.namelist())
             values = set(text.replace("\r\n", ",").split(","))
         assert "V1" in values and "V\x0b1" not in values
-        assert "'＝1+1" in values and "＝1+1" not in values
+        assert "'\uff1d1+1" in values and "\uff1d1+1" not in values

@@ -342,7 +342,7 @@ def test_bad_filters_are_a_400_in_plain_text(national, params, field, fmt):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("label", ["＝1+1", " =1+1", "\n=1+1", "＠SUM(A1)"])
+@pytest.mark.parametrize("label", ["\uff1d1+1", " =1+1", "\n=1+1", "\uff20SUM(A1)"])
 def test_full_width_signs_and_leading_space_are_neutralised_too(national, fmt, label):
     # Issue 16, finding 9: these escaped the neutraliser.
     ChannelFactory(code="evil", name_ko=label, name_en=label, sort_order=99)

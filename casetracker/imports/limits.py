@@ -27,6 +27,11 @@ MAX_PART_BYTES = 4 * 2**20
 MAX_TOKEN_BYTES = 2**20
 # A CSV record (a row, with fields over several lines): a cell at most for each of its columns.
 MAX_RECORD_CHARS = 32 * CELL_CHARS
+# The XML elements (rows, cells, values) a workbook's sheets may hold for each row the import
+# allows: a row of the layout has a dozen cells. Parsing costs about a microsecond an element
+# whatever it holds, so this, not the bytes, bounds the time of a sheet of empty cells.
+ELEMENTS_PER_ROW = 64
+MORE_ELEMENTS = 100_000
 
 MEGABYTE = 2**20
 
@@ -55,6 +60,8 @@ class Limits:
     unzipped_bytes: int  # every member of every file, and every CSV file, together
     shared_strings_bytes: int  # the shared-string table of a workbook (held in memory while it is read)
     shared_strings: int  # its items
+    elements: int  # the XML elements of the sheets (rows, cells, values), together
+    rows: int  # the rows the import allows, as the messages say
     part_bytes: int = MAX_PART_BYTES
     cell_chars: int = CELL_CHARS
 
@@ -70,12 +77,16 @@ class Limits:
         )
 
 
-def default_limits(byte_limit: int | None = None) -> Limits:
-    """The caps of the settings; for a larger ``byte_limit`` than the upload's, raised as much."""
+def default_limits(byte_limit: int | None = None, max_rows: int | None = None) -> Limits:
+    """The caps of the settings; for a larger ``byte_limit`` than the upload's, raised as much, and
+    the sheets' elements for ``max_rows`` rows (the settings' by default)."""
+    rows = max_rows or settings.IMPORT_MAX_ROWS
     limits = Limits(
         unzipped_bytes=settings.IMPORT_MAX_UNZIPPED_BYTES,
         shared_strings_bytes=settings.IMPORT_MAX_SHARED_STRINGS_BYTES,
         shared_strings=settings.IMPORT_MAX_SHARED_STRINGS,
+        elements=rows * ELEMENTS_PER_ROW + MORE_ELEMENTS,
+        rows=rows,
     )
     return limits.scaled(byte_limit / settings.IMPORT_MAX_BYTES) if byte_limit else limits
 
@@ -91,20 +102,21 @@ def unzipped_too_large(limits: Limits) -> LimitExceeded:
 
 
 class Budget:
-    """The uncompressed bytes of one upload: each member at most once (read again, it costs nothing more)."""
+    """The uncompressed bytes of one upload, each member counted once: at the size it declares, or
+    at what was read of it if more (read again, it costs nothing more)."""
 
     def __init__(self, limits: Limits):
         self.limits = limits
         self.total = 0
-        self._read: dict[tuple[int, str], int] = {}
+        self._read: dict[tuple, int] = {}
+        self.elements = 0
+        self._parsed: dict[tuple, int] = {}
 
-    def declare(self, size: int) -> None:
-        """Count ``size`` bytes a member says it holds (or a CSV file holds), up front."""
-        self.total += size
-        if self.total > self.limits.unzipped_bytes:
-            raise unzipped_too_large(self.limits)
+    def declare(self, key: tuple, size: int) -> None:
+        """Count the ``size`` bytes the member ``key`` says it holds (or a CSV file holds), up front."""
+        self.reading(key, size)
 
-    def reading(self, key: tuple[int, str], position: int) -> None:
+    def reading(self, key: tuple, position: int) -> None:
         """``position`` bytes of the member ``key`` have been read: more than it declared costs more."""
         seen = self._read.get(key, 0)
         if position > seen:
@@ -112,6 +124,21 @@ class Budget:
             self.total += position - seen
             if self.total > self.limits.unzipped_bytes:
                 raise unzipped_too_large(self.limits)
+
+    def parsing(self, key: tuple, elements: int) -> None:
+        """``elements`` XML elements of the sheet ``key`` have been parsed (parsed again, no more)."""
+        seen = self._parsed.get(key, 0)
+        if elements > seen:
+            self._parsed[key] = elements
+            self.elements += elements - seen
+            if self.elements > self.limits.elements:
+                raise LimitExceeded(
+                    _(
+                        "The workbook's sheets hold far more cells than %(rows)s rows need: it is refused. "
+                        "Delete the empty rows and columns below and beside the data, or save the sheets as CSV files."
+                    )
+                    % {"rows": f"{self.limits.rows:,}"}
+                )
 
 
 class _CountedStream(io.BufferedIOBase):
@@ -167,10 +194,9 @@ class BoundedZipFile(zipfile.ZipFile):
         self.default_cap = default_cap
         members = self.infolist()
         if len(members) > MAX_MEMBERS:
-            raise LimitExceeded(
-                _("%(name)s holds more than %(count)s files: it is refused.") % {"name": label, "count": MAX_MEMBERS}
-            )
-        budget.declare(sum(member.file_size for member in members))
+            raise too_many_members(label)
+        for member in members:
+            budget.declare((id(self), member.filename), member.file_size)
 
     def open(self, name, mode="r", pwd=None, *, force_zip64=False, cap: int | None = None):
         if mode != "r":
@@ -194,6 +220,28 @@ class BoundedZipFile(zipfile.ZipFile):
             _("%(name)s: the part %(part)s unzips to more than %(size)s MB: the file is refused.")
             % {"name": self.label, "part": member, "size": max(cap // MEGABYTE, 1)}
         )
+
+
+def too_many_members(label: str) -> LimitExceeded:
+    return LimitExceeded(
+        _("%(name)s holds more than %(count)s files: it is refused.") % {"name": label, "count": MAX_MEMBERS}
+    )
+
+
+def declared_members(content: bytes) -> int:
+    """The number of members a zip file's end record declares, read before its directory is parsed
+    (parsing a directory of 100,000 members takes seconds and 100 MB)."""
+    end = content.rfind(b"PK\x05\x06", max(0, len(content) - 65_557))
+    if end < 0 or end + 22 > len(content):
+        return 0
+    count = int.from_bytes(content[end + 10 : end + 12], "little")
+    if count == 0xFFFF:  # zip64: the count is in the zip64 end record, which its locator points to
+        locator = content.rfind(b"PK\x06\x07", 0, end)
+        if locator >= 0:
+            offset = int.from_bytes(content[locator + 8 : locator + 16], "little")
+            if content[offset : offset + 4] == b"PK\x06\x06":
+                count = int.from_bytes(content[offset + 32 : offset + 40], "little")
+    return count
 
 
 def holds_doctype(data: bytes) -> bool:

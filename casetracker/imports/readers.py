@@ -32,7 +32,18 @@ from django.utils.translation import gettext as _
 from casetracker.core.exports import restore_text
 
 from .layout import SHEETS, Sheet, normalise, sheet_for_name
-from .limits import CELL_CHARS, MAX_RECORD_CHARS, Budget, CellTooLong, LimitExceeded, Limits, default_limits
+from .limits import (
+    CELL_CHARS,
+    MAX_MEMBERS,
+    MAX_RECORD_CHARS,
+    Budget,
+    CellTooLong,
+    LimitExceeded,
+    Limits,
+    declared_members,
+    default_limits,
+    too_many_members,
+)
 
 # Worksheets of the blank template that hold help, not data.
 HELP_SHEETS = {normalise(name) for name in ("instructions", "안내", "examples", "예시")}
@@ -117,6 +128,8 @@ def _open_file(upload: UploadedFile, budget: Budget) -> list[SheetSource]:
             % {"name": name}
         )
     if zipfile.is_zipfile(io.BytesIO(content)):
+        if declared_members(content) > MAX_MEMBERS:
+            raise too_many_members(name)
         try:
             with zipfile.ZipFile(io.BytesIO(content)) as archive:
                 members = archive.namelist()
@@ -128,7 +141,7 @@ def _open_file(upload: UploadedFile, budget: Budget) -> list[SheetSource]:
     if lowered.endswith(".xlsx"):
         raise FileError(_("%(name)s is not a valid .xlsx workbook.") % {"name": name})
     if lowered.endswith((".csv", ".txt")):
-        budget.declare(len(content))
+        budget.declare((id(upload), name), len(content))
         return [_open_csv(name, lambda: io.BytesIO(content), budget.limits)]
     raise FileError(
         _("%(name)s is not a spreadsheet: upload an .xlsx workbook, CSV files or a .zip of CSV files.") % {"name": name}

@@ -175,7 +175,7 @@ def import_files(
     """The command line's import: check, and unless ``dry_run``, save if no row has an error."""
     office = target_office(user, office_code)
     check_size(files, limit=byte_limit)
-    sources = open_upload(files, default_limits(byte_limit))
+    sources = open_upload(files, default_limits(byte_limit, row_limit))
     reason = ("import (command line): " + ", ".join(upload.name for upload in files))[:100]
     result = run_import(
         sources=sources,

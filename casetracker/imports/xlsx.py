@@ -86,7 +86,7 @@ class Worksheet:
         The last value of a row is never None. Raises WorkbookError on a part that cannot be read.
         """
         book = self.workbook
-        return _sheet_rows(book.archive, self.path, book.shared_strings, book.date_styles, book.epoch, book.limits)
+        return _sheet_rows(book.archive, self.path, book.shared_strings, book.date_styles, book.epoch, book.budget)
 
 
 class _Archive(BoundedZipFile):
@@ -108,6 +108,7 @@ class Workbook:
 
     def __init__(self, content: bytes, *, budget: Budget | None = None, label: str = "workbook"):
         budget = budget or Budget(default_limits())
+        self.budget = budget
         self.limits = budget.limits
         try:
             archive = _Archive(io.BytesIO(content), budget=budget, label=label, default_cap=budget.limits.part_bytes)
@@ -238,8 +239,9 @@ def _shared_strings(archive: BoundedZipFile, path: str, limits) -> list[str]:
 
 
 def _sheet_rows(
-    archive: BoundedZipFile, path: str, strings: list[str], date_styles: dict[int, bool], epoch, limits
+    archive: BoundedZipFile, path: str, strings: list[str], date_styles: dict[int, bool], epoch, budget: Budget
 ) -> Iterator[tuple[int, list[Any]]]:
+    limits = budget.limits
     done: list[tuple[int, list[Any]]] = []  # the rows the last piece of XML completed
     columns: dict[str, int] = {}  # column letters to their number, as met
     styles: dict[str, bool | None] = {}  # style attribute to a date (True: a duration) or None, as met
@@ -253,12 +255,15 @@ def _sheet_rows(
     in_data = in_inline = in_text = False
     phonetic = 0
     longest = limits.cell_chars
+    elements = 0  # (counted as they start: their number, not their bytes, is the time they take)
+    key = (id(archive), path)
     finished: list[bool] = []  # once the rows are all read
     parser = _parser()
 
     def start(name: str, attributes: dict[str, str]) -> None:
         nonlocal row, number, column, last_column, kind, style, reference, value, formula, in_data, in_inline
-        nonlocal phonetic, in_text
+        nonlocal phonetic, in_text, elements
+        elements += 1
         if name is CELL:
             reference = attributes.get("r")
             if reference:
@@ -368,6 +373,7 @@ def _sheet_rows(
     parser.EndElementHandler = end
     parser.CharacterDataHandler = texts.append
     for _step in _parse(parser, archive, path, limits.unzipped_bytes):
+        budget.parsing(key, elements)
         # What a cell's text holds so far, checked before it grows further: not more than a cell's.
         if texts and (len(texts) > 1 or len(texts[0]) > longest) and sum(map(len, texts)) > longest:
             if in_text:

@@ -19,7 +19,7 @@ from casetracker.imports.readers import FileError, UploadedFile, open_upload
 from tests.factories import OfficeFactory, UserFactory
 
 from .conftest import csv_text, record_counts, run
-from .test_pages import upload
+from .test_pages import pages_in_english, upload  # noqa: F401 (an autouse fixture: the pages in English)
 from .test_readers_xlsx import MAIN, package, sheet_xml
 
 HEADER = "".join(f'<c t="inlineStr"><is><t>{column.key}</t></is></c>' for column in layout.INCIDENTS.required_columns)

@@ -355,7 +355,7 @@ def test_full_width_signs_and_leading_space_are_neutralised_too(national, fmt, l
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_control_character_in_a_label_is_taken_out_of_both_files(national, fmt):
-    ChannelFactory(code="odd", name_ko="이상한\x0b채널\x00", name_en="Odd\x0bchannel\x00", sort_order=99)
+    ChannelFactory(code="odd", name_ko="이상한\x0b채널\x01", name_en="Odd\x0bchannel\x01", sort_order=99)
     response = download(national, "channels", fmt, TABLE_A)
     rows = csv_rows(response) if fmt == "csv" else xlsx_sheets(response)[0]
     labels = [row[0] for row in rows if row]

@@ -103,3 +103,22 @@ def test_the_xlsx_writer_with_a_control_character_a_formula_and_a_date():
     assert values[2] == -3 and values[3] is None
     assert values[7] == datetime.datetime(2024, 5, 2)
     assert worksheet["H2"].number_format == "yyyy-mm-dd"
+
+
+def test_no_module_but_the_one_writer_writes_csv_or_xlsx():
+    # The class of bug (issue 16, finding 6): a file written around the writer skips its rule.
+    import re
+    from pathlib import Path
+
+    import casetracker
+
+    writers = re.compile(
+        r"csv\.(writer|DictWriter)\(|from openpyxl import .*Workbook|openpyxl\.Workbook\(|WriteOnlyCell"
+    )
+    root = Path(casetracker.__file__).parent
+    found = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if path != root / "core" / "exports.py" and writers.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == [], "write CSV and XLSX files with casetracker.core.exports (CsvFile, XlsxFile)"

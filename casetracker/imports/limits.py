@@ -7,7 +7,9 @@ counts compressed bytes. So, before anything is read, every member's declared si
 can lie, the bytes are counted again as they are unzipped (``BoundedZipFile``): reading stops
 at the cap, whatever the header said. The readers stream what they read (the rows, a CSV file)
 and refuse a cell longer than a spreadsheet cell can be (``CELL_CHARS``, Excel's own limit),
-so memory stays bounded by the caps, not by the file (``bench/upload_bench.py`` measures it).
+so memory stays bounded by the caps, not by the file; the XML elements of the sheets are
+counted against the rows the import allows, so the time is bounded too (``bench/upload_bench.py``
+measures both).
 """
 
 import io
@@ -47,7 +49,7 @@ class LimitExceeded(Exception):
 class CellTooLong(LimitExceeded):
     """A cell longer than ``CELL_CHARS``; the reader that knows the sheet's name words the message."""
 
-    def __init__(self, *, row: int, column: int):
+    def __init__(self, *, row: int | None, column: int | None):
         super().__init__(f"row {row}, column {column}: more than {CELL_CHARS} characters")
         self.row = row
         self.column = column

@@ -36,6 +36,7 @@ from .limits import (
     CELL_CHARS,
     MAX_MEMBERS,
     MAX_RECORD_CHARS,
+    BoundedZipFile,
     Budget,
     CellTooLong,
     LimitExceeded,
@@ -148,13 +149,8 @@ def _open_file(upload: UploadedFile, budget: Budget) -> list[SheetSource]:
     )
 
 
-# Workbooks -----------------------------------------------------------------------------------
-
-
 def _open_csv_archive(name: str, content: bytes, budget: Budget) -> list[SheetSource]:
     """The CSV files of a zip file (a zip in it is not opened: one level only)."""
-    from .limits import BoundedZipFile
-
     try:
         archive = BoundedZipFile(
             io.BytesIO(content), budget=budget, label=name, default_cap=budget.limits.unzipped_bytes
@@ -171,6 +167,9 @@ def _open_csv_archive(name: str, content: bytes, budget: Budget) -> list[SheetSo
     if not sources:
         raise FileError(_("The archive %(name)s holds no CSV files.") % {"name": name})
     return sources
+
+
+# Workbooks -----------------------------------------------------------------------------------
 
 
 def _open_workbook(name: str, content: bytes, budget: Budget) -> list[SheetSource]:

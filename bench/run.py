@@ -7,7 +7,8 @@ The database is prepared first: migrated, reference data loaded, and ``generate_
 run so that it holds exactly N incidents (a benchmark database of another size is emptied
 and generated again; so is any with ``--fresh``). Each benchmark is a module in this folder
 with ``run(options) -> [Result]``, listed in BENCHMARKS (the import benchmark,
-``import_bench.py``, reads ``--import-rows``).
+``import_bench.py``, reads ``--import-rows``; the worst-case uploads, ``upload_bench.py``, run each
+file in a process of their own).
 """
 
 import argparse
@@ -31,6 +32,7 @@ BENCHMARKS = {
     "reports": "reports_bench",
     "admin": "admin_bench",
     "import": "import_bench",
+    "upload": "upload_bench",
 }
 
 

@@ -1,12 +1,12 @@
 """Case lists in the import layout (so an export re-imports as no change), and the blank templates.
 
 Rows come through the case selectors with the user, for one office at a time (case numbers
-are unique within an office). Names and free-text descriptions are never written; formula-like
-text is neutralised. Choices are written as their labels in the active language, dates as
-dates: the importer reads both back.
+are unique within an office). Names and free-text descriptions are never written. The files
+are written by the application's one writer (``core.exports``: control characters out, text
+that could run as a formula quoted, which the importer undoes). Choices are written as their
+labels in the active language, dates as dates: the importer reads both back.
 """
 
-import csv
 import datetime
 import io
 import zipfile
@@ -15,18 +15,15 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from casetracker.cases import selectors
 from casetracker.cases.models import Appeal, ClosureReason, Incident, Offender, Victim
-from casetracker.core.exports import neutralise_cell
+from casetracker.core.exports import XLSX_CONTENT_TYPE as XLSX_CONTENT_TYPE
+from casetracker.core.exports import CsvFile, XlsxFile, csv_value
 from casetracker.core.models import Committee, Office, School, SchoolLevel
 
 from .layout import SHEETS, Kind, Sheet
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZIP_CONTENT_TYPE = "application/zip"
 CHUNK = 2000
 
@@ -174,33 +171,15 @@ def headers(sheet: Sheet) -> list[str]:
 
 
 def write_xlsx(sheets: Iterable[tuple[Sheet, Iterable[list[Any]]]], *, extra=None) -> bytes:
-    """A workbook of the layout's sheets; ``extra(workbook)`` may add help sheets (templates)."""
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
+    """A workbook of the layout's sheets; ``extra(book)`` may add help sheets (templates)."""
+    book = XlsxFile()
     for sheet, rows in sheets:
-        worksheet = workbook.create_sheet(str(sheet.label)[:31])
-        worksheet.append([_bold(worksheet, text, bold) for text in headers(sheet)])
-        for row in rows:
-            worksheet.append([_xlsx_cell(worksheet, value) for value in row])
+        worksheet = book.sheet(str(sheet.label))
+        worksheet.row(headers(sheet), bold=True)
+        worksheet.rows(rows)
     if extra is not None:
-        extra(workbook)
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
-
-
-def _bold(worksheet, text: str, bold: Font) -> WriteOnlyCell:
-    cell = WriteOnlyCell(worksheet, value=text)
-    cell.font = bold
-    return cell
-
-
-def _xlsx_cell(worksheet, value: Any) -> Any:
-    if isinstance(value, datetime.date):
-        cell = WriteOnlyCell(worksheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    return neutralise_cell(value)
+        extra(book)
+    return book.content()
 
 
 def write_csv_zip(sheets: Iterable[tuple[Sheet, Iterable[list[Any]]]], *, extra_files=()) -> bytes:
@@ -208,23 +187,13 @@ def write_csv_zip(sheets: Iterable[tuple[Sheet, Iterable[list[Any]]]], *, extra_
     output = io.BytesIO()
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
         for sheet, rows in sheets:
-            text = io.StringIO()
-            writer = csv.writer(text, lineterminator="\r\n")
-            writer.writerow(headers(sheet))
-            for row in rows:
-                writer.writerow([_csv_cell(value) for value in row])
-            archive.writestr(f"{sheet.label}.csv", "\ufeff" + text.getvalue())
+            file = CsvFile()
+            file.row(headers(sheet))
+            file.rows(rows)
+            archive.writestr(f"{sheet.label}.csv", file.text())
         for name, content in extra_files:
             archive.writestr(name, content)
     return output.getvalue()
-
-
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return neutralise_cell(value)
 
 
 # Blank templates ---------------------------------------------------------------------------------
@@ -312,17 +281,14 @@ def template_xlsx(user) -> bytes:
     (with the reference data of ``user``'s scope; None for none)."""
     sample = examples(user)
 
-    def help_sheets(workbook) -> None:
-        guide = workbook.create_sheet(_("instructions"))
-        for row in instructions(user):
-            guide.append(row)
-        shown = workbook.create_sheet(_("examples"))
+    def help_sheets(book: XlsxFile) -> None:
+        book.sheet(_("instructions")).rows(instructions(user))
+        shown = book.sheet(_("examples"))
         for sheet in SHEETS:
-            shown.append([str(sheet.label)])
-            shown.append(headers(sheet))
-            for row in sample[sheet.key]:
-                shown.append([_xlsx_cell(shown, value) for value in row])
-            shown.append([])
+            shown.row([str(sheet.label)])
+            shown.row(headers(sheet))
+            shown.rows(sample[sheet.key])
+            shown.row([])
 
     return write_xlsx(((sheet, []) for sheet in SHEETS), extra=help_sheets)
 
@@ -337,6 +303,6 @@ def template_csv_zip(user) -> bytes:
         lines.append("")
         lines.append(f"{sheet.label}.csv")
         lines.append(",".join(headers(sheet)))
-        lines.extend(",".join(str(_csv_cell(value)) for value in row) for row in sample[sheet.key])
+        lines.extend(",".join(str(csv_value(value)) for value in row) for row in sample[sheet.key])
     readme = "\ufeff" + "\r\n".join(lines) + "\r\n"
     return write_csv_zip(((sheet, []) for sheet in SHEETS), extra_files=[(_("instructions") + ".txt", readme)])

@@ -25,6 +25,7 @@ from casetracker.cases.models import Appeal, CommitteeCase, Incident, Measure, O
 from casetracker.core.models import Channel, Committee, Office, School
 
 from . import layout
+from .fingerprints import case_fingerprints
 from .layout import Column, Sheet, normalise
 from .readers import Cell, FileError, SheetSource
 from .values import CellError, read_cell, shown
@@ -110,15 +111,19 @@ def run_import(
     reason: str,
     max_rows: int,
     progress: Callable[[int], None] | None = None,
+    fingerprints: dict[str, str | None] | None = None,
 ) -> ImportResult:
     """Check every row of ``sources`` for ``office``; save them only if ``commit`` and none has an error.
 
-    Raises FileError (nothing saved) when the file holds more than ``max_rows`` rows.
+    Raises FileError (nothing saved) when the file holds more than ``max_rows`` rows. Given a
+    dict, ``fingerprints`` gets the fingerprint of each case the file names, as it stood before
+    the import touched it (``fingerprints.case_fingerprints``): a preview keeps them for its commit.
     """
     result = ImportResult()
     with transaction.atomic():
         importer = Importer(user=user, office=office, reason=reason, result=result, max_rows=max_rows)
         importer.progress = progress
+        importer.fingerprints = fingerprints
         for source in sources:
             importer.import_sheet(source)
         importer.finish()
@@ -154,6 +159,7 @@ class Importer:
         self.max_rows = max_rows
         self.rows_seen = 0
         self.progress: Callable[[int], None] | None = None
+        self.fingerprints: dict[str, str | None] | None = None
         # Incidents of the office in the user's scope, by case number: None for a number not
         # recorded. Looked up a chunk of rows at a time (``prefetch``), not the office's hundreds
         # of thousands of cases at once.
@@ -210,6 +216,9 @@ class Importer:
         numbers = {row.values.get("case_number") for row in rows} - {None, ""}
         # (Tested one by one: subtracting a dict's keys from a set walks all the keys.)
         unknown = {number for number in numbers if number not in self.incident_ids and number not in self.new_incidents}
+        if unknown and self.fingerprints is not None:
+            # (Taken when a case is first named, before this import writes anything to it.)
+            self.fingerprints.update(case_fingerprints(self.user, self.office, unknown))
         if unknown:
             found = dict(
                 selectors.incidents_for(self.user)

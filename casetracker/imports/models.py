@@ -46,6 +46,8 @@ class ImportBatch(models.Model):
     content = models.BinaryField(_("content"), editable=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREVIEWED)
     result = models.JSONField(_("result"), default=dict, editable=False)
+    # The fingerprint of each case the file names, as the preview saw it (imports/fingerprints.py).
+    case_fingerprints = models.JSONField(_("cases as previewed"), default=dict, editable=False)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     rows = models.PositiveIntegerField(_("rows"), default=0)
     committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)

@@ -1,8 +1,8 @@
 """The import's use cases: preview an upload, commit it, discard it; and the command line's run.
 
-Each checks who may import (``accounts.policy``), applies the size and row caps, and puts the
-commit on the access log. The rows themselves are written by ``importer`` through the case
-services.
+Each checks who may import (``accounts.policy``), applies the size and row caps (and what the
+files may unzip to: ``limits``), and puts the commit on the access log. The rows themselves are
+written by ``importer`` through the case services.
 """
 
 import io
@@ -20,7 +20,9 @@ from casetracker.audit.models import AccessLog
 from casetracker.audit.services import log_access
 from casetracker.core.models import Office
 
+from .fingerprints import changed_cases
 from .importer import ImportResult, run_import
+from .limits import default_limits
 from .models import ImportBatch
 from .readers import FileError, UploadedFile, open_upload
 
@@ -63,24 +65,50 @@ def preview_upload(*, user, files: list[UploadedFile]) -> ImportBatch:
     check_size(files)
     ImportBatch.objects.stale().delete()
     sources = open_upload(files)
-    result = run_import(sources=sources, user=user, office=office, commit=False, reason="", max_rows=max_rows())
+    fingerprints: dict[str, str | None] = {}
+    result = run_import(
+        sources=sources,
+        user=user,
+        office=office,
+        commit=False,
+        reason="",
+        max_rows=max_rows(),
+        fingerprints=fingerprints,
+    )
     return ImportBatch.objects.create(
         user=user,
         office=office,
         file_names=", ".join(upload.name for upload in files)[:500],
         content=_archive(files),
         result=result.as_dict(),
+        case_fingerprints=fingerprints,
         error_count=result.error_count,
         rows=result.rows,
     )
 
 
-@transaction.atomic
+class PreviewOutOfDate(FileError):
+    """A case the file names changed after the preview: the commit is refused, the batch discarded."""
+
+
 def commit_batch(*, batch: ImportBatch, user, request=None) -> ImportResult:
     """Import a previewed batch: all of it, or (if a row is refused now) nothing.
 
-    The rows are checked again as they are saved: cases may have changed since the preview.
+    Refused (``PreviewOutOfDate``, the batch then discarded) when a case the file names changed
+    since the preview: the clerk never saw what the commit would do to it. The rows are checked
+    again as they are saved.
     """
+    try:
+        return _commit_batch(batch=batch, user=user, request=request)
+    except PreviewOutOfDate:
+        ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEWED).update(
+            status=ImportBatch.Status.DISCARDED, content=b""
+        )
+        raise
+
+
+@transaction.atomic
+def _commit_batch(*, batch: ImportBatch, user, request=None) -> ImportResult:
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     office = target_office(user)
     if batch.user_id != user.pk or batch.office_id != office.pk:
@@ -89,6 +117,7 @@ def commit_batch(*, batch: ImportBatch, user, request=None) -> ImportResult:
         raise FileError(_("This file was already imported or discarded: upload it again."))
     if batch.error_count:
         raise FileError(_("The preview found errors: correct the file and upload it again."))
+    _check_unchanged(batch, user, office)
     sources = open_upload(_unarchive(batch.content))
     result = run_import(
         sources=sources, user=user, office=office, commit=True, reason=batch.reason, max_rows=max_rows()
@@ -103,6 +132,25 @@ def commit_batch(*, batch: ImportBatch, user, request=None) -> ImportResult:
         log_access(action=AccessLog.Action.IMPORT, request=request, user=user, target=batch, detail=summary(result))
     batch.save()
     return result
+
+
+def _check_unchanged(batch: ImportBatch, user, office: Office) -> None:
+    """Refuse the commit if a case the file names is not as the preview saw it (those rows then
+    stay locked until the commit ends, so that no one changes them meanwhile)."""
+    if not batch.case_fingerprints:  # (a preview made before the check existed)
+        raise PreviewOutOfDate(_("This preview is out of date: upload the file again to see a new preview."))
+    changed = changed_cases(user, office, batch.case_fingerprints)
+    if changed:
+        shown = ", ".join(changed[:10]) + (
+            _(" and %(count)s more") % {"count": len(changed) - 10} if len(changed) > 10 else ""
+        )
+        raise PreviewOutOfDate(
+            _(
+                "Since your preview, someone else changed cases this file changes (%(cases)s). "
+                "Nothing was imported: upload the file again to see a new preview."
+            )
+            % {"cases": shown}
+        )
 
 
 def discard_batch(*, batch: ImportBatch, user) -> None:
@@ -127,7 +175,7 @@ def import_files(
     """The command line's import: check, and unless ``dry_run``, save if no row has an error."""
     office = target_office(user, office_code)
     check_size(files, limit=byte_limit)
-    sources = open_upload(files)
+    sources = open_upload(files, default_limits(byte_limit, row_limit))
     reason = ("import (command line): " + ", ".join(upload.name for upload in files))[:100]
     result = run_import(
         sources=sources,

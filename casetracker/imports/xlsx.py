@@ -22,14 +22,19 @@ column (<c r="C7">), a missing cell as None, so that sparse rows still line up w
 rows out of order are left out, as openpyxl leaves them out. Unlike openpyxl's read-only mode,
 a <dimension> that is too small cuts no row or cell off. A part that declares XML entities is
 refused (no workbook part has any): no entity expansion ("billion laughs") through an upload.
+
+Every part is read within the caps of ``limits`` (``BoundedZipFile``): the small parts openpyxl
+reads, the shared strings (their size and number), the sheets; a cell (a value, a text, a
+formula, a shared string) of more than ``CELL_CHARS`` characters, or a tag of more than
+``MAX_TOKEN_BYTES``, is refused as it is read, before it is whole in memory.
 """
 
 import io
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 from xml.parsers import expat
 
+from django.utils.translation import gettext as _
 from openpyxl.formula.translate import Translator
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.stylesheet import Stylesheet
@@ -37,6 +42,16 @@ from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 from openpyxl.xml.constants import ARC_STYLE, SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import fromstring
+
+from .limits import (
+    MAX_TOKEN_BYTES,
+    BoundedZipFile,
+    Budget,
+    CellTooLong,
+    LimitExceeded,
+    default_limits,
+    holds_doctype,
+)
 
 # The unzipped XML is parsed in pieces of this size; the rows a piece completes are handed on.
 CHUNK = 64 * 1024
@@ -71,19 +86,38 @@ class Worksheet:
         The last value of a row is never None. Raises WorkbookError on a part that cannot be read.
         """
         book = self.workbook
-        return _sheet_rows(book.archive, self.path, book.shared_strings, book.date_styles, book.epoch)
+        return _sheet_rows(book.archive, self.path, book.shared_strings, book.date_styles, book.epoch, book.budget)
+
+
+class _Archive(BoundedZipFile):
+    """The workbook's zip file, within the caps; the small parts openpyxl parses declare no entities."""
+
+    def read(self, name, pwd=None) -> bytes:
+        data = super().read(name, pwd)
+        if holds_doctype(data):
+            raise WorkbookError(f"{name} declares a document type")
+        return data
 
 
 class Workbook:
-    """An .xlsx workbook's worksheets (chartsheets left out), in the workbook's order."""
+    """An .xlsx workbook's worksheets (chartsheets left out), in the workbook's order.
 
-    def __init__(self, content: bytes):
+    Raises ``LimitExceeded`` on a workbook holding more than ``budget`` allows, WorkbookError on
+    one that cannot be read.
+    """
+
+    def __init__(self, content: bytes, *, budget: Budget | None = None, label: str = "workbook"):
+        budget = budget or Budget(default_limits())
+        self.budget = budget
+        self.limits = budget.limits
         try:
+            archive = _Archive(io.BytesIO(content), budget=budget, label=label, default_cap=budget.limits.part_bytes)
             # (External links are left out: they hold cached copies of other workbooks' sheets.)
             reader = ExcelReader(io.BytesIO(content), read_only=True, data_only=False, keep_links=False)
+            reader.archive = archive  # (every part openpyxl reads is read within the caps)
             reader.read_manifest()
             reader.read_workbook()
-            self.archive: zipfile.ZipFile = reader.archive
+            self.archive: BoundedZipFile = archive
             self.epoch = reader.parser.wb.epoch
             self.date_styles = _date_styles(self.archive)
             strings = reader.package.find(SHARED_STRINGS)
@@ -92,6 +126,8 @@ class Workbook:
                 for sheet, rel in reader.parser.find_sheets()
                 if rel.target in reader.valid_files and "chartsheet" not in rel.Type
             ]
+        except (LimitExceeded, WorkbookError):
+            raise
         except Exception as error:  # zipfile and openpyxl raise many kinds on a damaged file
             raise WorkbookError(str(error)) from error
         self._strings_path = strings.PartName[1:] if strings is not None else None
@@ -101,11 +137,13 @@ class Workbook:
     def shared_strings(self) -> list[str]:
         """The shared-string table the sheets' string cells point into, read on first need."""
         if self._shared_strings is None:
-            self._shared_strings = _shared_strings(self.archive, self._strings_path) if self._strings_path else []
+            self._shared_strings = (
+                _shared_strings(self.archive, self._strings_path, self.limits) if self._strings_path else []
+            )
         return self._shared_strings
 
 
-def _date_styles(archive: zipfile.ZipFile) -> dict[int, bool]:
+def _date_styles(archive: BoundedZipFile) -> dict[int, bool]:
     """The cell styles (by index) whose number format is a date or a time: True for a duration."""
     try:
         source = archive.read(ARC_STYLE)
@@ -132,25 +170,36 @@ def _parser() -> expat.XMLParserType:
     return parser
 
 
-def _parse(parser: expat.XMLParserType, archive: zipfile.ZipFile, path: str) -> Iterator[None]:
-    """Parse the part ``path`` piece by piece, pausing after each (the handlers collect what it holds)."""
+def _parse(parser: expat.XMLParserType, archive: BoundedZipFile, path: str, cap: int) -> Iterator[None]:
+    """Parse the part ``path`` (at most ``cap`` bytes) piece by piece, pausing after each (the handlers
+    collect what it holds)."""
     try:
-        with archive.open(path) as stream:
+        with archive.open(path, cap=cap) as stream:
+            fed = 0
             while chunk := stream.read(CHUNK):
                 parser.Parse(chunk, False)
+                fed += len(chunk)
+                # Expat holds an unfinished tag, attribute or comment whole: a huge one is refused.
+                if fed - max(parser.CurrentByteIndex, 0) > MAX_TOKEN_BYTES:
+                    raise WorkbookError(f"{path}: a tag longer than {MAX_TOKEN_BYTES} bytes")
                 yield
             parser.Parse(b"", True)
-    except WorkbookError:
+    except (WorkbookError, LimitExceeded):
         raise
     except Exception as error:  # expat, zlib, and the values of a damaged file raise many kinds
         raise WorkbookError(f"{path}: {error}") from error
     yield
 
 
-def _shared_strings(archive: zipfile.ZipFile, path: str) -> list[str]:
+def _shared_strings(archive: BoundedZipFile, path: str, limits) -> list[str]:
     """The shared-string table as openpyxl reads it: each item's text (its runs joined, its
-    phonetic hints left out), without Excel's escape of underscores."""
+    phonetic hints left out), without Excel's escape of underscores.
+
+    Held in memory while the sheets are read: its size, its number of items and each item's
+    length are capped (``LimitExceeded``).
+    """
     strings: list[str] = []
+    most, longest = limits.shared_strings, limits.cell_chars
     texts: list[str] = []  # the pieces of the current item's text
     phonetic = 0
     parser = _parser()
@@ -170,20 +219,29 @@ def _shared_strings(archive: zipfile.ZipFile, path: str) -> list[str]:
         if name is TEXT:
             parser.CharacterDataHandler = None
         elif name is STRING_ITEM:
-            strings.append("".join(texts).replace("x005F_", ""))
+            text = "".join(texts)
+            if len(text) > longest:
+                raise CellTooLong(row=None, column=None)
+            strings.append(text.replace("x005F_", ""))
+            if len(strings) > most:
+                raise LimitExceeded(
+                    _("The workbook holds more than %(count)s different texts: it is refused.") % {"count": most}
+                )
         elif name is PHONETIC:
             phonetic -= 1
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    for _step in _parse(parser, archive, path):
-        pass
+    for _step in _parse(parser, archive, path, limits.shared_strings_bytes):
+        if texts and sum(map(len, texts)) > longest:  # (an item not yet ended, checked before it grows)
+            raise CellTooLong(row=None, column=None)
     return strings
 
 
 def _sheet_rows(
-    archive: zipfile.ZipFile, path: str, strings: list[str], date_styles: dict[int, bool], epoch
+    archive: BoundedZipFile, path: str, strings: list[str], date_styles: dict[int, bool], epoch, budget: Budget
 ) -> Iterator[tuple[int, list[Any]]]:
+    limits = budget.limits
     done: list[tuple[int, list[Any]]] = []  # the rows the last piece of XML completed
     columns: dict[str, int] = {}  # column letters to their number, as met
     styles: dict[str, bool | None] = {}  # style attribute to a date (True: a duration) or None, as met
@@ -194,14 +252,18 @@ def _sheet_rows(
     row: list[Any] = []
     number = last_number = column = last_column = 0
     kind = style = reference = value = formula = None
-    in_data = in_inline = False
+    in_data = in_inline = in_text = False
     phonetic = 0
+    longest = limits.cell_chars
+    elements = 0  # (counted as they start: their number, not their bytes, is the time they take)
+    key = (id(archive), path)
     finished: list[bool] = []  # once the rows are all read
     parser = _parser()
 
     def start(name: str, attributes: dict[str, str]) -> None:
         nonlocal row, number, column, last_column, kind, style, reference, value, formula, in_data, in_inline
-        nonlocal phonetic
+        nonlocal phonetic, in_text, elements
+        elements += 1
         if name is CELL:
             reference = attributes.get("r")
             if reference:
@@ -215,6 +277,7 @@ def _sheet_rows(
             in_inline = False
         elif name is VALUE or name is TEXT:
             texts.clear()
+            in_text = True
         elif name is INLINE:
             in_inline = True
             inline.clear()
@@ -227,13 +290,14 @@ def _sheet_rows(
         elif name is FORMULA:
             formula = attributes
             texts.clear()
+            in_text = True
         elif name is PHONETIC:
             phonetic += 1
         elif name is SHEET_DATA:
             in_data = True
 
     def end(name: str) -> None:
-        nonlocal last_number, last_column, value, formula, in_data, phonetic
+        nonlocal last_number, last_column, value, formula, in_data, phonetic, in_text
         if name is CELL:
             last_column = column
             if formula is not None:
@@ -242,6 +306,8 @@ def _sheet_rows(
                 if not in_inline:
                     return
                 found = "".join(inline)
+                if len(found) > longest:
+                    raise CellTooLong(row=number, column=column)
             elif not value:
                 return
             elif kind == "n":
@@ -250,7 +316,10 @@ def _sheet_rows(
                 else:
                     found = _number(value, style, styles, date_styles, epoch)
             elif kind == "s":
-                found = strings[int(value)]
+                index = int(value)
+                if index < 0:  # (not the last string, as a list would give)
+                    raise WorkbookError(f"{reference}: no shared string {value}")
+                found = strings[index]
             elif kind == "b":
                 found = bool(int(value))
             elif kind == "d":
@@ -266,10 +335,16 @@ def _sheet_rows(
             else:
                 row[column - 1] = found
         elif name is TEXT:
+            in_text = False
             if in_data and not phonetic:
                 inline.append("".join(texts))
+            texts.clear()
         elif name is VALUE:
+            in_text = False
             value = "".join(texts)
+            texts.clear()
+            if len(value) > longest:
+                raise CellTooLong(row=number, column=column)
         elif name is INLINE:
             return
         elif name is ROW:
@@ -283,7 +358,11 @@ def _sheet_rows(
                 if row:
                     done.append((number, row))
         elif name is FORMULA:
+            in_text = False
             formula = {**formula, "": "".join(texts)}
+            texts.clear()
+            if len(formula[""]) > longest:
+                raise CellTooLong(row=number, column=column)
         elif name is PHONETIC:
             phonetic -= 1
         elif name is SHEET_DATA:
@@ -293,7 +372,15 @@ def _sheet_rows(
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = texts.append
-    for _step in _parse(parser, archive, path):
+    for _step in _parse(parser, archive, path, limits.unzipped_bytes):
+        budget.parsing(key, elements)
+        # What a cell's text holds so far, checked before it grows further: not more than a cell's.
+        if texts and (len(texts) > 1 or len(texts[0]) > longest) and sum(map(len, texts)) > longest:
+            if in_text:
+                raise CellTooLong(row=number, column=column)
+            raise WorkbookError(f"{path}: text of no cell, longer than a cell")
+        if inline and sum(map(len, inline)) > longest:
+            raise CellTooLong(row=number, column=column)
         if done:
             yield from done
             done.clear()

@@ -2,31 +2,23 @@
 
 Each file says at the top what it is: the report's title, its unit, the filters applied,
 the day it was made and whether small counts are suppressed for publication. Then each
-table: its title, a header row and its rows (body, subtotals, total). Every cell goes
-through ``neutralise_cell`` so nothing in it can run as a formula. Reports hold counts
-and labels only: no one's name can reach a file.
+table: its title, a header row and its rows (body, subtotals, total). The files are written
+by the application's one writer (``core.exports``), so nothing in a cell can run as a formula.
+Reports hold counts and labels only: no one's name can reach a file.
 """
 
-import csv
-import io
-import re
-from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from casetracker.core.exports import neutralise_cell, neutralise_row
+from casetracker.core.exports import CSV_CONTENT_TYPE as CSV_CONTENT_TYPE
+from casetracker.core.exports import XLSX_CONTENT_TYPE as XLSX_CONTENT_TYPE
+from casetracker.core.exports import CsvFile, XlsxFile
 
 from .engine import Table
 from .reporting import ReportResult
 from .suppression import HIDDEN, SMALL, publishable
-
-CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def tables(result: ReportResult, *, publication: bool = False) -> list[Table]:
@@ -66,78 +58,25 @@ def body(table: Table) -> list[list[Any]]:
 
 
 def report_csv(result: ReportResult, *, publication: bool = False) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for line in heading(result, publication=publication):
-        writer.writerow(neutralise_row(line))
+    out = CsvFile()
+    out.rows(heading(result, publication=publication))
     for table in tables(result, publication=publication):
-        writer.writerow([])
-        writer.writerow(neutralise_row([str(table.spec.title)]))
-        writer.writerow(neutralise_row(header(table)))
-        for row in body(table):
-            writer.writerow(neutralise_row(_csv_value(value) for value in row))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+        out.row([])
+        out.row([str(table.spec.title)])
+        out.row(header(table))
+        out.rows(body(table))
+    return out.content()
 
 
 def report_xlsx(result: ReportResult, *, publication: bool = False) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    bold = Font(bold=True)
-    titles: set[str] = set()
+    book = XlsxFile(float_format="0.0")
     for table in tables(result, publication=publication):
-        sheet = workbook.create_sheet(_sheet_title(str(table.spec.title), titles))
+        sheet = book.sheet(str(table.spec.title), widths={"A": 36})
         for line in heading(result, publication=publication):
-            _append(sheet, line)
-            sheet.cell(sheet.max_row, 1).font = bold
-        sheet.append([])
-        _append(sheet, [str(table.spec.title)])
-        sheet.cell(sheet.max_row, 1).font = bold
-        _append(sheet, header(table))
-        _bold_row(sheet, bold)
+            sheet.row(line, bold=1)
+        sheet.row([])
+        sheet.row([str(table.spec.title)], bold=True)
+        sheet.row(header(table), bold=True)
         for row, values in zip(table.rows, body(table), strict=True):
-            _append(sheet, values)
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, float):
-                    cell.number_format = "0.0"
-            if row.kind != "row":
-                _bold_row(sheet, bold)
-        sheet.column_dimensions["A"].width = 36
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _csv_value(value: Any) -> Any:
-    return "" if value is None else value
-
-
-# Characters XML (and so XLSX) cannot hold; tab, line feed and carriage return are fine.
-_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _xlsx_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, str):
-        return _NOT_IN_XML.sub("", value)
-    return value
-
-
-def _append(sheet, values: Iterable[Any]) -> None:
-    sheet.append([neutralise_cell(_xlsx_value(value)) for value in values])
-
-
-def _bold_row(sheet, bold: Font) -> None:
-    for cell in sheet[sheet.max_row]:
-        cell.font = bold
-
-
-def _sheet_title(title: str, taken: set[str]) -> str:
-    """A sheet name Excel accepts (31 characters, none of []:*?/\\), unique in the workbook."""
-    base = re.sub(r"[\[\]:*?/\\]", " ", title).strip("' ")[:31] or "report"
-    name, number = base, 2
-    while name.lower() in taken:
-        suffix = f" ({number})"
-        name, number = base[: 31 - len(suffix)] + suffix, number + 1
-    taken.add(name.lower())
-    return name
+            sheet.row(values, bold=row.kind != "row")
+    return book.content()

@@ -184,6 +184,12 @@ AUDIT_CLIENT_IP_HEADER = os.environ.get("AUDIT_CLIENT_IP_HEADER", "")
 # command line takes larger files with --max-megabytes and --max-rows.
 IMPORT_MAX_BYTES = 10 * 2**20
 IMPORT_MAX_ROWS = 20_000
+# What an upload may unzip to (casetracker/imports/limits.py): all its files and members together
+# (a workbook of 100,000 short rows unzips to 26 MB), and a workbook's shared strings, which are
+# held in memory while its sheets are read. --max-megabytes raises them in proportion.
+IMPORT_MAX_UNZIPPED_BYTES = 32 * 2**20
+IMPORT_MAX_SHARED_STRINGS_BYTES = 16 * 2**20
+IMPORT_MAX_SHARED_STRINGS = 400_000
 
 # Two-factor authentication (TOTP): these roles must set up an authenticator app before they may
 # do anything else; the other roles may. Superusers count as admins.

@@ -521,3 +521,29 @@ def test_case_numbers_are_looked_up_chunk_by_chunk_within_the_office(world, monk
     assert recorded.version == 2 and recorded.victims.count() == 1
     assert not other_office.victims.exists()
     assert Victim.objects.filter(incident__office=world.office).count() == 5
+
+
+# Our own exports re-import as no change, whatever their text (issue 16, finding 9) -----------------
+
+FORMULA_LIKE = {"victim": "'=1+2", "offender": "\uff1dSUM(A1)", "reason": "+82 10, @ the school"}
+
+
+@pytest.mark.parametrize("file_format", ["xlsx", "zip"])
+def test_an_export_of_text_that_looks_like_a_formula_reimports_as_no_change(world, file_format):
+    from casetracker.cases.models import CommitteeCase
+    from casetracker.imports import exports
+
+    assert run(world.clerk, workbook_file(xlsx(case_sheets()))).committed
+    # Stored as a clerk could type them (an entry form keeps a quote or a full-width sign).
+    Victim.objects.update(code=FORMULA_LIKE["victim"])
+    Offender.objects.update(code=FORMULA_LIKE["offender"])
+    CommitteeCase.objects.update(extended_on=datetime.date(2024, 5, 20), extension_reason=FORMULA_LIKE["reason"])
+    sheets = exports.case_rows(world.clerk, world.office)
+    content = exports.write_xlsx(sheets) if file_format == "xlsx" else exports.write_csv_zip(sheets)
+    before = record_counts()
+    result = run(world.clerk, [UploadedFile(f"seoul.{file_format}", content)])
+    assert result.ok, result.errors
+    assert all(sheet.created == sheet.updated == 0 for sheet in result.sheets), counts(result)
+    assert record_counts() == before
+    assert Victim.objects.get().code == FORMULA_LIKE["victim"]
+    assert Offender.objects.get().code == FORMULA_LIKE["offender"]

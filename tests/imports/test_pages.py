@@ -193,3 +193,108 @@ def test_a_national_supervisor_exports_any_office_and_reimports_as_no_change(cli
     result = run(world.clerk, workbook_file(content))
     assert result.ok and all(sheet.created == sheet.updated == 0 for sheet in result.sheets)
     assert record_counts() == before
+
+
+@pytest.mark.parametrize("file_format", ["xlsx", "zip"])
+def test_a_stored_control_character_no_longer_breaks_the_export(client, world, file_format):
+    # Issue 16, finding 6: a victim code V\x0b1 made the layout's XLSX export a 500 for every role.
+    run(world.clerk, workbook_file(xlsx(case_sheets())))
+    Victim.objects.update(code="V\x0b1")
+    Incident.objects.update(case_number="\uff1d1+1")
+    for user in (world.clerk, UserFactory(supervisor=True, office=None)):
+        client.force_login(user)
+        response = client.get(reverse("imports:export"), {"office": "seoul", "format": file_format})
+        assert response.status_code == 200
+        if file_format == "xlsx":
+            workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+            values = {cell.value for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row}
+        else:
+            archive = zipfile.ZipFile(io.BytesIO(response.content))
+            text = "".join(archive.read(name).decode("utf-8-sig") for name in archive.namelist())
+            values = set(text.replace("\r\n", ",").split(","))
+        assert "V1" in values and "V\x0b1" not in values
+        assert "'\uff1d1+1" in values and "\uff1d1+1" not in values
+
+
+# The commit refuses when a case changed after the preview (issue 16, finding 9) ---------------------
+
+
+def preview_then(client, world, change):
+    """Preview a file updating case 2024-0001 (victim's grade 3), let ``change`` happen, then commit."""
+    run(world.clerk, workbook_file(xlsx(case_sheets())))
+    sheets = case_sheets()
+    sheets["victims"][0]["grade"] = 3
+    client.force_login(world.clerk)
+    assert upload(client, xlsx(sheets)).status_code == 302
+    batch = ImportBatch.objects.get()
+    change()
+    before = record_counts()
+    response = client.post(reverse("imports:commit", args=[batch.pk]), follow=True)
+    batch.refresh_from_db()
+    return response, batch, before
+
+
+def another_clerk_sets_the_grade():
+    from casetracker.cases.services import save_record
+
+    victim = Victim.objects.get()
+    victim.grade = 1
+    save_record(record=victim, actor=None, expected_version=victim.version)
+
+
+def test_the_commit_refuses_when_a_case_changed_after_the_preview(client, world):
+    response, batch, before = preview_then(client, world, another_clerk_sets_the_grade)
+    content = response.content.decode()
+    assert "Since your preview, someone else changed cases this file changes (2024-0001)" in content
+    assert "upload the file again to see a new preview" in content
+    assert record_counts() == before
+    assert Victim.objects.get().grade == 1  # the other clerk's change stands
+    assert batch.status == ImportBatch.Status.DISCARDED and bytes(batch.content) == b""
+    assert AccessLog.objects.filter(action=AccessLog.Action.IMPORT).count() == 1  # (the first import only)
+
+
+def test_the_commit_refuses_when_a_record_under_the_case_changed(client, world):
+    from casetracker.cases.models import Measure
+    from casetracker.cases.services import save_record
+
+    def carry_out():
+        measure = Measure.objects.get()
+        measure.notified_on = measure.decided_on
+        save_record(record=measure, actor=None, expected_version=measure.version)
+
+    response, _batch, before = preview_then(client, world, carry_out)
+    assert "Since your preview" in response.content.decode()
+    assert record_counts() == before and Victim.objects.get().grade == 2
+
+
+def test_the_commit_refuses_when_a_case_the_file_creates_was_recorded_meanwhile(client, world):
+    from casetracker.cases.services import save_record
+
+    client.force_login(world.clerk)
+    assert upload(client, xlsx(case_sheets())).status_code == 302
+    batch = ImportBatch.objects.get()
+    save_record(
+        record=Incident(
+            office=world.office, school=world.school, case_number="2024-0001", report_date="2024-05-02",
+            content_kind="sexual_image", image_source="unknown",
+        ),
+        actor=None,
+    )  # fmt: skip
+    response = client.post(reverse("imports:commit", args=[batch.pk]), follow=True)
+    assert "someone else changed cases this file changes (2024-0001)" in response.content.decode()
+    assert Incident.objects.get().image_source == "unknown" and not Victim.objects.exists()
+
+
+def test_the_commit_goes_ahead_when_nothing_changed_since_the_preview(client, world):
+    response, batch, _before = preview_then(client, world, lambda: None)
+    assert response.status_code == 200 and batch.status == ImportBatch.Status.COMMITTED
+    assert Victim.objects.get().grade == 3
+
+
+def test_a_preview_without_fingerprints_must_be_made_again(client, world):
+    client.force_login(world.clerk)
+    upload(client, xlsx(case_sheets()))
+    ImportBatch.objects.update(case_fingerprints={})
+    response = client.post(reverse("imports:commit", args=[ImportBatch.objects.get().pk]), follow=True)
+    assert "This preview is out of date" in response.content.decode()
+    assert not Incident.objects.exists()

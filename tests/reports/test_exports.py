@@ -329,3 +329,24 @@ def test_bad_filters_are_a_400_in_plain_text(national, params, field, fmt):
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert f"({field})" in response.content.decode()
     assert not AccessLog.objects.filter(action=AccessLog.Action.EXPORT).exists()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("label", ["\uff1d1+1", " =1+1", "\n=1+1", "\uff20SUM(A1)"])
+def test_full_width_signs_and_leading_space_are_neutralised_too(national, fmt, label):
+    # Issue 16, finding 9: these escaped the neutraliser.
+    ChannelFactory(code="evil", name_ko=label, name_en=label, sort_order=99)
+    rows = csv_rows(download(national, "channels", fmt, TABLE_A)) if fmt == "csv" else None
+    if fmt == "xlsx":
+        rows = xlsx_sheets(download(national, "channels", fmt, TABLE_A))[0]
+    labels = [row[0] for row in rows if row]
+    assert "'" + label in labels and label not in labels
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_control_character_in_a_label_is_taken_out_of_both_files(national, fmt):
+    ChannelFactory(code="odd", name_ko="이상한\x0b채널\x01", name_en="Odd\x0bchannel\x01", sort_order=99)
+    response = download(national, "channels", fmt, TABLE_A)
+    rows = csv_rows(response) if fmt == "csv" else xlsx_sheets(response)[0]
+    labels = [row[0] for row in rows if row]
+    assert "이상한채널" in labels or "Oddchannel" in labels

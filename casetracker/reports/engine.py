@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, DateField, F, Func, IntegerField, Model, Q, QuerySet, Value
+from django.db.models import Count, F, IntegerField, Model, Q, QuerySet, Value
 from django.db.models.functions import ExtractYear
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -243,25 +243,6 @@ class Year(ExtractYear):
     def as_sqlite(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.lhs)
         return f"CAST(strftime('%%Y', {sql}) AS INTEGER)", params
-
-
-class DaysAfter(Func):
-    """``date`` + ``days`` days, as a date, in the database's own date arithmetic (on SQLite,
-    ``date()``, where Django's interval arithmetic calls a Python function for every row)."""
-
-    output_field = DateField()
-
-    def __init__(self, expression, days: int, **extra):
-        super().__init__(expression, **extra)
-        self.days = days
-
-    def as_sql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"({sql} + %s)", [*params, self.days]  # PostgreSQL: date + integer is a date
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"date({sql}, %s)", [*params, f"{self.days:+d} days"]
 
 
 def _every_row(rows: QuerySet) -> bool:

@@ -521,3 +521,23 @@ def test_case_numbers_are_looked_up_chunk_by_chunk_within_the_office(world, monk
     assert recorded.version == 2 and recorded.victims.count() == 1
     assert not other_office.victims.exists()
     assert Victim.objects.filter(incident__office=world.office).count() == 5
+
+
+def test_a_date_outside_the_window_is_an_error_on_its_cell(world):
+    """The importer runs the fields' validators: a referral on 9999-12-31 or a report in 1999 is refused."""
+    sheets = case_sheets()
+    sheets["committee_cases"][0]["requested_on"] = datetime.date(9999, 12, 31)
+    sheets["committee_cases"][0]["hearing_date"] = None
+    sheets["measures"] = []
+    error = only_error(refused_rows(world.clerk, sheets))
+    assert (error.sheet, error.column, error.message) == (
+        "committee cases",
+        "referred on",
+        "The date cannot be in the future.",
+    )
+    sheets = case_sheets()
+    sheets["incidents"][0]["report_date"] = datetime.date(1999, 12, 31)
+    result = refused_rows(world.clerk, sheets)
+    assert ("report date", "The date cannot be before Jan. 1, 2000.") in {
+        (error.column, error.message) for error in result.errors
+    }

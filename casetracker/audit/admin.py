@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from casetracker.core.models import Channel, Committee, LocalOffice, Office, School
+
 from .models import AccessLog
 
 
@@ -66,3 +68,8 @@ class HistoryAdmin(ReadOnlyAdmin):
         key = field.related_model._meta.model_name
         ids = [row[key] for row in through_rows or []]
         return ", ".join(str(related) for related in field.related_model._default_manager.filter(pk__in=ids)) or "-"
+
+
+# The change trail of the reference data, read-only, for admins (the case records' is in cases/admin.py).
+for _model in (Office, LocalOffice, School, Committee, Channel):
+    admin.site.register(_model.history.model, HistoryAdmin)

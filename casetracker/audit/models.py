@@ -1,7 +1,8 @@
 """The audit trail: an append-only access log, and the base of the change history.
 
 Change history (who changed what, before and after) is kept by django-simple-history
-on each case model; ``AuditedHistoricalModel`` adds the address the change came from.
+on each case model and each kind of reference data (``core.history``); the receivers here
+fill in the address the change came from.
 The access log records views of identities, exports, logins and refused attempts.
 Neither can be edited or deleted through the application, and the database refuses
 UPDATE and DELETE on the access log (see the migration). Entries are kept: the
@@ -12,15 +13,6 @@ two years).
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-
-class AuditedHistoricalModel(models.Model):
-    """Added to every historical record: the client address of the change."""
-
-    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-
-    class Meta:
-        abstract = True
 
 
 class AppendOnlyError(Exception):

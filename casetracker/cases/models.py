@@ -13,23 +13,12 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
-from casetracker.audit.models import AuditedHistoricalModel
 from casetracker.core.dates import PlausibleDate, days_after, from_earliest_date
 from casetracker.core.formatting import format_date
+from casetracker.core.history import audited_history
 from casetracker.core.models import Channel, Committee, Office, School, SchoolLevel, TimeStampedModel, validate_grade
 from casetracker.core.scoping import ScopedQuerySet
-
-
-def audited_history(**options) -> HistoricalRecords:
-    """Change history (who, when, from where, before and after) for a case model.
-
-    Names never enter the history: the trail is read by admins, who do not see identities.
-    """
-    options.setdefault("excluded_fields", [])
-    options["excluded_fields"] = [*options["excluded_fields"], "created_at", "updated_at"]
-    return HistoricalRecords(bases=[AuditedHistoricalModel], **options)
 
 
 class CaseQuerySet(ScopedQuerySet):

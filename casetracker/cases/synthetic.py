@@ -23,9 +23,10 @@ PostgreSQL), a chunk of incidents per transaction: at ten rows per incident, a m
 incidents is ten million rows, where building a model instance per row (``bulk_create``)
 would cost more than the database does. ``full_clean`` is not run on them (the tests run
 it on a small set); the database still checks every constraint as the rows go in. Each
-chunk's incidents then get their status and committee referrals stored by the rule the case
-services use (``status.refresh_derived``). No change history is written: bulk synthetic data
-has none.
+record gets its first history entry ("+", created) in the same transaction, copied by the
+database (``copy_to_history``: one INSERT ... SELECT per table and chunk). The incidents then
+get their status and committee referrals stored by the rule the case services use
+(``status.refresh_derived``).
 """
 
 import datetime
@@ -40,6 +41,7 @@ from django.core.management.color import no_style
 from django.db import connections, models, transaction
 from django.utils import timezone
 
+from casetracker.core.history import copy_to_history
 from casetracker.core.models import Channel, Committee, Office, School
 
 from . import published_dataset
@@ -80,6 +82,7 @@ MODELS: tuple[type[models.Model], ...] = (
     Appeal,
 )
 CASE_MODEL_LABELS = {model._meta.label_lower: model for model in MODELS}
+HISTORY_REASON = "generated data"
 
 
 @dataclass
@@ -283,12 +286,14 @@ class Generator:
             remaining = self.incidents
             while remaining:
                 size = min(self.chunk, remaining)
+                chunk_start = dict(next_id)
                 rows = self.draw(size, next_id)
                 with transaction.atomic(using=self.using):
                     for model in MODELS:
                         if rows[model]:
                             _insert(connection, self.tables[model], rows[model])
                             written[model._meta.label] += len(rows[model])
+                    self.copy_to_history(chunk_start, next_id)
                 remaining -= size
                 progress(size)
             _reset_sequences(connection)
@@ -301,6 +306,14 @@ class Generator:
                 chunk = Incident.objects.using(self.using).filter(pk__gte=start, pk__lt=start + self.chunk)
                 refresh_derived(chunk)
         return dict(written)
+
+    def copy_to_history(self, first: dict, after: dict) -> None:
+        """The first history entry of each record with an id from ``first`` to before ``after``
+        (the incidents' with their channels)."""
+        for model in MODELS:
+            if model is not IncidentChannel and after[model] > first[model]:
+                rows = model._base_manager.using(self.using).filter(pk__gte=first[model], pk__lt=after[model])
+                copy_to_history(rows, reason=HISTORY_REASON)
 
     def draw(self, count: int, next_id: dict) -> dict[type[models.Model], list[list]]:
         """``count`` copies, with ids from ``next_id`` (which moves on)."""

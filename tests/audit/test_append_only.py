@@ -10,6 +10,7 @@ from casetracker.audit.models import AccessLog, AppendOnlyError
 from casetracker.audit.services import log_access
 from casetracker.cases.models import Incident, Measure, Victim
 from casetracker.cases.services import save_record
+from casetracker.core.models import Office
 from tests.factories import FACTORY_BY_MODEL, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,8 +81,8 @@ def trail_models() -> list:
 
 def test_every_history_model_is_in_the_admin():
     registered = {param.values[0] for param in trail_models()}
-    assert {Incident.history.model, Victim.history.model, Measure.history.model} <= registered
-    assert len(registered) == 11  # the access log and the history of the ten case models
+    assert {Incident.history.model, Victim.history.model, Measure.history.model, Office.history.model} <= registered
+    assert len(registered) == 16  # the access log, the history of the ten case models and the five of reference data
 
 
 @pytest.fixture

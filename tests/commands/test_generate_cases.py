@@ -59,16 +59,35 @@ def snapshot() -> dict:
     return rows
 
 
-def test_generates_n_incidents_with_their_records_and_no_history(reference):
+def test_generates_n_incidents_with_their_records_each_with_its_first_history_entry(reference):
     output = generate(120)
     assert Incident.objects.count() == 120
     assert "120" in output
     for model in (Victim, Offender, CommitteeCase, Measure):
         assert model.objects.exists(), model
     assert all(number.startswith("G") for number in Incident.objects.values_list("case_number", flat=True))
-    # Bulk synthetic data has no change history.
+    # One "+" entry per record (written a chunk of 50 incidents at a time), holding the record as written.
     for model in CASE_MODELS:
-        assert not model.history.exists(), model
+        entries = model.history.order_by("id")
+        assert list(entries.values_list("id", flat=True)) == list(
+            model.objects.order_by("pk").values_list("pk", flat=True)
+        )
+        assert set(entries.values_list("history_type", "history_user", "history_change_reason")) == {
+            ("+", None, synthetic.HISTORY_REASON)
+        }
+    incident = Incident.objects.order_by("pk").last()
+    entry = incident.history.get()
+    assert (entry.case_number, entry.report_date, entry.school_id) == (
+        incident.case_number,
+        incident.report_date,
+        incident.school_id,
+    )
+    with_channels = Incident.objects.filter(channels__isnull=False).distinct()
+    assert with_channels.exists()
+    for incident in with_channels:
+        assert set(incident.history.get().channels.values_list("channel_id", flat=True)) == set(
+            incident.channels.values_list("pk", flat=True)
+        )
 
 
 def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(reference):

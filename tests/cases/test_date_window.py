@@ -144,3 +144,31 @@ def test_the_incident_form_refuses_a_report_before_2000(client):
         "before_earliest"
     ]
     assert Incident.objects.get(pk=incident.pk).report_date == incident.report_date
+
+
+@pytest.mark.django_db
+@pytest.mark.writes_around_services
+def test_the_migration_names_the_rows_dated_before_2000_instead_of_failing_on_a_constraint():
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("casetracker.cases.migrations.0007_h_dates_plausible_dates")
+    migration.refuse_dates_before_2000(apps, schema_editor=None)  # nothing to correct
+    case = CommitteeCaseFactory()
+    with connection.cursor() as cursor:
+        # A database from before the constraint: lift it for this test's transaction.
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA ignore_check_constraints = ON")
+        else:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # (no ALTER TABLE with deferred checks pending)
+            cursor.execute("ALTER TABLE cases_committeecase DROP CONSTRAINT committee_case_dates_from_2000")
+    try:
+        CommitteeCase.objects.filter(pk=case.pk).update(requested_on=datetime.date(1024, 5, 9))
+        with pytest.raises(RuntimeError, match=rf"CommitteeCase.requested_on \(ids {case.pk}\)"):
+            migration.refuse_dates_before_2000(apps, schema_editor=None)
+        CommitteeCase.objects.filter(pk=case.pk).update(requested_on=case.requested_on)
+    finally:
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA ignore_check_constraints = OFF")

@@ -14,10 +14,18 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from casetracker.cases.models import Appeal, CommitteeCase, Measure, Offender
+from casetracker.cases.models import Appeal, CommitteeCase, Incident, Measure, Offender, Separation, TakedownRequest
 from casetracker.reports.definitions import REPORT_LIST
 from casetracker.workflow import deadlines
-from tests.factories import AppealFactory, CommitteeCaseFactory, IncidentFactory, MeasureFactory, UserFactory
+from tests.factories import (
+    AppealFactory,
+    CommitteeCaseFactory,
+    IncidentFactory,
+    MeasureFactory,
+    SeparationFactory,
+    TakedownRequestFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.writes_around_services]
 
@@ -48,9 +56,18 @@ def absurd():
     appeal = AppealFactory(upheld=True, measure=appealed)
     set_date(Appeal, appeal.pk, decided_on=LAST_DAY)
     set_date(Offender, appealed.offender.pk, expected_graduation_on=LAST_DAY)
+    # A report, its takedown request and a separation at the very end of the calendar too.
+    late = IncidentFactory(office=office, school=school)
+    set_date(Incident, late.pk, report_date=LAST_DAY)
+    takedown = TakedownRequestFactory(incident=late)
+    set_date(TakedownRequest, takedown.pk, requested_on=LAST_DAY, follow_up_on=LAST_DAY)
+    separation = SeparationFactory(incident=late)
+    set_date(Separation, separation.pk, starts_on=LAST_DAY - datetime.timedelta(days=7), ends_on=LAST_DAY)
+    notified = MeasureFactory(committee_case__incident=IncidentFactory(office=office, school=school))
+    set_date(Measure, notified.pk, decided_on=LAST_DAY, notified_on=LAST_DAY)
     return {
         "office": incident.office,
-        "cases": [incident, measure.committee_case.incident, appealed.committee_case.incident],
+        "cases": [incident, measure.committee_case.incident, appealed.committee_case.incident, late],
         "committee_case": referred,
     }
 

@@ -4,6 +4,24 @@ import casetracker.core.dates
 import datetime
 from django.db import migrations, models
 
+EARLIEST = datetime.date(2000, 1, 1)
+DATED = ("Incident", "TakedownRequest", "Offender", "ProtectionMeasure", "Separation", "CommitteeCase", "Measure", "Appeal")
+
+
+def refuse_dates_before_2000(apps, schema_editor):
+    """The constraints below cannot hold on rows dated before 2000: name them, to correct them first."""
+    found = []
+    for name in DATED:
+        model = apps.get_model("cases", name)
+        for field in model._meta.concrete_fields:
+            if type(field) is models.DateField:
+                early = model._base_manager.filter(**{f"{field.name}__lt": EARLIEST}).values_list("pk", flat=True)
+                ids = list(early.order_by("pk")[:20])
+                if ids:
+                    found.append(f"{name}.{field.name} (ids {', '.join(map(str, ids))})")
+    if found:
+        raise RuntimeError(f"Dates before {EARLIEST.isoformat()}, correct them first: {'; '.join(found)}")
+
 
 class Migration(migrations.Migration):
 
@@ -223,6 +241,7 @@ class Migration(migrations.Migration):
             name='requested_on',
             field=models.DateField(validators=[casetracker.core.dates.PlausibleDate()], verbose_name='requested on'),
         ),
+        migrations.RunPython(refuse_dates_before_2000, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='appeal',
             constraint=models.CheckConstraint(condition=models.Q(('filed_on__gte', datetime.date(2000, 1, 1)), models.Q(('decided_on__isnull', True), ('decided_on__gte', datetime.date(2000, 1, 1)), _connector='OR')), name='appeal_dates_from_2000', violation_error_message='Dates before 1 January 2000 are not accepted.'),

@@ -1,4 +1,4 @@
-"""The audit trail: an append-only access log, and the base of the change history.
+"""The audit trail: an append-only access log, and the change history's addresses.
 
 Change history (who changed what, before and after) is kept by django-simple-history
 on each case model and each kind of reference data (``core.history``); the receivers here

@@ -41,6 +41,7 @@ from django.core.management.color import no_style
 from django.db import connections, models, transaction
 from django.utils import timezone
 
+from casetracker.core.dates import EARLIEST_DATE
 from casetracker.core.history import copy_to_history
 from casetracker.core.models import Channel, Committee, Office, School
 
@@ -260,10 +261,23 @@ class Generator:
         self.templates = load_templates()
         self.reference = Reference(using)
         self.tables = {model: Table.of(model) for model in MODELS}
-        self.years = years_for(incidents)
+        self.years = min(years_for(incidents), self.most_years())
         self.dates: dict[int, str] = {}
         connection = connections[using]
         self.now = connection.ops.adapt_datetimefield_value(timezone.now().replace(microsecond=0))
+
+    def most_years(self) -> int:
+        """The most years of 52 weeks (and a week) the copies can move back without a date before
+        2000, which the database refuses: past that, the years hold more incidents each."""
+        earliest = min(
+            row[index]
+            for template in self.templates
+            for model in MODELS
+            for row in template.rows[model]
+            for index in self.tables[model].dates
+            if row[index] is not None
+        )
+        return max(1, (earliest - EARLIEST_DATE.toordinal() - 6) // 364 + 1)
 
     def missing_reference(self) -> list[str]:
         return self.reference.missing(self.templates)

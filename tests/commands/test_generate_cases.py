@@ -1,5 +1,6 @@
 """generate_cases: synthetic incidents in the shipped dataset's proportions, in bulk, by the rules."""
 
+import datetime
 from collections import Counter
 from io import StringIO
 from pathlib import Path
@@ -22,6 +23,7 @@ from casetracker.cases.models import (
     TakedownRequest,
     Victim,
 )
+from casetracker.core.dates import EARLIEST_DATE
 from casetracker.reports.definitions import REPORT_LIST, REPORTS_BY_NAME
 from casetracker.reports.reporting import run_report
 
@@ -187,6 +189,24 @@ def test_proportions_match_the_shipped_dataset(reference):
 def test_dates_spread_over_the_years_a_large_dataset_needs():
     assert synthetic.years_for(1000) == 1
     assert synthetic.years_for(1_000_000) == 17
+
+
+def test_no_date_moves_before_2000_however_many_incidents(reference):
+    """The database refuses dates before 2000: past the years that allows, each year holds more."""
+    generator = synthetic.Generator(incidents=10_000_000, seed=1)
+    assert generator.years == generator.most_years() < synthetic.years_for(10_000_000)
+    earliest = min(day for day in published_dataset_dates())
+    latest_shift = 364 * (generator.years - 1) + 6
+    assert earliest - datetime.timedelta(days=latest_shift) >= EARLIEST_DATE
+    assert earliest - datetime.timedelta(days=latest_shift + 364) < EARLIEST_DATE
+
+
+def published_dataset_dates():
+    _reference, cases = published_dataset.build()
+    for row in cases:
+        for value in row["fields"].values():
+            if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+                yield datetime.date.fromisoformat(value)
 
 
 def test_refuses_without_reference_data(db):

@@ -71,14 +71,14 @@ def copy_to_history(
     connection = connections[rows.db]
     quote = connection.ops.quote_name
     first_new = _highest_id(history, rows.db)
-    stamp = {
-        "history_date": Value(timezone.now(), output_field=models.DateTimeField()),
-        "history_user_id": Value(user.pk if user is not None else None, output_field=models.IntegerField()),
-        "history_type": Value(history_type, output_field=models.CharField()),
-        "history_change_reason": Value(reason[:100], output_field=models.CharField()),
-        "ip_address": Value(address, output_field=models.CharField()),
-    }
-    aliases = {f"history_{n}": value for n, value in enumerate(stamp.values())}
+    stamp = (  # in the order of HISTORY_COLUMNS
+        Value(timezone.now(), output_field=models.DateTimeField()),
+        Value(user.pk if user is not None else None, output_field=models.IntegerField()),
+        Value(history_type, output_field=models.CharField()),
+        Value(reason[:100], output_field=models.CharField()),
+        Value(address, output_field=models.CharField()),
+    )
+    aliases = {f"entry_{column}": value for column, value in zip(HISTORY_COLUMNS, stamp, strict=True)}
     select = rows.order_by("pk").annotate(**aliases).values_list(*(f.attname for f in history.tracked_fields), *aliases)
     sql, params = select.query.get_compiler(using=rows.db).as_sql()
     columns = [*(field.column for field in history.tracked_fields), *HISTORY_COLUMNS]
@@ -97,7 +97,9 @@ def _highest_id(history, using: str) -> int:
 
 
 def _copy_links(cursor, quote, model, history, field, rows: QuerySet, after_history_id: int) -> None:
-    """The links of ``field`` of ``rows`` into the history entries just written (those after ``after_history_id``)."""
+    """The links of ``field`` of ``rows`` into the history entries just written (those after
+    ``after_history_id``; the caller's transaction holds the rows, so no other entry of theirs
+    comes in between)."""
     through = field.remote_field.through
     linked = getattr(history, field.name).model
     own, other = field.m2m_column_name(), field.m2m_reverse_name()

@@ -10,7 +10,6 @@ dimension value and the column's condition. Shares are computed from the counts,
 decimal place.
 """
 
-import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,9 +18,10 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, F, IntegerField, Model, Q, QuerySet, Value
 from django.db.models.functions import ExtractYear
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from casetracker.core.dates import years_spanned
 
 TOTAL = "total"
 NOT_RECORDED = "none"
@@ -119,21 +119,8 @@ class Dimension:
 
     def years_of(self, incidents: QuerySet) -> list[tuple[int, str]]:
         """Every year from the first to the last of ``incidents`` (a year without any is a row of
-        zeros in a trend, not a gap): two index probes, not a pass over the incidents.
-
-        The span ends with this year: a later year (a date written around the application, up to
-        9999) is a row of its own, not thousands of empty years before it.
-        """
-        dates = incidents.order_by().values_list(self.field, flat=True).exclude(**{f"{self.field}__isnull": True})
-        first, last = dates.order_by(self.field).first(), dates.order_by(f"-{self.field}").first()
-        if first is None:
-            return []
-        this_year = timezone.localdate().year
-        years = list(range(first.year, min(last.year, max(first.year, this_year)) + 1))
-        if last.year > years[-1]:
-            later = dates.filter(**{f"{self.field}__gt": datetime.date(years[-1], 12, 31)})
-            years += sorted({day.year for day in later.distinct()})
-        return [(year, str(year)) for year in years]
+        zeros in a trend, not a gap); a year after this one is a row of its own."""
+        return [(year, str(year)) for year in years_spanned(incidents, self.field)]
 
     def condition(self, unit: Unit, value) -> Q:
         if self.constant:

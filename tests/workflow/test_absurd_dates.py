@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from casetracker.cases.models import Appeal, CommitteeCase, Incident, Measure, Offender, Separation, TakedownRequest
 from casetracker.reports.definitions import REPORT_LIST
@@ -101,6 +102,11 @@ def test_the_admin_lists_and_pages_answer(client, absurd):
     client.force_login(users(absurd["office"])["clerk"])
     for model in ("incident", "committeecase", "measure", "appeal"):
         assert client.get(reverse(f"admin:cases_{model}_changelist")).status_code == 200, model
+    # The year filter offers the years up to this one, and 9999 on its own: not 8,000 empty years.
+    response = client.get(reverse("admin:cases_incident_changelist"))
+    years = next(spec for spec in response.context["cl"].filter_specs if spec.parameter_name == "report_date_year")
+    this_year = timezone.localdate().year
+    assert [year for year, _label in years.lookup_choices] == ["9999", *map(str, range(this_year, 2023, -1))]
     for incident in absurd["cases"]:
         response = client.get(reverse("admin:cases_incident_change", args=[incident.pk]))
         assert response.status_code == 200

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from casetracker.accounts.models import User
+from casetracker.cases.management.commands.load_shipped_data import HISTORY_REASON, models_with_history
 from casetracker.cases.models import Incident
 from casetracker.core.models import Office
 
@@ -31,6 +32,31 @@ def test_load_shipped_data_loads_once_and_then_leaves_the_data_alone(shipped_dat
     with translation.override("en"):
         call_command("load_shipped_data")
     assert "already loaded" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_every_shipped_record_has_its_first_history_entry():
+    """loaddata saves raw rows, which simple-history does not record: the command writes each
+    record's "+" entry, holding the record as loaded (an incident with its channels)."""
+    call_command("load_shipped_data")
+    tracked = models_with_history("core") + models_with_history("cases")
+    assert {Office, Incident} <= set(tracked)
+    for model in tracked:
+        entries = model.history.order_by("id")
+        assert list(entries.values_list("id", flat=True)) == list(
+            model.objects.order_by("pk").values_list("pk", flat=True)
+        )
+        assert set(entries.values_list("history_type", "history_user", "history_change_reason")) <= {
+            ("+", None, HISTORY_REASON)
+        }
+    incident = Incident.objects.filter(channels__isnull=False).order_by("pk").first()
+    entry = incident.history.get()
+    assert (entry.case_number, entry.report_date) == (incident.case_number, incident.report_date)
+    assert set(entry.channels.values_list("channel_id", flat=True)) == set(
+        incident.channels.values_list("pk", flat=True)
+    )
+    links = Incident.channels.through.objects.count()
+    assert Incident.history.model.channels.model.objects.count() == links
 
 
 @pytest.mark.django_db

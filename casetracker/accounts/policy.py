@@ -43,6 +43,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | _perms("core", REFERENCE_MODELS, ALL_ACTIONS)
     | _perms("audit", ("accesslog", "historicaluser"), ("view",))
     | _perms("cases", tuple(f"historical{model}" for model in CASE_MODELS), ("view",))
+    | _perms("core", tuple(f"historical{model}" for model in REFERENCE_MODELS), ("view",))
     # Lockouts (deleting an attempt unlocks the account) and lost authenticators.
     | _perms("axes", ("accessattempt",), ("view", "delete"))
     | _perms("axes", ("accesslog", "accessfailurelog"), ("view",))

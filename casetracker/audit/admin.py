@@ -5,6 +5,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.accounts.models import User
+from casetracker.core.models import Channel, Committee, LocalOffice, Office, School
 
 from .models import AccessLog
 
@@ -72,3 +73,6 @@ class HistoryAdmin(ReadOnlyAdmin):
 
 # The accounts' history: who changed a role, scope or status, when, from where (never a password).
 admin.site.register(User.history.model, HistoryAdmin)
+# The change trail of the reference data, read-only, for admins (the case records' is in cases/admin.py).
+for _model in (Office, LocalOffice, School, Committee, Channel):
+    admin.site.register(_model.history.model, HistoryAdmin)

@@ -1,7 +1,8 @@
-"""The audit trail: an append-only access log, and the base of the change history.
+"""The audit trail: an append-only access log, and the change history's addresses.
 
 Change history (who changed what, before and after) is kept by django-simple-history
-on each case model and on the accounts (below); ``AuditedHistoricalModel`` adds the address the change came from.
+on each case model, each kind of reference data (``core.history``) and the accounts (below);
+the receivers here fill in the address the change came from.
 The access log records views of identities, exports, logins and refused attempts.
 Neither can be edited or deleted through the application, and the database refuses
 UPDATE and DELETE on the access log (see the migration). Entries are kept: the
@@ -16,15 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from casetracker.accounts.models import User
-
-
-class AuditedHistoricalModel(models.Model):
-    """Added to every historical record: the client address of the change."""
-
-    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-
-    class Meta:
-        abstract = True
+from casetracker.core.history import AuditedHistoricalModel
 
 
 class AppendOnlyError(Exception):

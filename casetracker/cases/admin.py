@@ -27,6 +27,7 @@ from casetracker.audit.admin import HistoryAdmin
 from casetracker.audit.models import AccessLog
 from casetracker.audit.services import log_access
 from casetracker.core.admin import ScopedAdminMixin
+from casetracker.core.dates import years_spanned
 from casetracker.core.formatting import format_date
 from casetracker.core.models import Committee, School
 
@@ -71,7 +72,8 @@ class YearFilter(admin.SimpleListFilter):
 
     The date hierarchy lists its years with a scan of the whole filtered list (MIN, MAX and
     SELECT DISTINCT over every incident of an office); here the first and last years come from
-    the date index (ORDER BY ... LIMIT 1, twice), and every year between is offered.
+    the date index (ORDER BY ... LIMIT 1, twice), and every year between is offered (up to this
+    year; a later one, written around the application, on its own: ``years_spanned``).
     """
 
     field_name = "report_date"
@@ -79,12 +81,8 @@ class YearFilter(admin.SimpleListFilter):
     parameter_name = "report_date_year"
 
     def lookups(self, request, model_admin):
-        rows = model_admin.get_queryset(request).order_by()
-        first = rows.order_by(self.field_name).values_list(self.field_name, flat=True).first()
-        last = rows.order_by(f"-{self.field_name}").values_list(self.field_name, flat=True).first()
-        if first is None:
-            return []
-        return [(str(year), str(year)) for year in range(last.year, first.year - 1, -1)]
+        years = years_spanned(model_admin.get_queryset(request), self.field_name)
+        return [(str(year), str(year)) for year in reversed(years)]
 
     def queryset(self, request, queryset):
         if self.value() is None:

@@ -12,24 +12,13 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Upper
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
-from casetracker.audit.models import AuditedHistoricalModel
+from casetracker.core.dates import PlausibleDate, days_after, from_earliest_date
 from casetracker.core.formatting import format_date
+from casetracker.core.history import audited_history
 from casetracker.core.models import Channel, Committee, Office, School, SchoolLevel, TimeStampedModel, validate_grade
 from casetracker.core.scoping import ScopedQuerySet
-
-
-def audited_history(**options) -> HistoricalRecords:
-    """Change history (who, when, from where, before and after) for a case model.
-
-    Names never enter the history: the trail is read by admins, who do not see identities.
-    """
-    options.setdefault("excluded_fields", [])
-    options["excluded_fields"] = [*options["excluded_fields"], "created_at", "updated_at"]
-    return HistoricalRecords(bases=[AuditedHistoricalModel], **options)
 
 
 class CaseQuerySet(ScopedQuerySet):
@@ -67,6 +56,18 @@ class AppealQuerySet(CaseQuerySet):
 
 # Grades across all levels, as the database can check them (special schools run longest).
 GRADE_RANGE = Q(grade__gte=1, grade__lte=12)
+
+SEPARATION_MAX_DAYS = 7
+# The window of each date a clerk enters (``PlausibleDate``): from 2000 (the database holds that
+# too), and up to today for what has happened. What is planned may be ahead: a hearing set or a
+# takedown follow-up within 90 days, the end of a separation running now (at most 7 days), a
+# student's graduation (at most 12 school years away, at a special school).
+PLANNED_DAYS_AHEAD = 90
+HAPPENED = [PlausibleDate()]
+PLANNED = [PlausibleDate(days_ahead=PLANNED_DAYS_AHEAD)]
+SEPARATION_END = [PlausibleDate(days_ahead=SEPARATION_MAX_DAYS)]
+GRADUATION = [PlausibleDate(days_ahead=366 * 12)]
+DATES_FROM_2000 = _("Dates before 1 January 2000 are not accepted.")
 
 
 class CaseRecord(TimeStampedModel):
@@ -139,7 +140,7 @@ class Incident(CaseRecord):
     case_number = models.CharField(
         _("case number"), max_length=30, help_text=_("Unique within the office of education, e.g. 2024-0042.")
     )
-    report_date = models.DateField(_("report date"))
+    report_date = models.DateField(_("report date"), validators=HAPPENED)
     content_kind = models.CharField(_("what was made"), max_length=20, choices=ContentKind.choices)
     content_description = models.TextField(
         _("description"),
@@ -150,8 +151,8 @@ class Incident(CaseRecord):
         _("source of the images"), max_length=20, choices=ImageSource.choices, default=ImageSource.UNKNOWN
     )
     channels = models.ManyToManyField(Channel, blank=True, related_name="incidents", verbose_name=_("how it spread"))
-    police_referred_on = models.DateField(_("referred to police on"), null=True, blank=True)
-    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    police_referred_on = models.DateField(_("referred to police on"), validators=HAPPENED, null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), validators=HAPPENED, null=True, blank=True)
     closure_reason = models.CharField(
         _("reason for closing without hearing"),
         max_length=30,
@@ -191,6 +192,11 @@ class Incident(CaseRecord):
         verbose_name_plural = _("incidents")
         permissions = [("view_identities", _("Can see the names of victims and offenders"))]
         constraints = [
+            models.CheckConstraint(
+                condition=from_earliest_date("report_date", optional=("police_referred_on", "closed_on")),
+                name="incident_dates_from_2000",
+                violation_error_message=DATES_FROM_2000,
+            ),
             models.UniqueConstraint(
                 fields=["office", "case_number"],
                 name="incident_case_number_unique_per_office",
@@ -228,8 +234,6 @@ class Incident(CaseRecord):
         errors = {}
         if self.school_id and self.office_id and self.school.office_id != self.office_id:
             errors["school"] = _("This school belongs to another office of education.")
-        if self.report_date and self.report_date > timezone.localdate():
-            errors["report_date"] = _("The report date cannot be in the future.")
         if self.report_date and self.police_referred_on and self.police_referred_on < self.report_date:
             errors["police_referred_on"] = _("The police referral cannot be before the report.")
         self.clean_closure(errors)
@@ -246,8 +250,6 @@ class Incident(CaseRecord):
             return
         if self.report_date and self.closed_on < self.report_date:
             errors["closed_on"] = _("The case cannot be closed before the report.")
-        elif self.closed_on > timezone.localdate():
-            errors["closed_on"] = _("The closing date cannot be in the future.")
         elif self.pk is not None and self.committee_cases.filter(hearing_date=None, closed_on=None).exists():
             errors["closed_on"] = _(
                 "A committee case of this incident is still open: record its hearing, or close it without one "
@@ -303,10 +305,10 @@ class TakedownRequest(CaseRecord):
         Incident, on_delete=models.CASCADE, related_name="takedown_requests", verbose_name=_("incident")
     )
     platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
-    requested_on = models.DateField(_("requested on"))
+    requested_on = models.DateField(_("requested on"), validators=HAPPENED)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.REQUESTED)
-    answered_on = models.DateField(_("answered on"), null=True, blank=True)
-    follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+    answered_on = models.DateField(_("answered on"), validators=HAPPENED, null=True, blank=True)
+    follow_up_on = models.DateField(_("follow up on"), validators=PLANNED, null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
     history = audited_history()
@@ -316,6 +318,11 @@ class TakedownRequest(CaseRecord):
         verbose_name = _("takedown request")
         verbose_name_plural = _("takedown requests")
         constraints = [
+            models.CheckConstraint(
+                condition=from_earliest_date("requested_on", optional=("answered_on", "follow_up_on")),
+                name="takedown_dates_from_2000",
+                violation_error_message=DATES_FROM_2000,
+            ),
             models.CheckConstraint(
                 condition=Q(answered_on__isnull=True) | Q(answered_on__gte=models.F("requested_on")),
                 name="takedown_answer_after_request",
@@ -433,6 +440,7 @@ class Offender(Person):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     expected_graduation_on = models.DateField(
         _("(expected) graduation date"),
+        validators=GRADUATION,
         null=True,
         blank=True,
         help_text=_(
@@ -449,6 +457,11 @@ class Offender(Person):
         verbose_name = _("offender")
         verbose_name_plural = _("offenders")
         constraints = [
+            models.CheckConstraint(
+                condition=from_earliest_date(optional=("expected_graduation_on",)),
+                name="offender_dates_from_2000",
+                violation_error_message=DATES_FROM_2000,
+            ),
             models.UniqueConstraint(
                 fields=["incident", "code"],
                 name="offender_code_unique_per_incident",
@@ -564,7 +577,7 @@ class ProtectionMeasure(CaseRecord):
         Victim, on_delete=models.CASCADE, related_name="protection_measures", verbose_name=_("victim")
     )
     number = models.PositiveSmallIntegerField(_("measure"), choices=Number.choices)
-    ordered_on = models.DateField(_("ordered on"))
+    ordered_on = models.DateField(_("ordered on"), validators=HAPPENED)
     notes = models.TextField(_("notes"), blank=True)
 
     objects = ProtectionMeasureQuerySet.as_manager()
@@ -575,6 +588,11 @@ class ProtectionMeasure(CaseRecord):
         verbose_name = _("protection measure (Art. 16)")
         verbose_name_plural = _("protection measures (Art. 16)")
         constraints = [
+            models.CheckConstraint(
+                condition=from_earliest_date("ordered_on"),
+                name="protection_measure_dates_from_2000",
+                violation_error_message=DATES_FROM_2000,
+            ),
             models.CheckConstraint(
                 condition=Q(number__in=[1, 2, 3, 4, 6]),
                 name="protection_measure_number_valid",
@@ -598,9 +616,6 @@ class ProtectionMeasure(CaseRecord):
             raise ValidationError({"ordered_on": _("A protection measure cannot be ordered before the report.")})
 
 
-SEPARATION_MAX_DAYS = 7
-
-
 class Separation(CaseRecord):
     """The immediate separation of an offender from a victim, for up to 7 days.
 
@@ -617,8 +632,10 @@ class Separation(CaseRecord):
         Offender, on_delete=models.CASCADE, related_name="separations", verbose_name=_("offender")
     )
     victim = models.ForeignKey(Victim, on_delete=models.CASCADE, related_name="separations", verbose_name=_("victim"))
-    starts_on = models.DateField(_("separated from"))
-    ends_on = models.DateField(_("separated until"), help_text=_("At most 7 days after the start."))
+    starts_on = models.DateField(_("separated from"), validators=HAPPENED)
+    ends_on = models.DateField(
+        _("separated until"), validators=SEPARATION_END, help_text=_("At most 7 days after the start.")
+    )
 
     objects = CaseQuerySet.as_manager()
     history = audited_history()
@@ -628,6 +645,11 @@ class Separation(CaseRecord):
         verbose_name = _("separation of offender and victim")
         verbose_name_plural = _("separations of offender and victim")
         constraints = [
+            models.CheckConstraint(
+                condition=from_earliest_date("starts_on", "ends_on"),
+                name="separation_dates_from_2000",
+                violation_error_message=DATES_FROM_2000,
+            ),
             models.CheckConstraint(
                 condition=Q(ends_on__gte=models.F("starts_on")),
                 name="separation_ends_after_start",
@@ -648,7 +670,7 @@ class Separation(CaseRecord):
 
     @property
     def latest_end(self) -> datetime.date | None:
-        return self.starts_on + datetime.timedelta(days=self.MAX_DAYS) if self.starts_on else None
+        return days_after(self.starts_on, self.MAX_DAYS) if self.starts_on else None
 
     def clean(self) -> None:
         errors = {}
@@ -687,19 +709,26 @@ class CommitteeCase(CaseRecord):
     committee = models.ForeignKey(
         Committee, on_delete=models.PROTECT, related_name="cases", verbose_name=_("committee")
     )
-    requested_on = models.DateField(_("referred on"), help_text=_("The date the committee was asked to hear the case."))
+    requested_on = models.DateField(
+        _("referred on"), validators=HAPPENED, help_text=_("The date the committee was asked to hear the case.")
+    )
     extended_on = models.DateField(
         _("deadline extended on"),
+        validators=HAPPENED,
         null=True,
         blank=True,
         help_text=_("The hearing deadline can be extended once, by 7 days."),
     )
     extension_reason = models.CharField(_("reason for the extension"), max_length=200, blank=True)
     hearing_scheduled_on = models.DateField(
-        _("hearing scheduled for"), null=True, blank=True, help_text=_("The date the hearing is set to take place.")
+        _("hearing scheduled for"),
+        validators=PLANNED,
+        null=True,
+        blank=True,
+        help_text=_("The date the hearing is set to take place."),
     )
-    hearing_date = models.DateField(_("hearing date"), null=True, blank=True)
-    closed_on = models.DateField(_("closed without hearing on"), null=True, blank=True)
+    hearing_date = models.DateField(_("hearing date"), validators=HAPPENED, null=True, blank=True)
+    closed_on = models.DateField(_("closed without hearing on"), validators=HAPPENED, null=True, blank=True)
     closure_reason = models.CharField(
         _("reason for closing without hearing"), max_length=30, choices=ClosureReason.choices, blank=True
     )
@@ -712,6 +741,13 @@ class CommitteeCase(CaseRecord):
         verbose_name = _("committee case")
         verbose_name_plural = _("committee cases")
         constraints = [
+            models.CheckConstraint(
+                condition=from_earliest_date(
+                    "requested_on", optional=("extended_on", "hearing_scheduled_on", "hearing_date", "closed_on")
+                ),
+                name="committee_case_dates_from_2000",
+                violation_error_message=DATES_FROM_2000,
+            ),
             models.UniqueConstraint(
                 fields=["incident", "committee"],
                 name="committee_case_once_per_committee",
@@ -776,7 +812,7 @@ class CommitteeCase(CaseRecord):
         if not self.requested_on:
             return None
         days = self.HEARING_DAYS + (self.EXTENSION_DAYS if self.extended_on else 0)
-        return self.requested_on + datetime.timedelta(days=days)
+        return days_after(self.requested_on, days)
 
     @property
     def law(self) -> str:
@@ -807,7 +843,7 @@ class CommitteeCase(CaseRecord):
             if self.closed_on and self.closed_on < self.requested_on:
                 errors["closed_on"] = _("The case cannot be closed before the referral.")
             if self.extended_on:
-                original_deadline = self.requested_on + datetime.timedelta(days=self.HEARING_DAYS)
+                original_deadline = days_after(self.requested_on, self.HEARING_DAYS)
                 if not self.requested_on <= self.extended_on <= original_deadline:
                     errors["extended_on"] = _(
                         "The deadline can only be extended between the referral and the original deadline (%(date)s)."
@@ -1017,7 +1053,7 @@ class Measure(CaseRecord):
     )
     law = models.CharField(_("law"), max_length=10, choices=Law.choices)
     number = models.PositiveSmallIntegerField(_("measure"))
-    decided_on = models.DateField(_("decided on"))
+    decided_on = models.DateField(_("decided on"), validators=HAPPENED)
     days = models.PositiveSmallIntegerField(
         _("days"), null=True, blank=True, validators=[MinValueValidator(1)], help_text=_("e.g. days of suspension")
     )
@@ -1030,13 +1066,15 @@ class Measure(CaseRecord):
     )
     notified_on = models.DateField(
         _("decision notified on"),
+        validators=HAPPENED,
         null=True,
         blank=True,
         help_text=_("The day the offender and guardians were told of the decision: the appeal window runs from it."),
     )
-    carried_out_on = models.DateField(_("carried out on"), null=True, blank=True)
+    carried_out_on = models.DateField(_("carried out on"), validators=HAPPENED, null=True, blank=True)
     deleted_from_record_on = models.DateField(
         _("deleted from the school record on"),
+        validators=HAPPENED,
         null=True,
         blank=True,
         help_text=_("The day the school deleted this measure from the student's school record."),
@@ -1059,6 +1097,13 @@ class Measure(CaseRecord):
         verbose_name = _("measure")
         verbose_name_plural = _("measures")
         constraints = [
+            models.CheckConstraint(
+                condition=from_earliest_date(
+                    "decided_on", optional=("notified_on", "carried_out_on", "deleted_from_record_on")
+                ),
+                name="measure_dates_from_2000",
+                violation_error_message=DATES_FROM_2000,
+            ),
             models.CheckConstraint(
                 condition=Q(law="art17", number__gte=1, number__lte=9) | Q(law="art25", number__gte=1, number__lte=7),
                 name="measure_number_valid_for_law",
@@ -1138,15 +1183,8 @@ class Measure(CaseRecord):
                 errors["notified_on"] = _("The decision cannot be notified before it was made.")
             if self.carried_out_on and self.carried_out_on < self.decided_on:
                 errors["carried_out_on"] = _("A measure cannot be carried out before it was decided.")
-        if self.carried_out_on and self.carried_out_on > timezone.localdate():
-            errors["carried_out_on"] = _("Record that a measure was carried out once it has been.")
-        if self.deleted_from_record_on:
-            if self.decided_on and self.deleted_from_record_on < self.decided_on:
-                errors["deleted_from_record_on"] = _(
-                    "A measure cannot be deleted from the record before it was decided."
-                )
-            elif self.deleted_from_record_on > timezone.localdate():
-                errors["deleted_from_record_on"] = _("Record the deletion from the school record once it is done.")
+        if self.deleted_from_record_on and self.decided_on and self.deleted_from_record_on < self.decided_on:
+            errors["deleted_from_record_on"] = _("A measure cannot be deleted from the record before it was decided.")
         if case is not None and getattr(case, "incident", None) is not None and "carried_out_on" not in errors:
             self.clean_carrying_out(errors, case.incident)
         offender = getattr(self, "offender", None)
@@ -1214,9 +1252,9 @@ class Appeal(CaseRecord):
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="appeals", verbose_name=_("measure"))
     appellant = models.CharField(_("filed by"), max_length=10, choices=Appellant.choices)
     kind = models.CharField(_("kind"), max_length=25, choices=Kind.choices, default=Kind.ADMINISTRATIVE_APPEAL)
-    filed_on = models.DateField(_("filed on"))
+    filed_on = models.DateField(_("filed on"), validators=HAPPENED)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
-    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_on = models.DateField(_("decided on"), validators=HAPPENED, null=True, blank=True)
     replacement_number = models.PositiveSmallIntegerField(
         _("changed to measure"), null=True, blank=True, help_text=_("Only when the outcome is 'changed'.")
     )
@@ -1235,6 +1273,11 @@ class Appeal(CaseRecord):
         verbose_name = _("appeal")
         verbose_name_plural = _("appeals")
         constraints = [
+            models.CheckConstraint(
+                condition=from_earliest_date("filed_on", optional=("decided_on",)),
+                name="appeal_dates_from_2000",
+                violation_error_message=DATES_FROM_2000,
+            ),
             models.CheckConstraint(
                 condition=Q(outcome="pending", decided_on__isnull=True)
                 | (~Q(outcome="pending") & Q(decided_on__isnull=False)),

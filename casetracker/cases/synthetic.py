@@ -24,7 +24,9 @@ incidents is ten million rows, where building a model instance per row (``bulk_c
 would cost more than the database does. ``full_clean`` is not run on them (the tests run
 it on a small set); the database still checks every constraint as the rows go in, and its
 triggers store each incident's status and committee referrals (``triggers.py``) as they do for
-every other write. No change history is written: bulk synthetic data has none.
+every other write. Each record gets its first history entry ("+", created) in the same
+transaction, copied by the database (``copy_to_history``: one INSERT ... SELECT per table and
+chunk).
 """
 
 import datetime
@@ -39,6 +41,8 @@ from django.core.management.color import no_style
 from django.db import connections, models, transaction
 from django.utils import timezone
 
+from casetracker.core.dates import EARLIEST_DATE
+from casetracker.core.history import copy_to_history
 from casetracker.core.models import Channel, Committee, Office, School
 
 from . import published_dataset
@@ -78,6 +82,7 @@ MODELS: tuple[type[models.Model], ...] = (
     Appeal,
 )
 CASE_MODEL_LABELS = {model._meta.label_lower: model for model in MODELS}
+HISTORY_REASON = "generated data"
 
 
 @dataclass
@@ -255,10 +260,23 @@ class Generator:
         self.templates = load_templates()
         self.reference = Reference(using)
         self.tables = {model: Table.of(model) for model in MODELS}
-        self.years = years_for(incidents)
+        self.years = min(years_for(incidents), self.most_years())
         self.dates: dict[int, str] = {}
         connection = connections[using]
         self.now = connection.ops.adapt_datetimefield_value(timezone.now().replace(microsecond=0))
+
+    def most_years(self) -> int:
+        """The most years of 52 weeks (and a week) the copies can move back without a date before
+        2000, which the database refuses: past that, the years hold more incidents each."""
+        earliest = min(
+            row[index]
+            for template in self.templates
+            for model in MODELS
+            for row in template.rows[model]
+            for index in self.tables[model].dates
+            if row[index] is not None
+        )
+        return max(1, (earliest - EARLIEST_DATE.toordinal() - 6) // 364 + 1)
 
     def missing_reference(self) -> list[str]:
         return self.reference.missing(self.templates)
@@ -281,12 +299,14 @@ class Generator:
             chunks = 0
             while remaining:
                 size = min(self.chunk, remaining)
+                chunk_start = dict(next_id)
                 rows = self.draw(size, next_id)
                 with transaction.atomic(using=self.using):
                     for model in MODELS:
                         if rows[model]:
                             _insert(connection, self.tables[model], rows[model])
                             written[model._meta.label] += len(rows[model])
+                    self.copy_to_history(chunk_start, next_id)
                 remaining -= size
                 chunks += 1
                 if chunks & (chunks - 1) == 0:
@@ -298,6 +318,14 @@ class Generator:
         # Fresh statistics for the reports and lists that read the tables next.
         _analyze(connection)
         return dict(written)
+
+    def copy_to_history(self, first: dict, after: dict) -> None:
+        """The first history entry of each record with an id from ``first`` to before ``after``
+        (the incidents' with their channels)."""
+        for model in MODELS:
+            if model is not IncidentChannel and after[model] > first[model]:
+                rows = model._base_manager.using(self.using).filter(pk__gte=first[model], pk__lt=after[model])
+                copy_to_history(rows, reason=HISTORY_REASON)
 
     def draw(self, count: int, next_id: dict) -> dict[type[models.Model], list[list]]:
         """``count`` copies, with ids from ``next_id`` (which moves on)."""

@@ -14,7 +14,7 @@ single tables leave no figure wrong, with no call to remember:
 PostgreSQL runs them once per statement over its transition tables (a bulk insert of 500 rows is
 one UPDATE of their incidents); SQLite, which has row triggers only, once per row.
 
-A migration installs the SQL as text (``cases/migrations/0008_derived_state_triggers.py``), as
+A migration installs the SQL as text (``cases/migrations/0009_derived_state_triggers.py``), as
 migrations must not depend on today's code. SQLite drops a table's triggers when a later
 migration rebuilds the table (its way to add a check constraint), so after every ``migrate``
 ``reinstall_missing`` puts back any that are missing, from the latest such migration's text.

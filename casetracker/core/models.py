@@ -1,6 +1,7 @@
 """Reference data: offices of education, local offices, schools, committees, channels.
 
-Every case hangs off these; admins maintain them, clerks only pick from them.
+Every case hangs off these; admins maintain them, clerks only pick from them. Each keeps a
+change history, as the case records do (``history.audited_history``).
 """
 
 from django.core.exceptions import ValidationError
@@ -8,6 +9,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .history import audited_history
 from .scoping import ReferenceQuerySet
 
 
@@ -79,6 +81,7 @@ class Office(BilingualNameMixin, TimeStampedModel):
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     objects = OfficeQuerySet.as_manager()
+    history = audited_history()
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -99,6 +102,7 @@ class LocalOffice(BilingualNameMixin, TimeStampedModel):
     code = models.SlugField(_("code"), max_length=50, unique=True)
 
     objects = LocalOfficeQuerySet.as_manager()
+    history = audited_history()
 
     class Meta:
         ordering = ["office__sort_order", "name_ko"]
@@ -127,6 +131,7 @@ class School(BilingualNameMixin, TimeStampedModel):
     level = models.CharField(_("school level"), max_length=12, choices=SchoolLevel.choices)
 
     objects = SchoolQuerySet.as_manager()
+    history = audited_history()
 
     class Meta:
         ordering = ["office__sort_order", "name_ko"]
@@ -175,6 +180,7 @@ class Committee(BilingualNameMixin, TimeStampedModel):
     )
 
     objects = CommitteeQuerySet.as_manager()
+    history = audited_history()
 
     class Meta:
         ordering = ["office__sort_order", "kind", "name_ko"]
@@ -204,6 +210,8 @@ class Channel(BilingualNameMixin, TimeStampedModel):
 
     code = models.SlugField(_("code"), max_length=30, unique=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    history = audited_history()
 
     class Meta:
         ordering = ["sort_order", "code"]

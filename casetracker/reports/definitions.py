@@ -24,9 +24,10 @@ from casetracker.cases.models import (
     Tier,
     Victim,
 )
+from casetracker.core.dates import DaysAfter
 from casetracker.core.models import Channel, Committee, Office, SchoolLevel
 
-from .engine import ALL, CountColumn, DaysAfter, Dimension, ShareColumn, Subtotal, TableSpec, TextColumn, Unit
+from .engine import ALL, CountColumn, Dimension, ShareColumn, Subtotal, TableSpec, TextColumn, Unit
 
 SV = Committee.Kind.SCHOOL_VIOLENCE
 TR = Committee.Kind.TEACHER_RIGHTS

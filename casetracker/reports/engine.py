@@ -16,10 +16,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, DateField, F, Func, IntegerField, Model, Q, QuerySet, Value
+from django.db.models import Count, F, IntegerField, Model, Q, QuerySet, Value
 from django.db.models.functions import ExtractYear
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from casetracker.core.dates import years_spanned
 
 TOTAL = "total"
 NOT_RECORDED = "none"
@@ -117,12 +119,8 @@ class Dimension:
 
     def years_of(self, incidents: QuerySet) -> list[tuple[int, str]]:
         """Every year from the first to the last of ``incidents`` (a year without any is a row of
-        zeros in a trend, not a gap): two index probes, not a pass over the incidents."""
-        dates = incidents.order_by().values_list(self.field, flat=True).exclude(**{f"{self.field}__isnull": True})
-        first, last = dates.order_by(self.field).first(), dates.order_by(f"-{self.field}").first()
-        if first is None:
-            return []
-        return [(year, str(year)) for year in range(first.year, last.year + 1)]
+        zeros in a trend, not a gap); a year after this one is a row of its own."""
+        return [(year, str(year)) for year in years_spanned(incidents, self.field)]
 
     def condition(self, unit: Unit, value) -> Q:
         if self.constant:
@@ -243,25 +241,6 @@ class Year(ExtractYear):
     def as_sqlite(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.lhs)
         return f"CAST(strftime('%%Y', {sql}) AS INTEGER)", params
-
-
-class DaysAfter(Func):
-    """``date`` + ``days`` days, as a date, in the database's own date arithmetic (on SQLite,
-    ``date()``, where Django's interval arithmetic calls a Python function for every row)."""
-
-    output_field = DateField()
-
-    def __init__(self, expression, days: int, **extra):
-        super().__init__(expression, **extra)
-        self.days = days
-
-    def as_sql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"({sql} + %s)", [*params, self.days]  # PostgreSQL: date + integer is a date
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"date({sql}, %s)", [*params, f"{self.days:+d} days"]
 
 
 def _every_row(rows: QuerySet) -> bool:

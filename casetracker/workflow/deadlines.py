@@ -21,15 +21,15 @@ Pure functions for one date, and SQL expressions of the same rules for the work 
 which sorts and filters by deadline in the database.
 """
 
-import calendar
 import datetime
 
 from django.db import NotSupportedError, models
 from django.db.models import Case, F, Func, Q, Value, When
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.cases.models import Appeal, CommitteeCase, Measure, Separation
+from casetracker.core.dates import DaysAfter, add_years, days_after
 
 HEARING_DAYS = CommitteeCase.HEARING_DAYS
 EXTENSION_DAYS = CommitteeCase.EXTENSION_DAYS
@@ -48,8 +48,8 @@ RECORD_EARLY_DELETION = frozenset({4, 5, 6, 7})
 RETENTION_DUE_SOON_DAYS = 30
 
 
-def _after(date: datetime.date, days: int) -> datetime.date:
-    return date + datetime.timedelta(days=days)
+# Each stops at 9999-12-31 (``days_after``), so that a date written around the application breaks no page.
+_after = days_after
 
 
 def hearing_deadline(*, referred_on: datetime.date, extended: bool = False) -> datetime.date:
@@ -79,12 +79,6 @@ def appeal_deadline(*, decided_on: datetime.date, notified_on: datetime.date | N
 
 def takedown_follow_up(*, requested_on: datetime.date, follow_up_on: datetime.date | None = None) -> datetime.date:
     return follow_up_on or _after(requested_on, TAKEDOWN_FOLLOW_UP_DAYS)
-
-
-def add_years(date: datetime.date, years: int) -> datetime.date:
-    """The same day ``years`` later; 29 February becomes the 28th in a year without it."""
-    year = date.year + years
-    return date.replace(year=year, day=min(date.day, calendar.monthrange(year, date.month)[1]))
 
 
 def record_deletion_due(*, number: int, graduated_on: datetime.date | None) -> datetime.date | None:
@@ -121,9 +115,9 @@ def urgency(*, deadline: datetime.date, today: datetime.date) -> Urgency:
 # The same rules in SQL --------------------------------------------------------------------
 
 
-def sql_days_after(field: str, days: int) -> Cast:
-    """``field`` (a date column) plus ``days`` calendar days, as a date."""
-    return Cast(F(field) + datetime.timedelta(days=days), models.DateField())
+def sql_days_after(field: str, days: int) -> DaysAfter:
+    """``field`` (a date column) plus ``days`` calendar days, as a date (stopping at 9999-12-31)."""
+    return DaysAfter(field, days)
 
 
 def sql_hearing_deadline(prefix: str = "") -> Case:
@@ -138,11 +132,11 @@ def sql_hearing_deadline(prefix: str = "") -> Case:
     )
 
 
-def sql_extension_deadline(prefix: str = "") -> Cast:
+def sql_extension_deadline(prefix: str = "") -> DaysAfter:
     return sql_days_after(f"{prefix}requested_on", HEARING_DAYS)
 
 
-def sql_carry_out_deadline(prefix: str = "") -> Cast:
+def sql_carry_out_deadline(prefix: str = "") -> DaysAfter:
     return sql_days_after(f"{prefix}decided_on", CARRY_OUT_DAYS)
 
 
@@ -165,13 +159,20 @@ def sql_urgency(deadline: str, today: datetime.date) -> Case:
 
 
 class AddYears(Func):
-    """``add_years`` in SQL: the date column plus whole years, 29 February to the 28th where needed."""
+    """``add_years`` in SQL: the date column plus whole years, 29 February to the 28th where needed,
+    stopping at 9999-12-31 as ``add_years`` does (past it, SQLite gives NULL and PostgreSQL a date
+    Python cannot read)."""
 
     output_field = models.DateField()
 
     def __init__(self, expression, years: int):
         super().__init__(expression, output_field=models.DateField())
         self.years = int(years)
+
+    @property
+    def _limit(self) -> datetime.date:
+        """The last date whose anniversary ``years`` later is still in the calendar."""
+        return datetime.date(datetime.MAXYEAR - self.years, 12, 31)
 
     def as_sql(self, compiler, connection, **extra_context):
         raise NotSupportedError(f"AddYears is not implemented for {connection.vendor}.")
@@ -181,11 +182,18 @@ class AddYears(Func):
         month = f"date({sql}, 'start of month', '+{self.years} years')"
         same_day = f"date({month}, '+' || (CAST(strftime('%%d', {sql}) AS INTEGER) - 1) || ' days')"
         last_day = f"date({month}, '+1 month', '-1 day')"
-        return f"min({same_day}, {last_day})", [*params, *params, *params]
+        return (
+            f"(CASE WHEN {sql} > %s THEN %s ELSE min({same_day}, {last_day}) END)",
+            [*params, self._limit.isoformat(), datetime.date.max.isoformat(), *params, *params, *params],
+        )
 
     def as_postgresql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"CAST(({sql} + make_interval(years => {self.years})) AS date)", params
+        later = f"CAST(({sql} + make_interval(years => {self.years})) AS date)"
+        return (
+            f"(CASE WHEN {sql} > %s::date THEN %s::date ELSE {later} END)",
+            [*params, self._limit, datetime.date.max, *params],
+        )
 
 
 def sql_record_deletion_due(prefix: str = "") -> Case:

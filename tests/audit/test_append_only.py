@@ -11,6 +11,7 @@ from casetracker.audit.models import AccessLog, AppendOnlyError
 from casetracker.audit.services import log_access
 from casetracker.cases.models import Incident, Measure, Victim
 from casetracker.cases.services import save_record
+from casetracker.core.models import Office
 from tests.factories import FACTORY_BY_MODEL, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,8 +82,15 @@ def trail_models() -> list:
 
 def test_every_history_model_is_in_the_admin():
     registered = {param.values[0] for param in trail_models()}
-    assert {Incident.history.model, Victim.history.model, Measure.history.model, User.history.model} <= registered
-    assert len(registered) == 12  # the access log, the history of the ten case models and of the accounts
+    assert {
+        Incident.history.model,
+        Victim.history.model,
+        Measure.history.model,
+        User.history.model,
+        Office.history.model,
+    } <= registered
+    # The access log, the history of the ten case models, of the accounts and the five of reference data.
+    assert len(registered) == 17
 
 
 @pytest.fixture

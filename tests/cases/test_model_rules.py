@@ -117,7 +117,7 @@ def test_incident_report_date_cannot_be_in_the_future():
     incident.report_date = timezone.localdate()
     incident.full_clean()
     incident.report_date = timezone.localdate() + DAY
-    assert_error(incident, "report_date", "The report date cannot be in the future.")
+    assert_error(incident, "report_date", "The date cannot be in the future.")
 
 
 def test_incident_police_referral_not_before_the_report():
@@ -836,6 +836,16 @@ def _extension_without(missing):
     return build
 
 
+BEFORE_2000 = datetime.date(1999, 12, 31)
+
+
+def _dated_before_2000(factory, *fields, **traits):
+    def build():
+        return _update(factory(**traits), **dict.fromkeys(fields, BEFORE_2000))
+
+    return build
+
+
 def _extension_after_the_deadline():
     case = CommitteeCaseFactory()
     return _update(
@@ -844,6 +854,15 @@ def _extension_after_the_deadline():
 
 
 DB_VIOLATIONS = [
+    ("incident_dates_from_2000", "", _dated_before_2000(IncidentFactory, "report_date")),
+    ("takedown_dates_from_2000", "request", _dated_before_2000(TakedownRequestFactory, "requested_on")),
+    ("takedown_dates_from_2000", "follow-up", _dated_before_2000(TakedownRequestFactory, "follow_up_on")),
+    ("offender_dates_from_2000", "", _dated_before_2000(OffenderFactory, "expected_graduation_on")),
+    ("protection_measure_dates_from_2000", "", _dated_before_2000(ProtectionMeasureFactory, "ordered_on")),
+    ("separation_dates_from_2000", "", _dated_before_2000(SeparationFactory, "starts_on", "ends_on")),
+    ("committee_case_dates_from_2000", "", _dated_before_2000(CommitteeCaseFactory, "requested_on")),
+    ("measure_dates_from_2000", "", _dated_before_2000(MeasureFactory, "decided_on")),
+    ("appeal_dates_from_2000", "", _dated_before_2000(AppealFactory, "filed_on")),
     ("incident_case_number_unique_per_office", "", _incident_case_number),
     ("incident_police_referral_after_report", "", _incident_police),
     ("incident_closure_after_report", "", _incident_closure(closed_on=lambda i: i.report_date - DAY)),

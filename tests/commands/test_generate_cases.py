@@ -1,5 +1,6 @@
 """generate_cases: synthetic incidents in the shipped dataset's proportions, in bulk, by the rules."""
 
+import datetime
 from collections import Counter
 from io import StringIO
 from pathlib import Path
@@ -22,6 +23,7 @@ from casetracker.cases.models import (
     TakedownRequest,
     Victim,
 )
+from casetracker.core.dates import EARLIEST_DATE
 from casetracker.core.models import Committee
 from casetracker.reports.definitions import REPORT_LIST, REPORTS_BY_NAME
 from casetracker.reports.reporting import run_report
@@ -60,16 +62,35 @@ def snapshot() -> dict:
     return rows
 
 
-def test_generates_n_incidents_with_their_records_and_no_history(reference):
+def test_generates_n_incidents_with_their_records_each_with_its_first_history_entry(reference):
     output = generate(120)
     assert Incident.objects.count() == 120
     assert "120" in output
     for model in (Victim, Offender, CommitteeCase, Measure):
         assert model.objects.exists(), model
     assert all(number.startswith("G") for number in Incident.objects.values_list("case_number", flat=True))
-    # Bulk synthetic data has no change history.
+    # One "+" entry per record (written a chunk of 50 incidents at a time), holding the record as written.
     for model in CASE_MODELS:
-        assert not model.history.exists(), model
+        entries = model.history.order_by("id")
+        assert list(entries.values_list("id", flat=True)) == list(
+            model.objects.order_by("pk").values_list("pk", flat=True)
+        )
+        assert set(entries.values_list("history_type", "history_user", "history_change_reason")) == {
+            ("+", None, synthetic.HISTORY_REASON)
+        }
+    incident = Incident.objects.order_by("pk").last()
+    entry = incident.history.get()
+    assert (entry.case_number, entry.report_date, entry.school_id) == (
+        incident.case_number,
+        incident.report_date,
+        incident.school_id,
+    )
+    with_channels = Incident.objects.filter(channels__isnull=False).distinct()
+    assert with_channels.exists()
+    for incident in with_channels:
+        assert set(incident.history.get().channels.values_list("channel_id", flat=True)) == set(
+            incident.channels.values_list("pk", flat=True)
+        )
 
 
 def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(reference):
@@ -169,6 +190,24 @@ def test_proportions_match_the_shipped_dataset(reference):
 def test_dates_spread_over_the_years_a_large_dataset_needs():
     assert synthetic.years_for(1000) == 1
     assert synthetic.years_for(1_000_000) == 17
+
+
+def test_no_date_moves_before_2000_however_many_incidents(reference):
+    """The database refuses dates before 2000: past the years that allows, each year holds more."""
+    generator = synthetic.Generator(incidents=10_000_000, seed=1)
+    assert generator.years == generator.most_years() < synthetic.years_for(10_000_000)
+    earliest = min(day for day in published_dataset_dates())
+    latest_shift = 364 * (generator.years - 1) + 6
+    assert earliest - datetime.timedelta(days=latest_shift) >= EARLIEST_DATE
+    assert earliest - datetime.timedelta(days=latest_shift + 364) < EARLIEST_DATE
+
+
+def published_dataset_dates():
+    _reference, cases = published_dataset.build()
+    for row in cases:
+        for value in row["fields"].values():
+            if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+                yield datetime.date.fromisoformat(value)
 
 
 def test_refuses_without_reference_data(db):

@@ -547,3 +547,23 @@ def test_an_export_of_text_that_looks_like_a_formula_reimports_as_no_change(worl
     assert record_counts() == before
     assert Victim.objects.get().code == FORMULA_LIKE["victim"]
     assert Offender.objects.get().code == FORMULA_LIKE["offender"]
+
+
+def test_a_date_outside_the_window_is_an_error_on_its_cell(world):
+    """The importer runs the fields' validators: a referral on 9999-12-31 or a report in 1999 is refused."""
+    sheets = case_sheets()
+    sheets["committee_cases"][0]["requested_on"] = datetime.date(9999, 12, 31)
+    sheets["committee_cases"][0]["hearing_date"] = None
+    sheets["measures"] = []
+    error = only_error(refused_rows(world.clerk, sheets))
+    assert (error.sheet, error.column, error.message) == (
+        "committee cases",
+        "referred on",
+        "The date cannot be in the future.",
+    )
+    sheets = case_sheets()
+    sheets["incidents"][0]["report_date"] = datetime.date(1999, 12, 31)
+    result = refused_rows(world.clerk, sheets)
+    assert ("report date", "The date cannot be before Jan. 1, 2000.") in {
+        (error.column, error.message) for error in result.errors
+    }

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from casetracker.core.models import Committee
 from casetracker.reports.definitions import TEACHER_RIGHTS, YEARLY
@@ -37,3 +38,13 @@ def test_the_years_follow_the_scope_and_the_filters():
     assert list(rows(YEARLY, clerk)) == [2020, 2021, 2022]
     assert list(rows(YEARLY, clerk, {"date_from": "2021-01-01"})) == [2022]
     assert rows(YEARLY, clerk, {"date_from": "2025-01-01"}) == {}
+
+
+@pytest.mark.writes_around_services
+def test_a_year_after_this_one_is_a_row_of_its_own_not_thousands_of_empty_years():
+    """A report dated 9999-12-31 in the database (written around the forms, which refuse it)."""
+    first = IncidentFactory(report_date=datetime.date(2022, 3, 2))
+    late = IncidentFactory(office=first.office, school=first.school)
+    type(late).objects.filter(pk=late.pk).update(report_date=datetime.date.max)
+    this_year = timezone.localdate().year
+    assert list(rows(YEARLY, UserFactory(office=first.office))) == [*range(2022, this_year + 1), 9999]

@@ -46,6 +46,7 @@ MATRIX = "tests/scoping/test_matrix.py::test_role_by_url_by_office"
 HERE = "tests/scoping/test_coverage.py"
 PAGES = "tests/reports/test_pages.py"
 ROOT = Path(settings.BASE_DIR)
+ADMIN_ONLY_ADMINS |= {f"core.historical{name.removeprefix('core.')}" for name in REFERENCE_ADMINS}
 COVERED_ADMINS = {
     "cases.incident": f"{MATRIX}[clerk_seoul-Incident]",
     "cases.victim": f"{MATRIX}[clerk_seoul-Victim]",

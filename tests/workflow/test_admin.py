@@ -145,4 +145,4 @@ def test_an_incident_closed_in_the_future_is_refused():
     incident.closure_reason = "withdrawn"
     with pytest.raises(ValidationError) as excinfo:
         incident.full_clean()
-    assert excinfo.value.message_dict == {"closed_on": ["The closing date cannot be in the future."]}
+    assert excinfo.value.message_dict == {"closed_on": ["The date cannot be in the future."]}

@@ -329,7 +329,7 @@ def test_carry_out_refuses_a_date_in_the_future():
     measure = MeasureFactory()
     with pytest.raises(ValidationError) as excinfo:
         services.record_measure_carried_out(measure=measure, on=timezone.localdate() + datetime.timedelta(days=1))
-    assert excinfo.value.message_dict == {"carried_out_on": ["Record that a measure was carried out once it has been."]}
+    assert excinfo.value.message_dict == {"carried_out_on": ["The date cannot be in the future."]}
 
 
 # Appeals -----------------------------------------------------------------------------------------

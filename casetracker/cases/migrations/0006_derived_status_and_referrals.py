@@ -3,7 +3,7 @@
 from django.db import migrations, models
 
 
-# The new columns of incidents already there are worked out by 0008, which installs the triggers
+# The new columns of incidents already there are worked out by 0009, which installs the triggers
 # that keep them and then stores every incident's values (this migration once imported the live
 # models to do it, which would break as soon as they changed).
 

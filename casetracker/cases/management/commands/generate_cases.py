@@ -21,7 +21,7 @@ class Command(BaseCommand):
     help = gettext_lazy(
         "Add N synthetic incidents, with their victims, offenders, committee cases, measures and appeals, "
         "in the proportions of the shipped dataset (the same seed gives the same data). Case numbers start "
-        "with G. The rows are written in bulk: bulk synthetic data has no change history. Needs the "
+        "with G. The rows are written in bulk, each with its first change history entry. Needs the "
         "reference data (manage.py load_shipped_data)."
     )
 

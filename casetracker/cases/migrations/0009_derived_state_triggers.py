@@ -146,6 +146,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0007_one_pending_appeal_single_extension"), ("core", "0001_initial")]
+    dependencies = [("cases", "0008_plausible_dates"), ("core", "0001_initial")]
 
     operations = [migrations.RunPython(install, drop)]

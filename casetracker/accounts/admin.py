@@ -5,12 +5,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from casetracker.core.admin_base import BaseAdmin
+
 from . import services
 from .models import User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(BaseAdmin, DjangoUserAdmin):
     list_display = ["username", "role", "office", "local_office", "is_active", "last_login"]
     list_filter = ["role", "office", "is_active"]
     list_select_related = ["office", "local_office"]

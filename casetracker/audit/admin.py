@@ -1,13 +1,15 @@
 """Both trails, read-only: admins list and filter them; nobody edits or deletes an entry."""
 
 from django.contrib import admin
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+
+from casetracker.core.admin_base import BaseAdmin
 
 from .models import AccessLog
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(BaseAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -28,8 +30,17 @@ class AccessLogAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
+def is_free_text(field) -> bool:
+    """What a clerk writes in their own words (a description, notes, a reason, a code or case
+    number they typed): the change history says that it changed, never what it says."""
+    return field.get_internal_type() in ("CharField", "TextField") and not field.choices
+
+
 class HistoryAdmin(ReadOnlyAdmin):
-    """The change history of one case model (django-simple-history's records)."""
+    """The change history of one case model (django-simple-history's records), for admins: who
+    changed what and when, from where; not what a narrative said (``is_free_text``). The list
+    takes only its declared filters and search (``BaseAdmin``), so no past value is searchable.
+    """
 
     list_display = ["history_date", "history_type", "history_user", "ip_address", "record", "history_change_reason"]
     list_filter = ["history_type", "history_date"]
@@ -55,11 +66,14 @@ class HistoryAdmin(ReadOnlyAdmin):
         rows = []
         for change in obj.diff_against(previous).changes:
             field = obj.instance._meta.get_field(change.field)
+            if is_free_text(field):
+                rows.append((field.verbose_name, _("changed (the text is not shown)")))
+                continue
             old, new = change.old, change.new
             if field.many_to_many:  # simple-history gives the through rows; show the related records
                 old, new = (self.related_names(field, rows_) for rows_ in (old, new))
-            rows.append((field.verbose_name, old, new))
-        return format_html_join("", "<div>{}: {} → {}</div>", rows) or _("no field changed")
+            rows.append((field.verbose_name, format_html("{} → {}", old, new)))
+        return format_html_join("", "<div>{}: {}</div>", rows) or _("no field changed")
 
     @staticmethod
     def related_names(field, through_rows) -> str:

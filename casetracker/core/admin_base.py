@@ -53,8 +53,9 @@ class BadListRequest(Exception):
 
 
 def search_words(search_term: str) -> list[str] | None:
-    """The words of a search (quoted phrases as one word), or None past the bounds."""
-    if len(search_term) > MAX_SEARCH_LENGTH:
+    """The words of a search (quoted phrases as one word), or None past the bounds (or with a NUL
+    byte, which PostgreSQL refuses in a query's text)."""
+    if len(search_term) > MAX_SEARCH_LENGTH or "\x00" in search_term:
         return None
     words = []
     for word in smart_split(search_term):
@@ -65,7 +66,8 @@ def search_words(search_term: str) -> list[str] | None:
 
 
 def validate_search_words(value: str) -> None:
-    if search_words(value[:MAX_SEARCH_LENGTH]) is None:
+    # The length and NUL bytes are the field's own checks; here the words.
+    if search_words(value[:MAX_SEARCH_LENGTH].replace("\x00", "")) is None:
         raise ValidationError(
             ngettext_lazy("Search for at most %(max)d word.", "Search for at most %(max)d words.", "max"),
             params={"max": MAX_SEARCH_WORDS},

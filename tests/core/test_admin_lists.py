@@ -193,6 +193,18 @@ def test_a_huge_search_answers_at_once(client, seoul, users):
     assert time.monotonic() - started < 5
 
 
+@pytest.mark.parametrize("model_name, field_name", [("victim", "incident"), ("incident", "school")])
+def test_an_autocomplete_term_with_a_nul_byte_finds_nothing(client, seoul, users, model_name, field_name):
+    """PostgreSQL refuses NUL bytes in a query's text: a server error before."""
+    IncidentFactory(office=seoul)
+    client.force_login(users["clerk"])
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "cases", "model_name": model_name, "field_name": field_name, "term": "20\x0024"},
+    )
+    assert response.status_code == 200 and response.json()["results"] == []
+
+
 def test_the_incident_search_is_one_condition_whatever_the_words(client, seoul, users):
     school = SchoolFactory(office=seoul, name_ko="한빛중학교")
     found = IncidentFactory(office=seoul, school=school, case_number="2024-0007")
@@ -362,3 +374,11 @@ def test_a_tampered_management_form_is_an_error_and_saves_nothing(client, incide
     incident.refresh_from_db()
     assert incident.content_description != "new"
     assert incident.victims.count() == 1
+
+
+@pytest.mark.parametrize("language, text", [("en", "Bad request"), ("ko", "잘못된 요청")])
+def test_a_bad_request_outside_the_lists_has_a_translated_page(client, settings, language, text):
+    settings.ALLOWED_HOSTS = ["testserver"]
+    response = client.get(reverse("admin:login"), HTTP_HOST="elsewhere.example", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400
+    assert text in response.content.decode()

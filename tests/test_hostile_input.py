@@ -175,6 +175,11 @@ def test_no_admin_list_fails_on_hostile_parameters(world, role):
             for lookup in UNDECLARED:
                 response = prober.get(url, {lookup: "a"})
                 assert response.status_code == 400, f"{url}?{lookup}= answered {response.status_code}"
+            action_form = page.context["action_form"]  # None where the role has no action
+            actions = [name for name, _label in action_form.fields["action"].choices] if action_form else []
+            for action in [*actions, "nonexistent"]:
+                for selected in (BIG, "-5", "\x00", "x"):
+                    prober.post(url, {"action": action, "_selected_action": selected, "index": "0"})
     assert prober.errors == [], f"{len(prober.errors)} server errors in {prober.requests} requests: " + "\n".join(
         e[-400:] for e in prober.errors
     )

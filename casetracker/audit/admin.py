@@ -1,6 +1,9 @@
 """Both trails, read-only: admins list and filter them; nobody edits or deletes an entry."""
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -80,3 +83,17 @@ class HistoryAdmin(ReadOnlyAdmin):
         key = field.related_model._meta.model_name
         ids = [row[key] for row in through_rows or []]
         return ", ".join(str(related) for related in field.related_model._default_manager.filter(pk__in=ids)) or "-"
+
+
+class LockoutAdmin(AccessAttemptAdmin):
+    """django-axes' lockouts. Its "clean up expired attempts" reads the time axes stamps on a login
+    request, which an admin page's request has not (a server error); stamped here."""
+
+    @admin.action(description=AccessAttemptAdmin.cleanup_expired_attempts.short_description)
+    def cleanup_expired_attempts(self, request, queryset):
+        request.axes_attempt_time = timezone.now()
+        return super().cleanup_expired_attempts(request, queryset)
+
+
+admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, LockoutAdmin)

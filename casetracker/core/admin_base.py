@@ -18,7 +18,8 @@
 import datetime
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup, DisallowedModelAdminToField
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, SEARCH_VAR, ChangeList, ChangeListSearchForm
@@ -206,6 +207,15 @@ class BaseAdmin(FormGuardMixin, admin.ModelAdmin):
             "list_url": request.path,
         }
         return TemplateResponse(request, "admin/bad_request.html", context, status=400)
+
+    def response_action(self, request, queryset):
+        # The rows ticked for an action are ids: one the database cannot hold (30 digits, text)
+        # is a message, not a server error.
+        if not all(storable(self.model, None, key) for key in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)):
+            message = _("The rows ticked are not rows of this list: nothing was done.")
+            self.message_user(request, message, messages.ERROR)
+            return None  # the list again, as Django does when no row is ticked
+        return super().response_action(request, queryset)
 
     def lookup_allowed(self, lookup, value, request=None):
         """Only the declared filters' parameters and the date hierarchy's."""

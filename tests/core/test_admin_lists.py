@@ -408,3 +408,30 @@ def test_every_link_a_list_offers_is_accepted(client, seoul, users, role):
         for link in links:
             response = client.get(changelist + link)
             assert response.status_code == 200, f"{changelist}{link}: {response.status_code}"
+
+
+@pytest.mark.parametrize("selected", [BIG, "x", "\x00"])
+def test_an_action_on_rows_that_cannot_exist_is_a_message(client, seoul, users, selected):
+    incident = IncidentFactory(office=seoul)
+    english(client, users["clerk"])
+    response = client.post(
+        url(Incident), {"action": "delete_selected", "_selected_action": [str(incident.pk), selected], "index": "0"}
+    )
+    assert response.status_code == 302
+    messages = [str(m) for m in client.get(response.url).context["messages"]]
+    assert messages == ["The rows ticked are not rows of this list: nothing was done."]
+    assert Incident.objects.filter(pk=incident.pk).exists()
+
+
+def test_the_lockouts_clean_up_runs_from_the_admin(client):
+    from axes.models import AccessAttempt
+
+    from tests.factories import AccessAttemptFactory
+
+    AccessAttemptFactory()
+    client.force_login(UserFactory(role="admin", office=None))
+    response = client.post(
+        url(AccessAttempt),
+        {"action": "cleanup_expired_attempts", "_selected_action": [str(AccessAttempt.objects.get().pk)], "index": "0"},
+    )
+    assert response.status_code == 302

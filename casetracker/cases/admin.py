@@ -143,7 +143,7 @@ class CaseAdminMixin(ScopedAdminMixin):
                 request=request,
                 detail=(
                     f"search of {self.model._meta.label_lower}: "
-                    + (f"{len(words)} word(s)" if words is not None else "refused, too long")
+                    + (f"{len(words)} word(s)" if words is not None else "refused, over the bounds")
                     + (", names included" if self.shows_identities(request) else ", names excluded")
                 ),
             )

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.accounts.roles import Role
+from casetracker.core.admin_base import BaseAdmin, InlineGuardMixin
 
 
 class CaseTrackerAdminSite(admin.AdminSite):
@@ -37,9 +38,29 @@ class CaseTrackerAdminSite(admin.AdminSite):
             extra_context={**self.each_context(request), **(extra_context or {})},
         )(request)
 
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every admin on ``BaseAdmin`` (its lists take only what they declare), third-party ones too."""
+        admin_class = admin_class or admin.ModelAdmin
+        if any(not issubclass(inline, InlineGuardMixin) for inline in admin_class.inlines):
+            # (A third-party admin's inlines, e.g. django-otp's, get the same formset checks.)
+            inlines = [guarded(inline) for inline in admin_class.inlines]
+            admin_class = type(
+                admin_class.__name__, (admin_class,), {"inlines": inlines, "__module__": admin_class.__module__}
+            )
+        if not issubclass(admin_class, BaseAdmin):
+            admin_class = type(admin_class.__name__, (BaseAdmin, admin_class), {"__module__": admin_class.__module__})
+        super().register(model_or_iterable, admin_class, **options)
+
     def has_permission(self, request) -> bool:
         user = request.user
         return user.is_active and (user.is_superuser or user.role in Role.values)
+
+
+def guarded(inline):
+    """``inline`` with the checks of ``BaseTabularInline`` (management forms, keys the database can hold)."""
+    if issubclass(inline, InlineGuardMixin):
+        return inline
+    return type(inline.__name__, (InlineGuardMixin, inline), {"__module__": inline.__module__})
 
 
 class CaseTrackerAdminConfig(AdminConfig):

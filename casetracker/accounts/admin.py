@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 
+from casetracker.core.admin_base import BaseAdmin
+
 from . import services
 from .models import User
 
@@ -59,7 +61,7 @@ class PasswordResetForm(AdminPasswordChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(BaseAdmin, DjangoUserAdmin):
     list_display = ["username", "role", "office", "local_office", "is_active", "is_superuser", "last_login"]
     list_filter = ["role", "office", "is_active"]
     list_select_related = ["office", "local_office"]

@@ -1,16 +1,20 @@
 """Both trails, read-only: admins list and filter them; nobody edits or deletes an entry."""
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
-from django.utils.html import format_html_join
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.accounts.models import User
+from casetracker.core.admin_base import BaseAdmin
 from casetracker.core.models import Channel, Committee, LocalOffice, Office, School
 
 from .models import AccessLog
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(BaseAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -31,8 +35,17 @@ class AccessLogAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
+def is_free_text(field) -> bool:
+    """What a clerk writes in their own words (a description, notes, a reason, a code or case
+    number they typed): the change history says that it changed, never what it says."""
+    return field.get_internal_type() in ("CharField", "TextField") and not field.choices
+
+
 class HistoryAdmin(ReadOnlyAdmin):
-    """The change history of one case model (django-simple-history's records)."""
+    """The change history of one case model (django-simple-history's records), for admins: who
+    changed what and when, from where; not what a narrative said (``is_free_text``). The list
+    takes only its declared filters and search (``BaseAdmin``), so no past value is searchable.
+    """
 
     list_display = ["history_date", "history_type", "history_user", "ip_address", "record", "history_change_reason"]
     list_filter = ["history_type", "history_date"]
@@ -58,11 +71,14 @@ class HistoryAdmin(ReadOnlyAdmin):
         rows = []
         for change in obj.diff_against(previous).changes:
             field = obj.instance._meta.get_field(change.field)
+            if is_free_text(field):
+                rows.append((field.verbose_name, _("changed (the text is not shown)")))
+                continue
             old, new = change.old, change.new
             if field.many_to_many:  # simple-history gives the through rows; show the related records
                 old, new = (self.related_names(field, rows_) for rows_ in (old, new))
-            rows.append((field.verbose_name, old, new))
-        return format_html_join("", "<div>{}: {} → {}</div>", rows) or _("no field changed")
+            rows.append((field.verbose_name, format_html("{} → {}", old, new)))
+        return format_html_join("", "<div>{}: {}</div>", rows) or _("no field changed")
 
     @staticmethod
     def related_names(field, through_rows) -> str:
@@ -76,3 +92,17 @@ admin.site.register(User.history.model, HistoryAdmin)
 # The change trail of the reference data, read-only, for admins (the case records' is in cases/admin.py).
 for _model in (Office, LocalOffice, School, Committee, Channel):
     admin.site.register(_model.history.model, HistoryAdmin)
+
+
+class LockoutAdmin(AccessAttemptAdmin):
+    """django-axes' lockouts. Its "clean up expired attempts" reads the time axes stamps on a login
+    request, which an admin page's request has not (a server error); stamped here."""
+
+    @admin.action(description=AccessAttemptAdmin.cleanup_expired_attempts.short_description)
+    def cleanup_expired_attempts(self, request, queryset):
+        request.axes_attempt_time = timezone.now()
+        return super().cleanup_expired_attempts(request, queryset)
+
+
+admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, LockoutAdmin)

@@ -11,15 +11,13 @@ from functools import cached_property
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.html import format_html_join
-from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.accounts.policy import may_see_identities
@@ -27,6 +25,14 @@ from casetracker.audit.admin import HistoryAdmin
 from casetracker.audit.models import AccessLog
 from casetracker.audit.services import log_access
 from casetracker.core.admin import ScopedAdminMixin
+from casetracker.core.admin_base import (
+    BadListRequest,
+    BaseAdmin,
+    BaseStackedInline,
+    BaseTabularInline,
+    GuardedChangeList,
+    search_words,
+)
 from casetracker.core.dates import years_spanned
 from casetracker.core.formatting import format_date
 from casetracker.core.models import Committee, School
@@ -84,13 +90,17 @@ class YearFilter(admin.SimpleListFilter):
         years = years_spanned(model_admin.get_queryset(request), self.field_name)
         return [(str(year), str(year)) for year in reversed(years)]
 
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        # Checked here, not when filtering: a list without rows offers no year, and filters nothing.
+        value = self.value()
+        if value is not None and not (value.isdigit() and len(value) <= 4 and int(value) >= datetime.MINYEAR):
+            raise BadListRequest(_("“%(value)s” is not a year.") % {"value": value[:20]})
+
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
-        try:
-            year = int(self.value())
-        except ValueError:
-            return queryset.none()
+        year = int(self.value())
         # A range on the indexed column (BETWEEN), which the (office, date) index answers.
         return queryset.filter(**{f"{self.field_name}__gte": datetime.date(year, 1, 1)}).filter(
             **{f"{self.field_name}__lte": datetime.date(year, 12, 31)}
@@ -113,10 +123,29 @@ class CaseAdminMixin(ScopedAdminMixin):
     show_full_result_count = False
     paginator = CappedCountPaginator
 
+    def shows_identities(self, request) -> bool:
+        # Names only for those allowed to see them (by default, the clerks of the office).
+        return may_see_identities(request.user)
+
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
-        # Names only for those allowed to see them (by default, the clerks of the office).
-        return fields if may_see_identities(request.user) else [f for f in fields if f != "name"]
+        return fields if self.shows_identities(request) else [f for f in fields if f != "name"]
+
+    def get_search_results(self, request, queryset, search_term):
+        results = super().get_search_results(request, queryset, search_term)
+        if search_term and getattr(self.model, "identity_fields", ()):
+            # Every search over people is on record; the words are not (they may be a name).
+            words = search_words(search_term)
+            log_access(
+                action=AccessLog.Action.VIEW,
+                request=request,
+                detail=(
+                    f"search of {self.model._meta.label_lower}: "
+                    + (f"{len(words)} word(s)" if words is not None else "refused, over the bounds")
+                    + (", names included" if self.shows_identities(request) else ", names excluded")
+                ),
+            )
+        return results
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -266,21 +295,21 @@ def measure_number_field(law: str, *, label, required: bool = True) -> forms.Typ
 # Incident page -------------------------------------------------------------------------
 
 
-class VictimInline(CaseAdminMixin, admin.TabularInline):
+class VictimInline(CaseAdminMixin, BaseTabularInline):
     model = Victim
     fields = ["code", "kind", "school_level", "grade", "name"]
     extra = 0
     show_change_link = True
 
 
-class OffenderInline(CaseAdminMixin, admin.TabularInline):
+class OffenderInline(CaseAdminMixin, BaseTabularInline):
     model = Offender
     fields = ["code", "kind", "school_level", "grade", "expected_graduation_on", "name"]
     extra = 0
     show_change_link = True
 
 
-class TakedownRequestInline(CaseAdminMixin, admin.TabularInline):
+class TakedownRequestInline(CaseAdminMixin, BaseTabularInline):
     model = TakedownRequest
     fields = ["platform", "requested_on", "outcome", "answered_on", "follow_up_on"]
     extra = 0
@@ -300,7 +329,7 @@ class SeparationForm(forms.ModelForm):
             self.fields["victim"].queryset = Victim.objects.filter(incident_id=self.parent.pk)
 
 
-class SeparationInline(CaseAdminMixin, admin.TabularInline):
+class SeparationInline(CaseAdminMixin, BaseTabularInline):
     model = Separation
     form = SeparationForm
     extra = 0
@@ -339,7 +368,7 @@ class CommitteeCaseFormSet(forms.BaseInlineFormSet):
                 form.add_error(field, message)
 
 
-class CommitteeCaseInline(CaseAdminMixin, admin.TabularInline):
+class CommitteeCaseInline(CaseAdminMixin, BaseTabularInline):
     model = CommitteeCase
     formset = CommitteeCaseFormSet
     # The extension is here too: the rules on it depend on the referral date, and an error
@@ -392,7 +421,7 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=self.value()) if self.value() else queryset
 
 
-class IncidentChangeList(ChangeList):
+class IncidentChangeList(GuardedChangeList):
     """The incident list leaves out the columns it does not show: on a page of a hundred rows,
     decoding their timestamps and descriptions took four times the database's own time."""
 
@@ -407,8 +436,31 @@ class IncidentChangeList(ChangeList):
         return super().get_queryset(request, exclude_parameters).defer(*self.UNSHOWN)
 
 
+def school_name_holds(word: str) -> Q:
+    return Q(name_ko__icontains=word) | Q(name_en__icontains=word)
+
+
+def schools_matching(words: list[str]) -> list:
+    """For each word, the ids of the schools whose name holds it, in one query for all the words;
+    for a word that many schools hold (more than a query's parameters should carry), a subquery."""
+    flags = {f"word_{i}": ExpressionWrapper(school_name_holds(word), BooleanField()) for i, word in enumerate(words)}
+    rows = School.objects.filter(Q.create([school_name_holds(word) for word in words], connector=Q.OR)).order_by()
+    ids = [set() for _word in words]
+    for row in rows.annotate(**flags).values("pk", *flags):
+        for index in range(len(words)):
+            if row[f"word_{index}"]:
+                ids[index].add(row["pk"])
+    return [
+        found if len(found) <= MAX_LISTED_SCHOOLS else School.objects.filter(school_name_holds(word)).values("pk")
+        for word, found in zip(words, ids, strict=True)
+    ]
+
+
+MAX_LISTED_SCHOOLS = 500
+
+
 @admin.register(Incident)
-class IncidentAdmin(CaseAdminMixin, admin.ModelAdmin):
+class IncidentAdmin(CaseAdminMixin, BaseAdmin):
     list_display = [
         "case_number",
         "report_date",
@@ -448,24 +500,23 @@ class IncidentAdmin(CaseAdminMixin, admin.ModelAdmin):
         return IncidentChangeList
 
     def get_search_results(self, request, queryset, search_term):
-        """The search of ``search_fields``, as conditions on the incident's own columns.
+        """The search of ``search_fields``, as one condition on the incident's own columns.
 
-        Each word is a case number or part of a school's name; the schools are looked up
-        first, so the list's query is ``case_number = ... OR school_id IN (...)``, which
-        the indexes answer (a join to the schools with ``LIKE`` would read every incident).
+        Each word is a case number or part of a school's name. The schools of all the words
+        are looked up first, in one query, so the list's query is ``(case_number = ... OR
+        school_id IN (...)) AND ...``, which the indexes answer (a join to the schools with
+        ``LIKE`` would read every incident).
         """
-        words = [
-            unescape_string_literal(w) if w.startswith(('"', "'")) and w[0] == w[-1] else w
-            for w in smart_split(search_term)
-        ]
+        words = search_words(search_term)
+        if words is None:
+            return queryset.none(), False
         if not words:
             return queryset, False
+        school_ids = schools_matching(words)
         queryset = queryset.alias(case_number_upper=Upper("case_number"))  # case-insensitive, as "=" searches
-        for word in words:
-            schools = School.objects.filter(Q(name_ko__icontains=word) | Q(name_en__icontains=word)).order_by()
-            school_ids = list(schools.values_list("pk", flat=True))
-            queryset = queryset.filter(Q(case_number_upper=word.upper()) | Q(school_id__in=school_ids))
-        return queryset, False
+        per_word = zip(words, school_ids, strict=True)
+        condition = Q.create([Q(case_number_upper=word.upper()) | Q(school_id__in=ids) for word, ids in per_word])
+        return queryset.filter(condition), False
 
     def get_inlines(self, request, obj):
         # A separation is between people of the case, so it comes once the case is saved.
@@ -518,14 +569,15 @@ class IncidentAdmin(CaseAdminMixin, admin.ModelAdmin):
 # People ---------------------------------------------------------------------------------
 
 
-class ProtectionMeasureInline(CaseAdminMixin, admin.TabularInline):
+class ProtectionMeasureInline(CaseAdminMixin, BaseTabularInline):
     model = ProtectionMeasure
     fields = ["number", "ordered_on", "notes"]
     extra = 0
 
 
-class PersonAdmin(CaseAdminMixin, admin.ModelAdmin):
-    # Names are never listed or searched: only the change form shows them.
+class PersonAdmin(CaseAdminMixin, BaseAdmin):
+    # Names are never listed, searched or filtered (a name would travel in the URL): only the change
+    # form shows them. BaseAdmin refuses them too to anyone who may not see them, whatever is declared.
     list_display = ["code", "incident", "kind", "school_level", "grade"]
     list_filter = ["kind", "school_level", "incident__office"]
     list_select_related = ["incident"]
@@ -552,7 +604,7 @@ class RelationForm(forms.ModelForm):
             self.fields["victim"].queryset = Victim.objects.filter(incident_id=self.parent.incident_id)
 
 
-class RelationInline(CaseAdminMixin, admin.TabularInline):
+class RelationInline(CaseAdminMixin, BaseTabularInline):
     model = OffenderVictimRelation
     form = RelationForm
     extra = 0
@@ -594,7 +646,7 @@ class MeasureForm(forms.ModelForm):
                 )
 
 
-class MeasureInline(CaseAdminMixin, admin.TabularInline):
+class MeasureInline(CaseAdminMixin, BaseTabularInline):
     model = Measure
     form = MeasureForm
     fields = ["offender", "number", "decided_on", "days", "hours", "notified_on", "carried_out_on", "appeals_summary"]
@@ -621,7 +673,7 @@ class MeasureInline(CaseAdminMixin, admin.TabularInline):
 
 
 @admin.register(CommitteeCase)
-class CommitteeCaseAdmin(CaseAdminMixin, admin.ModelAdmin):
+class CommitteeCaseAdmin(CaseAdminMixin, BaseAdmin):
     list_display = [
         "incident",
         "committee",
@@ -719,7 +771,7 @@ class AppealFormSet(forms.BaseInlineFormSet):
             pending.add(party)
 
 
-class AppealInline(CaseAdminMixin, admin.StackedInline):
+class AppealInline(CaseAdminMixin, BaseStackedInline):
     model = Appeal
     form = AppealForm
     formset = AppealFormSet
@@ -732,7 +784,7 @@ class AppealInline(CaseAdminMixin, admin.StackedInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(CaseAdminMixin, admin.ModelAdmin):
+class MeasureAdmin(CaseAdminMixin, BaseAdmin):
     form = MeasureForm
     list_display = ["__str__", "committee_case", "offender", "law", "decided_on", "is_final"]
     list_filter = [year_filter("decided_on", _("year decided")), "law", "number", "committee_case__committee__office"]
@@ -765,7 +817,7 @@ class MeasureAdmin(CaseAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Appeal)
-class AppealAdmin(CaseAdminMixin, admin.ModelAdmin):
+class AppealAdmin(CaseAdminMixin, BaseAdmin):
     form = AppealForm
     list_display = ["__str__", "measure", "appellant", "filed_on", "outcome", "decided_on"]
     list_filter = [year_filter("filed_on", _("year filed")), "outcome", "kind", "appellant"]

@@ -342,6 +342,9 @@ class TakedownRequest(CaseRecord):
 class Person(CaseRecord):
     """What victims and offenders share: a pseudonymous code and an optional name."""
 
+    # Searched and filtered in the admin only by those who may see identities (core.admin_base).
+    identity_fields = ("name",)
+
     code = models.CharField(
         _("code"), max_length=20, help_text=_("A pseudonymous code within the case, e.g. V1 or O2.")
     )

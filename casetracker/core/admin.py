@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .admin_base import BaseAdmin
 from .models import Channel, Committee, LocalOffice, Office, School
 
 
@@ -20,7 +21,7 @@ class ScopedAdminMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ReferenceAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ReferenceAdmin(ScopedAdminMixin, BaseAdmin):
     """Reference data: admins maintain it; clerks and supervisors read their office's."""
 
 

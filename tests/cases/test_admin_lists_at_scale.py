@@ -83,4 +83,4 @@ def test_the_year_filter_offers_the_years_from_the_first_case_to_the_last(admin_
     assert [value for value, _label in year_filter.lookup_choices] == ["2024", "2023", "2022", "2021", "2020", "2019"]
     in_2021 = admin_client.get(reverse(URL), {"report_date_year": "2021"})
     assert [row.report_date.year for row in in_2021.context["cl"].result_list] == [2021]
-    assert listed(admin_client.get(reverse(URL), {"report_date_year": "next year"})) == []
+    assert admin_client.get(reverse(URL), {"report_date_year": "next year"}).status_code == 400

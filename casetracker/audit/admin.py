@@ -47,6 +47,7 @@ class HistoryAdmin(ReadOnlyAdmin):
     takes only its declared filters and search (``BaseAdmin``), so no past value is searchable.
     """
 
+    hides_free_text = True
     list_display = ["history_date", "history_type", "history_user", "ip_address", "record", "history_change_reason"]
     list_filter = ["history_type", "history_date"]
     search_fields = ["=id", "history_user__username", "=ip_address"]
@@ -71,7 +72,7 @@ class HistoryAdmin(ReadOnlyAdmin):
         rows = []
         for change in obj.diff_against(previous).changes:
             field = obj.instance._meta.get_field(change.field)
-            if is_free_text(field):
+            if self.hides_free_text and is_free_text(field):
                 rows.append((field.verbose_name, _("changed (the text is not shown)")))
                 continue
             old, new = change.old, change.new
@@ -87,11 +88,18 @@ class HistoryAdmin(ReadOnlyAdmin):
         return ", ".join(str(related) for related in field.related_model._default_manager.filter(pk__in=ids)) or "-"
 
 
+class ReferenceHistoryAdmin(HistoryAdmin):
+    """The history of accounts and reference data: their texts are names and codes of offices,
+    schools and users, no clerk's narrative about a case, so the changes show them."""
+
+    hides_free_text = False
+
+
 # The accounts' history: who changed a role, scope or status, when, from where (never a password).
-admin.site.register(User.history.model, HistoryAdmin)
+admin.site.register(User.history.model, ReferenceHistoryAdmin)
 # The change trail of the reference data, read-only, for admins (the case records' is in cases/admin.py).
 for _model in (Office, LocalOffice, School, Committee, Channel):
-    admin.site.register(_model.history.model, HistoryAdmin)
+    admin.site.register(_model.history.model, ReferenceHistoryAdmin)
 
 
 class LockoutAdmin(AccessAttemptAdmin):

@@ -10,28 +10,21 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from casetracker.accounts.roles import Role
+from casetracker.core.formatting import format_date
 
 from . import deadlines
-from .forms import QueueFilterForm
-from .queue import (
-    QueueFilter,
-    as_item,
-    counts_by_office,
-    open_takedown_requests,
-    queue_rows,
-    records_due_for_deletion,
-    records_without_graduation_date,
-)
+from .filters import QueueFilterSet
+from .queue import open_takedown_requests, records_due_for_deletion, records_without_graduation_date
+from .tables import OfficeCountsTable, OpenTakedownsTable, QueueTable, RetentionTable
 
-ITEMS_PER_PAGE = 50
 QUEUE_ROLES = (Role.CLERK, Role.SUPERVISOR)
 
 
@@ -53,47 +46,59 @@ def queue_user(view):
 @require_safe
 def work_queue(request):
     today = timezone.localdate()
-    form = QueueFilterForm(request.GET)
-    valid = form.is_valid()
-    queue_filter = form.queue_filter() if valid else QueueFilter()
-    counts = counts_by_office(request.user, today=today, queue_filter=queue_filter)
+    filters = QueueFilterSet(request.GET, user=request.user, today=today)
+    counts = filters.counts()
+    overdue = sum(entry.overdue for entry in counts)
+    this_week = sum(entry.this_week for entry in counts)
+    total = sum(entry.total for entry in counts)
+    if request.user.role == Role.SUPERVISOR:
+        table = OfficeCountsTable(counts, today=today)
+    else:
+        table = QueueTable(filters.qs, today=today, order_by=filters.order_by).for_request(request)
+    lead = ", ".join(
+        [
+            ngettext("%(counter)s item overdue", "%(counter)s items overdue", overdue) % {"counter": overdue},
+            ngettext(
+                "%(counter)s due within %(due_soon_days)s days",
+                "%(counter)s due within %(due_soon_days)s days",
+                this_week,
+            )
+            % {"counter": this_week, "due_soon_days": deadlines.DUE_SOON_DAYS},
+            _("%(total)s in all, as of %(today)s.") % {"total": total, "today": format_date(today)},
+        ]
+    )
     context = {
         "title": _("Work queue"),
         "nav": "queue",
-        "form": form,
-        "today": today,
-        "due_soon_days": deadlines.DUE_SOON_DAYS,
-        "overdue": sum(entry.overdue for entry in counts),
-        "this_week": sum(entry.this_week for entry in counts),
-        "total": sum(entry.total for entry in counts),
+        "lead": lead,
+        "links": [
+            (reverse("workflow:open_takedowns"), _("Takedown requests still open after 7 days")),
+            (reverse("workflow:retention"), _("Measures due for deletion from the school record")),
+        ],
+        "filters": filters,
+        "table": table,
     }
-    if request.user.role == Role.SUPERVISOR:
-        context["offices"] = counts
-    else:
-        page = Paginator(queue_rows(request.user, today=today, queue_filter=queue_filter), ITEMS_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
-        context["page"] = page
-        context["items"] = [as_item(row, today=today) for row in page.object_list]
-        context["query"] = _without_page(request)
-    return render(request, "workflow/queue.html", context, status=200 if valid else 400)
+    return render(request, "workflow/list.html", context, status=200 if filters.is_valid() else 400)
 
 
 @queue_user
 @require_safe
 def open_takedowns(request):
     today = timezone.localdate()
-    requests = open_takedown_requests(request.user, today=today)
-    page = Paginator(requests, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = [{"request": item, "days_open": (today - item.requested_on).days} for item in page.object_list]
+    title = _("Takedown requests still open after %(days)s days") % {"days": deadlines.TAKEDOWN_FOLLOW_UP_DAYS}
+    table = OpenTakedownsTable(
+        open_takedown_requests(request.user, today=today), today=today, caption=title, order_by=_sort(request)
+    )
     context = {
-        "title": _("Takedown requests still open after %(days)s days") % {"days": deadlines.TAKEDOWN_FOLLOW_UP_DAYS},
+        "title": title,
         "nav": "queue",
-        "page": page,
-        "rows": rows,
-        "query": _without_page(request),
+        "breadcrumb": True,
+        "lead": _(
+            "Requests to platforms with no outcome yet, or no answer, made more than 7 days ago: follow them up."
+        ),
+        "table": table.for_request(request),
     }
-    return render(request, "workflow/open_takedowns.html", context)
+    return render(request, "workflow/list.html", context)
 
 
 @queue_user
@@ -101,31 +106,38 @@ def open_takedowns(request):
 def retention(request):
     """The measures due for deletion from the school record within 30 days, or overdue."""
     today = timezone.localdate()
-    page = Paginator(records_due_for_deletion(request.user, today=today), ITEMS_PER_PAGE).get_page(
-        request.GET.get("page")
+    title = _("Measures due for deletion from the school record")
+    table = RetentionTable(
+        records_due_for_deletion(request.user, today=today), today=today, caption=title, order_by=_sort(request)
     )
-    rows = [
-        {
-            "measure": measure,
-            "days_left": (measure.deletion_due - today).days,
-            "days_overdue": max((today - measure.deletion_due).days, 0),
-            "early_deletion": measure.number in deadlines.RECORD_EARLY_DELETION,
-        }
-        for measure in page.object_list
-    ]
+    without_date = records_without_graduation_date(request.user)
     context = {
-        "title": _("Measures due for deletion from the school record"),
+        "title": title,
         "nav": "queue",
-        "page": page,
-        "rows": rows,
-        "due_soon_days": deadlines.RETENTION_DUE_SOON_DAYS,
-        "without_graduation_date": records_without_graduation_date(request.user),
-        "query": _without_page(request),
+        "breadcrumb": True,
+        "lead": _(
+            "Final Art. 17 measures on the school record that are due for deletion within %(due_soon_days)s days, "
+            "or overdue: measures 4 and 5 two years after the student graduates, measures 6 to 8 four years after "
+            "(measure 8 never earlier). Expulsion stays on the record; measures 1 to 3 are not recorded once "
+            "carried out."
+        )
+        % {"due_soon_days": deadlines.RETENTION_DUE_SOON_DAYS},
+        "notice": ngettext(
+            "%(counter)s measure on the school record has no deletion date: record the student's (expected) "
+            "graduation date.",
+            "%(counter)s measures on the school record have no deletion date: record the students' (expected) "
+            "graduation dates.",
+            without_date,
+        )
+        % {"counter": without_date}
+        if without_date
+        else "",
+        "without_graduation_date": without_date,
+        "table": table.for_request(request),
     }
-    return render(request, "workflow/retention.html", context)
+    return render(request, "workflow/list.html", context)
 
 
-def _without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
+def _sort(request) -> str | None:
+    """The ``sort`` asked for: django-tables2 keeps only a column the table can sort by, and ignores the rest."""
+    return request.GET.get("sort") or None

@@ -77,7 +77,7 @@ def test_the_work_queue_details_write_dates_in_korean(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
     response = client.get(reverse("workflow:queue"))
     assert response.status_code == 200
-    (item,) = response.context["items"]
+    (item,) = (row.record for row in response.context["table"].paginated_rows)
     assert korean(referred) in item.detail
     assert korean(scheduled) in item.detail
     assert not ISO_DATE.search(item.detail)

@@ -94,7 +94,11 @@ def test_the_work_queue_answers(client, absurd, role):
 def test_the_queue_shows_the_hearing_due_on_the_last_day(client, absurd):
     client.force_login(users(absurd["office"])["clerk"])
     response = client.get(reverse("workflow:queue"))
-    hearing = next(item for item in response.context["items"] if item.case_pk == absurd["cases"][0].pk)
+    hearing = next(
+        item
+        for item in (row.record for row in response.context["table"].paginated_rows)
+        if item.case_pk == absurd["cases"][0].pk
+    )
     assert hearing.deadline == LAST_DAY
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from casetracker.cases.models import Appeal, CommitteeCase, Measure, Separation, TakedownRequest
 from casetracker.workflow.deadlines import Urgency
 from casetracker.workflow.queue import Due, QueueFilter, counts_by_office, open_takedown_requests, queue_rows
+from casetracker.workflow.tables import OfficeCountsTable
 from tests.factories import (
     AppealFactory,
     CommitteeCaseFactory,
@@ -245,6 +246,11 @@ def live_offices():
     return Office("seoul", today).build(), Office("gyeonggi", today).build()
 
 
+def listed_on(response) -> list:
+    """The rows of the page's table: QueueItems, takedown requests, OfficeCounts."""
+    return [row.record for row in response.context["table"].paginated_rows]
+
+
 def page(client, user, url=QUEUE, **params):
     client.force_login(user)
     return client.get(url, params, HTTP_ACCEPT_LANGUAGE="en")
@@ -254,7 +260,7 @@ def test_the_clerks_page_lists_their_items_in_order(client, live_offices):
     seoul, gyeonggi = live_offices
     response = page(client, UserFactory(office=seoul.office))
     assert response.status_code == 200
-    assert [(item.due, item.deadline) for item in response.context["items"]] == [
+    assert [(item.due, item.deadline) for item in listed_on(response)] == [
         (due, deadline) for due, _pk, deadline in seoul.ordered()
     ]
     content = response.content.decode()
@@ -263,7 +269,7 @@ def test_the_clerks_page_lists_their_items_in_order(client, live_offices):
     assert "3 items overdue" in content
     for incident in gyeonggi.office.incidents.all():
         assert f">{incident.case_number}<" not in content
-    first = response.context["items"][0]
+    first = listed_on(response)[0]
     assert reverse("admin:cases_incident_change", args=[first.case_pk]) in content
 
 
@@ -271,9 +277,9 @@ def test_the_clerks_page_filters_and_sorts(client, live_offices):
     seoul, _gyeonggi = live_offices
     clerk = UserFactory(office=seoul.office)
     response = page(client, clerk, due="measure", when="overdue")
-    assert [(item.due, item.days_left) for item in response.context["items"]] == [(Due.MEASURE, -6)]
+    assert [(item.due, item.days_left) for item in listed_on(response)] == [(Due.MEASURE, -6)]
     response = page(client, clerk, sort="-deadline")
-    days = [item.days_left for item in response.context["items"]]
+    days = [item.days_left for item in listed_on(response)]
     assert days == sorted(days, reverse=True)
 
 
@@ -287,13 +293,13 @@ def test_the_supervisors_page_counts_per_office(client, live_offices):
     seoul, _gyeonggi = live_offices
     response = page(client, UserFactory(supervisor=True, office=None))
     assert response.status_code == 200
-    assert {entry.office.code: (entry.overdue, entry.this_week) for entry in response.context["offices"]} == {
+    assert {entry.office.code: (entry.overdue, entry.this_week) for entry in listed_on(response)} == {
         "seoul": (3, 3),
         "gyeonggi": (3, 3),
     }
-    assert "items" not in response.context
+    assert isinstance(response.context["table"], OfficeCountsTable)
     response = page(client, UserFactory(supervisor=True, office=seoul.office))
-    assert [entry.office.code for entry in response.context["offices"]] == ["seoul"]
+    assert [entry.office.code for entry in listed_on(response)] == ["seoul"]
 
 
 @pytest.mark.parametrize("url", [QUEUE, OPEN_TAKEDOWNS])
@@ -372,14 +378,14 @@ def test_the_open_takedowns_page(client, takedowns, django_assert_num_queries):
     with django_assert_num_queries(8):
         response = client.get(OPEN_TAKEDOWNS, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert [row["request"] for row in response.context["rows"]] == [takedowns["no_answer"], takedowns["eight_days"]]
-    assert [row["days_open"] for row in response.context["rows"]] == [20, 8]
+    assert listed_on(response) == [takedowns["no_answer"], takedowns["eight_days"]]
+    assert [row.get_cell_value("days_open") for row in response.context["table"].paginated_rows] == [20, 8]
     assert takedowns["gyeonggi"].incident.case_number not in response.content.decode()
 
 
 def test_a_supervisor_sees_the_open_takedowns_of_their_scope(client, takedowns):
     response = page(client, UserFactory(supervisor=True, office=None), OPEN_TAKEDOWNS)
-    assert {row["request"] for row in response.context["rows"]} == {
+    assert set(listed_on(response)) == {
         takedowns["no_answer"],
         takedowns["eight_days"],
         takedowns["gyeonggi"],

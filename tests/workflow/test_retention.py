@@ -136,7 +136,7 @@ def test_a_seoul_clerk_sees_no_gyeonggi_record(client, seoul, records):
     client.force_login(UserFactory(office=seoul))
     response = client.get(RETENTION, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert [row["measure"] for row in response.context["rows"]] == [
+    assert [row.record for row in response.context["table"].paginated_rows] == [
         records["overdue"],
         records["today"],
         records["day_30"],
@@ -152,7 +152,7 @@ def test_a_seoul_clerk_sees_no_gyeonggi_record(client, seoul, records):
 def test_a_national_supervisor_sees_every_office(client, records):
     client.force_login(UserFactory(supervisor=True, office=None))
     response = client.get(RETENTION)
-    assert {row["measure"] for row in response.context["rows"]} == {
+    assert {row.record for row in response.context["table"].paginated_rows} == {
         records["overdue"],
         records["today"],
         records["day_30"],

@@ -1,0 +1,278 @@
+"""How the work queue's lists are laid out: django-tables2 tables sharing one base.
+
+The base sets what every list shares: the template (``workflow/table.html``: a caption,
+column headers with ``scope``, a row header, sort links that say how the list is sorted),
+the empty text, the page size and a pagination that answers any page number. Each list
+sorts only by database columns, so the database still orders, counts and slices the page.
+None has a column for a person's name.
+"""
+
+import datetime
+
+import django_tables2 as tables
+from django.core.paginator import Paginator
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_tables2.data import TableQuerysetData
+
+from casetracker.core.formatting import format_date
+
+from . import deadlines
+from .queue import Due, as_item
+
+ITEMS_PER_PAGE = 50
+
+
+def _due_within_days() -> str:
+    return _("due within %(due_soon_days)s days") % {"due_soon_days": deadlines.DUE_SOON_DAYS}
+
+
+def urgency_text(days_left: int) -> str:
+    """How far a deadline is: "overdue by 3 days", "due today", "due in 5 days"."""
+    if days_left < 0:
+        return ngettext("overdue by %(days)s day", "overdue by %(days)s days", -days_left) % {"days": -days_left}
+    if days_left == 0:
+        return str(_("due today"))
+    return ngettext("due in %(days)s day", "due in %(days)s days", days_left) % {"days": days_left}
+
+
+def time_element(value: datetime.date | None):
+    """A date in the language's format, machine-readable in ``<time>``; a dash when there is none."""
+    if value is None:
+        return format_date(None)
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, "DATE_FORMAT"))
+
+
+class ListTable(tables.Table):
+    """The base of every list of the work queue.
+
+    ``row_header`` names the column whose cell heads its row (``<th scope="row">``);
+    ``sort_labels`` gives the sort choices of a filter form their words (``sort_choices``).
+    """
+
+    row_header: str = ""
+    sort_labels: dict[str, str] = {}
+
+    class Meta:
+        template_name = "workflow/table.html"
+        attrs = {"class": "work-list"}
+        empty_text = _("Nothing to list.")
+        per_page = ITEMS_PER_PAGE
+        orderable = False
+
+    def __init__(self, data, *, today: datetime.date, caption: str = "", **kwargs):
+        self.today = today
+        self.caption = caption
+        super().__init__(data, **kwargs)
+
+    def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
+        """Like django-tables2's, but any page answers: a page that is not a number is the first,
+        one past the end (``?page=99999999999``) or before the start (``?page=-5``) the last.
+        The page size is the table's own, never the request's."""
+        self.paginator = paginator_class(self.rows, self._meta.per_page, *args, **kwargs)
+        self.page = self.paginator.get_page(page)
+        return self
+
+    def for_request(self, request) -> "ListTable":
+        """This table, paginated as ``request`` asks (its own sort is set by the view)."""
+        self.request = request
+        return self.paginate(page=request.GET.get(self.prefixed_page_field))
+
+    @classmethod
+    def sort_choices(cls) -> list[tuple[str, str]]:
+        """(``sort`` value, label) for each way the table sorts: each orderable column, up and down."""
+        choices = []
+        for name, column in cls.base_columns.items():
+            if not column.orderable:
+                continue
+            for alias, words in ((name, _("%(column)s, ascending")), (f"-{name}", _("%(column)s, descending"))):
+                label = cls.sort_labels.get(alias)
+                choices.append((alias, label or lazy(lambda w=words, c=column: w % {"column": c.verbose_name}, str)()))
+        return choices
+
+
+class SortedColumn(tables.Column):
+    """A column the list sorts by: by the database column ``by``, up or down, then by ``then``
+    (always up), so that rows alike keep the list's usual order and the pages stay stable."""
+
+    def __init__(self, *args, by: str, then: tuple[str, ...] = (), **kwargs):
+        self.by, self.then = by, then
+        super().__init__(*args, order_by=(by, *then), orderable=True, **kwargs)
+
+    def order(self, queryset, is_descending):
+        return queryset.order_by(f"-{self.by}" if is_descending else self.by, *self.then), True
+
+
+def case_link(url_name: str, pk: int, case_number: str):
+    return format_html('<a href="{}">{}</a>', reverse(url_name, args=[pk]), case_number)
+
+
+# The work queue ---------------------------------------------------------------------------------
+
+
+class QueueData(TableQuerysetData):
+    """The queue's rows: ordered, counted and sliced by the database (a UNION of one query per
+    kind of item), shown as ``QueueItem``\\ s."""
+
+    def __init__(self, rows, *, today: datetime.date):
+        super().__init__(rows)
+        self.today = today
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return [as_item(row, today=self.today) for row in self.data[key]]
+        return as_item(self.data[key], today=self.today)
+
+    def __iter__(self):
+        return (as_item(row, today=self.today) for row in self.data)
+
+
+class QueueTable(ListTable):
+    """What is due in a clerk's cases, item by item, overdue first."""
+
+    row_header = "case"
+    sort_labels = {"deadline": _("earliest deadline first"), "-deadline": _("latest deadline first")}
+
+    deadline = SortedColumn(_("deadline"), by="deadline", then=("case_no", "due", "item_pk"))
+    urgency = tables.Column(_("urgency"), accessor="days_left")
+    due = SortedColumn(_("what is due"), by="due", then=("deadline", "case_no", "item_pk"))
+    case = SortedColumn(_("case"), accessor="case_number", by="case_no", then=("deadline", "due", "item_pk"))
+    detail = tables.Column(_("detail"))
+
+    class Meta(ListTable.Meta):
+        empty_text = _("Nothing is due.")
+        order_by = ("deadline",)
+        row_attrs = {"class": lambda record: f"urgency-{record.urgency.value}"}
+
+    def __init__(self, rows, *, today: datetime.date, **kwargs):
+        super().__init__(QueueData(rows, today=today), today=today, caption=_("What is due in your cases"), **kwargs)
+
+    def render_deadline(self, value):
+        return time_element(value)
+
+    def render_urgency(self, value):
+        return urgency_text(value)
+
+    def render_due(self, value):
+        return Due(value).label
+
+    def render_case(self, record):
+        return case_link("admin:cases_incident_change", record.case_pk, record.case_number)
+
+
+class OfficeCountsTable(ListTable):
+    """A supervisor's queue: how many items are due per office of their scope."""
+
+    row_header = "office"
+
+    office = tables.Column(_("office of education"))
+    overdue = tables.Column(_("overdue"))
+    this_week = tables.Column(lazy(_due_within_days, str)())
+    total = tables.Column(_("all items due"))
+
+    class Meta(ListTable.Meta):
+        pass
+
+    def __init__(self, counts, *, today: datetime.date, **kwargs):
+        super().__init__(counts, today=today, caption=_("Items due per office of education"), **kwargs)
+
+
+# Takedown requests still open -------------------------------------------------------------------
+
+
+class OpenTakedownsTable(ListTable):
+    """Takedown requests still without an outcome (or with no answer) after 7 days, oldest first."""
+
+    row_header = "case"
+
+    case = SortedColumn(
+        _("case"), accessor="incident__case_number", by="incident__case_number", then=("requested_on", "pk")
+    )
+    office = SortedColumn(
+        _("office of education"),
+        accessor="incident__office",
+        by="incident__office__sort_order",
+        then=("requested_on", "incident__case_number", "pk"),
+    )
+    platform = tables.Column(_("platform"), accessor="get_platform_display")
+    requested_on = SortedColumn(_("requested on"), by="requested_on", then=("incident__case_number", "pk"))
+    days_open = tables.Column(_("days open"), accessor="requested_on")
+    outcome = tables.Column(_("outcome"), accessor="get_outcome_display")
+    follow_up_on = tables.Column(_("follow up on"), empty_values=())
+
+    class Meta(ListTable.Meta):
+        empty_text = _("No takedown request has been open for more than 7 days.")
+        order_by = ("requested_on",)
+
+    def render_case(self, record):
+        return case_link("admin:cases_incident_change", record.incident_id, record.incident.case_number)
+
+    def render_requested_on(self, value):
+        return date_format(value, "DATE_FORMAT")
+
+    def render_days_open(self, value):
+        return (self.today - value).days
+
+    def render_follow_up_on(self, value):
+        return date_format(value, "DATE_FORMAT") if value else "-"
+
+
+# School-record retention ------------------------------------------------------------------------
+
+
+class RetentionTable(ListTable):
+    """Measures due for deletion from the school record within 30 days, or overdue, earliest first."""
+
+    row_header = "case"
+
+    deletion_due = SortedColumn(
+        _("to delete by"), by="deletion_due", then=("committee_case__incident__case_number", "offender__code", "pk")
+    )
+    urgency = tables.Column(_("urgency"), accessor="deletion_due")
+    case = SortedColumn(
+        _("case"),
+        accessor="committee_case__incident__case_number",
+        by="committee_case__incident__case_number",
+        then=("offender__code", "pk"),
+    )
+    office = SortedColumn(
+        _("office of education"),
+        accessor="committee_case__incident__office",
+        by="committee_case__incident__office__sort_order",
+        then=("deletion_due", "pk"),
+    )
+    offender = SortedColumn(_("offender"), accessor="offender__code", by="offender__code", then=("pk",))
+    measure = SortedColumn(_("measure"), accessor="pk", by="number", then=("deletion_due", "pk"))
+    graduation = SortedColumn(
+        _("(expected) graduation date"),
+        accessor="offender__expected_graduation_on",
+        by="offender__expected_graduation_on",
+        then=("deletion_due", "pk"),
+    )
+    early_deletion = tables.Column(_("earlier deletion after a review"), accessor="number")
+
+    class Meta(ListTable.Meta):
+        empty_text = _("No measure is due for deletion from the school record.")
+        order_by = ("deletion_due",)
+
+    def render_deletion_due(self, value):
+        return time_element(value)
+
+    def render_urgency(self, value):
+        return urgency_text((value - self.today).days)
+
+    def render_case(self, record):
+        return case_link("admin:cases_measure_change", record.pk, record.committee_case.incident.case_number)
+
+    def render_measure(self, record):
+        return str(record)
+
+    def render_graduation(self, value):
+        return date_format(value, "DATE_FORMAT")
+
+    def render_early_deletion(self, value):
+        return _("possible") if value in deadlines.RECORD_EARLY_DELETION else _("never")

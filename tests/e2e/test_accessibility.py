@@ -287,6 +287,14 @@ def test_work_queue_of_a_clerk(new_page, scope, language):
     check_masthead(page, scope["clerk"], language=language)
 
 
+@pytest.mark.parametrize("url", ["/queue/takedowns/", "/queue/retention/", "/queue/?sort=-case&due=bogus"])
+def test_the_other_lists_of_a_clerk(new_page, scope, url):
+    """The same table template: the takedowns and retention lists, a sorted queue with a filter in error."""
+    page = sign_in(new_page, scope["clerk"], "ko")
+    page.goto(url)
+    check_page(page, language="ko", signed_in=True)
+
+
 @pytest.mark.parametrize("language", ["ko", "en"])
 def test_reports_index_of_a_supervisor(new_page, scope, language):
     page = sign_in(new_page, scope["supervisor"], language)

@@ -1,5 +1,6 @@
 """The work queue pages: what is due, for clerks item by item and for supervisors per office,
-and the takedown requests still open after 7 days.
+the takedown requests still open after 7 days, and the measures due for deletion from the
+school record. Each is a table of ``tables`` on the one template ``workflow/list.html``.
 
 Every row comes through the case selectors with the request's user, so each page shows
 only the user's scope. Clerks and supervisors use them; admins, to whom case records are

@@ -7,8 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from casetracker.cases import published_dataset
-
-FILES = {"reference": "01_reference.json", "cases": "02_published_cases.json"}
+from casetracker.cases.shipped_data import FILES
 
 
 def render(rows: list[dict]) -> str:

@@ -27,7 +27,7 @@ from casetracker.cases.models import (
 from casetracker.core.dates import DaysAfter
 from casetracker.core.models import Channel, Committee, Office, SchoolLevel
 
-from .engine import ALL, CountColumn, Dimension, ShareColumn, Subtotal, TableSpec, TextColumn, Unit
+from .engine import ALL, CountColumn, Dimension, ShareColumn, Structure, Subtotal, Sum, TableSpec, TextColumn, Unit
 
 SV = Committee.Kind.SCHOOL_VIOLENCE
 TR = Committee.Kind.TEACHER_RIGHTS
@@ -75,7 +75,9 @@ def offices_in_scope(user) -> list[tuple[str, str]]:
     return [(office.code, office.name) for office in Office.objects.for_user(user)]
 
 
-OFFICE = Dimension("office", _("office of education"), "office__code", values=offices_in_scope)
+OFFICE = Dimension(
+    "office", _("office of education"), "office__code", values=offices_in_scope, json_label="office_name"
+)
 YEAR = Dimension("year", _("report year"), "report_date", by_year=True)
 EVERYTHING = Dimension(
     "all", _("all incidents"), "", constant=True, values=lambda user: [(ALL, str(_("all incidents")))]
@@ -131,7 +133,6 @@ class ReportSpec:
     unit: Promise
     tables: tuple[TableSpec, ...]
     chart: Chart
-    json_keys: tuple[str, ...] | None = None  # the command line's row keys, when fixed
 
     def table(self, key: str) -> TableSpec:
         return next(t for t in self.tables if t.key == key)
@@ -142,7 +143,20 @@ OFFICES = ReportSpec(
     _("Measures by office and severity"),
     _("Final measures of the school violence review committees (Art. 17), by office of education."),
     _("measures"),
-    (TableSpec("main", _("Measures by office"), OFFICE, tier_columns(MEASURES)),),
+    (
+        TableSpec(
+            "main",
+            _("Measures by office"),
+            OFFICE,
+            tier_columns(MEASURES),
+            suppression=Structure(
+                sums=(
+                    Sum("measures", ("off_record", "recorded", "heavy")),
+                    Sum("heavy", ("expulsion",), complete=False),
+                )
+            ),
+        ),
+    ),
     Chart("stacked", "main", ("off_record", "recorded", "heavy")),
 )
 
@@ -152,6 +166,7 @@ MEASURE_NUMBER = Dimension(
     "number",
     on_unit=True,
     values=lambda user: [(n, str(label)) for n, label in Art17Measure.choices],
+    json_label="label",
 )
 MEASURES_REPORT = ReportSpec(
     "measures",
@@ -169,6 +184,8 @@ MEASURES_REPORT = ReportSpec(
                 ShareColumn("pct", _("share (%)"), "count"),
             ),
             subtotals=tuple(Subtotal(tier, Tier(tier).label, numbers) for tier, numbers in ART17_TIER_NUMBERS.items()),
+            subtotal_key="tier",
+            suppression=Structure(),
         ),
     ),
     Chart("bars", "main", ("count",)),
@@ -200,11 +217,13 @@ YEARLY = ReportSpec(
                     both(where(kind=Victim.Kind.STUDENT), referred(VICTIMS, SV)),
                 ),
             ),
+            suppression=Structure(sums=(Sum("reports", ("heard",), complete=False),)),
         ),
     ),
     Chart("lines", "main", ("reports", "heard", "offenders", "student_victims")),
 )
 
+SURVEY_LEVELS = (SchoolLevel.ELEMENTARY, SchoolLevel.MIDDLE, SchoolLevel.HIGH, SchoolLevel.SPECIAL)
 SURVEY = ReportSpec(
     "survey",
     _("Survey snapshot"),
@@ -219,7 +238,7 @@ SURVEY = ReportSpec(
                 CountColumn("reports", _("reports"), REPORTS),
                 *(
                     CountColumn(level.value, level.label, REPORTS, where(school__level=level.value))
-                    for level in (SchoolLevel.ELEMENTARY, SchoolLevel.MIDDLE, SchoolLevel.HIGH, SchoolLevel.SPECIAL)
+                    for level in SURVEY_LEVELS
                 ),
                 CountColumn("police", _("referred to police"), REPORTS, where(police_referred_on__isnull=False)),
                 CountColumn("takedown", _("takedown requests"), TAKEDOWNS),
@@ -229,22 +248,16 @@ SURVEY = ReportSpec(
                 CountColumn("staff_victims", _("staff victims"), VICTIMS, where(kind=Victim.Kind.STAFF)),
             ),
             total=False,
+            suppression=Structure(
+                sums=(
+                    Sum("reports", tuple(level.value for level in SURVEY_LEVELS)),
+                    Sum("reports", ("police",), complete=False),
+                    Sum("victims", ("student_victims", "teacher_victims", "staff_victims")),
+                )
+            ),
         ),
     ),
     Chart("bars", "main", ("elementary", "middle", "high", "special")),
-    json_keys=(
-        "reports",
-        "elementary",
-        "middle",
-        "high",
-        "special",
-        "police",
-        "takedown",
-        "victims",
-        "student_victims",
-        "teacher_victims",
-        "staff_victims",
-    ),
 )
 
 TEACHER_RIGHTS = ReportSpec(
@@ -271,16 +284,19 @@ TEACHER_RIGHTS = ReportSpec(
                     OFFENDERS,
                     both(where(kind=Offender.Kind.STUDENT), referred(OFFENDERS, TR)),
                 ),
-                CountColumn("measures", _("measures (Art. 25)"), ART25_MEASURES),
+                # The measures are on the page and in the files, not in the command line's JSON.
+                CountColumn("measures", _("measures (Art. 25)"), ART25_MEASURES, in_json=False),
                 *(
-                    CountColumn(f"measure_{number}", label, ART25_MEASURES, where(number=number))
+                    CountColumn(f"measure_{number}", label, ART25_MEASURES, where(number=number), in_json=False)
                     for number, label in Art25Measure.choices
                 ),
+            ),
+            suppression=Structure(
+                sums=(Sum("measures", tuple(f"measure_{number}" for number, _label in Art25Measure.choices)),)
             ),
         ),
     ),
     Chart("lines", "main", ("reports", "teacher_victims", "student_offenders")),
-    json_keys=("year", "reports", "teacher_victims", "student_offenders"),
 )
 
 
@@ -297,8 +313,10 @@ CHANNELS = ReportSpec(
         TableSpec(
             "channels",
             _("By distribution channel"),
-            Dimension("channel", _("channel"), "channels__code", values=channels_in_order),
+            Dimension("channel", _("channel"), "channels__code", values=channels_in_order, json_label="channel_name"),
             (CountColumn("reports", _("reports"), REPORTS), ShareColumn("pct", _("share of reports (%)"), "reports")),
+            # An incident can spread through several channels: the rows do not add up to the total.
+            suppression=Structure(rows_add_up=False),
         ),
         TableSpec(
             "sources",
@@ -308,8 +326,10 @@ CHANNELS = ReportSpec(
                 _("source of the images"),
                 "image_source",
                 values=lambda user: [(value, str(label)) for value, label in Incident.ImageSource.choices],
+                json_label="source_name",
             ),
             (CountColumn("reports", _("reports"), REPORTS), ShareColumn("pct", _("share (%)"), "reports")),
+            suppression=Structure(),
         ),
     ),
     Chart("bars", "channels", ("reports",)),
@@ -349,6 +369,12 @@ TIMELINESS = ReportSpec(
                 CountColumn("overdue", _("still waiting past the deadline"), COMMITTEE_CASES, overdue),
                 CountColumn("closed", _("closed without hearing"), COMMITTEE_CASES, where(closed_on__isnull=False)),
                 ShareColumn("late_pct", _("late share of hearings (%)"), "late", "heard"),
+            ),
+            suppression=Structure(
+                sums=(
+                    Sum("heard", ("within_21", "within_28", "late")),
+                    Sum("referred", ("heard", "closed", "overdue"), complete=False),
+                )
             ),
         ),
     ),

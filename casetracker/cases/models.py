@@ -14,11 +14,36 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
-from casetracker.core.dates import PlausibleDate, days_after, from_earliest_date
+from casetracker.core.dates import PlausibleDate, from_earliest_date
 from casetracker.core.formatting import format_date
 from casetracker.core.history import audited_history
 from casetracker.core.models import Channel, Committee, Office, School, SchoolLevel, TimeStampedModel, validate_grade
 from casetracker.core.scoping import ScopedQuerySet
+
+from .law import (
+    APPEAL_DAYS_FROM_DECISION,
+    APPEAL_DAYS_FROM_NOTICE,
+    ART16_PROTECTION_NUMBERS,
+    ART17_TIER_NUMBERS,
+    CARRY_OUT_DAYS,
+    EXPULSION_BY_LAW,
+    FIRST_MEASURE_BY_LAW,
+    HEARING_DAYS,
+    HEARING_EXTENSION_DAYS,
+    LAST_MEASURE_BY_LAW,
+    MEASURES_BY_LAW,
+    SEPARATION_MAX_DAYS,
+    Art16ProtectionMeasure,
+    Law,
+    Tier,
+    extension_deadline,
+    hearing_deadline,
+    measure_label,
+    separation_latest_end,
+    tier_of,
+)
+from .law import Art17Measure as Art17Measure  # re-exported: the measure choices, beside the models
+from .law import Art25Measure as Art25Measure
 
 
 class CaseQuerySet(ScopedQuerySet):
@@ -57,7 +82,6 @@ class AppealQuerySet(CaseQuerySet):
 # Grades across all levels, as the database can check them (special schools run longest).
 GRADE_RANGE = Q(grade__gte=1, grade__lte=12)
 
-SEPARATION_MAX_DAYS = 7
 # The window of each date a clerk enters (``PlausibleDate``): from 2000 (the database holds that
 # too), and up to today for what has happened. What is planned may be ahead: a hearing set or a
 # takedown follow-up within 90 days, the end of a separation running now (at most 7 days), a
@@ -569,12 +593,7 @@ class OffenderVictimRelation(CaseRecord):
 class ProtectionMeasure(CaseRecord):
     """A protection measure for a student victim (Art. 16 School Violence Prevention Act)."""
 
-    class Number(models.IntegerChoices):
-        COUNSELLING = 1, _("1. psychological counselling and advice")
-        TEMPORARY_PROTECTION = 2, _("2. temporary protection")
-        TREATMENT = 3, _("3. treatment and recuperation")
-        CLASS_CHANGE = 4, _("4. class change")
-        OTHER = 6, _("6. other measures")
+    Number = Art16ProtectionMeasure
 
     victim = models.ForeignKey(
         Victim, on_delete=models.CASCADE, related_name="protection_measures", verbose_name=_("victim")
@@ -597,7 +616,7 @@ class ProtectionMeasure(CaseRecord):
                 violation_error_message=DATES_FROM_2000,
             ),
             models.CheckConstraint(
-                condition=Q(number__in=[1, 2, 3, 4, 6]),
+                condition=Q(number__in=list(ART16_PROTECTION_NUMBERS)),
                 name="protection_measure_number_valid",
                 violation_error_message=_("Art. 16 has protection measures 1, 2, 3, 4 and 6."),
             ),
@@ -673,7 +692,7 @@ class Separation(CaseRecord):
 
     @property
     def latest_end(self) -> datetime.date | None:
-        return days_after(self.starts_on, self.MAX_DAYS) if self.starts_on else None
+        return separation_latest_end(self.starts_on) if self.starts_on else None
 
     def clean(self) -> None:
         errors = {}
@@ -693,16 +712,12 @@ class Separation(CaseRecord):
             raise ValidationError(errors)
 
 
-# A committee hears a case within 21 days of the referral, a deadline it can extend once by 7 days.
-HEARING_DAYS = 21
-EXTENSION_DAYS = 7
-
-
 class CommitteeCase(CaseRecord):
     """An incident referred to a committee: the request, the hearing or why there was none."""
 
+    # A committee hears a case within 21 days of the referral, a deadline it can extend once by 7 days.
     HEARING_DAYS = HEARING_DAYS
-    EXTENSION_DAYS = EXTENSION_DAYS
+    EXTENSION_DAYS = HEARING_EXTENSION_DAYS
 
     ClosureReason = ClosureReason
 
@@ -814,8 +829,7 @@ class CommitteeCase(CaseRecord):
         """21 days from the referral, plus 7 if the deadline was extended."""
         if not self.requested_on:
             return None
-        days = self.HEARING_DAYS + (self.EXTENSION_DAYS if self.extended_on else 0)
-        return days_after(self.requested_on, days)
+        return hearing_deadline(self.requested_on, extended=bool(self.extended_on))
 
     @property
     def law(self) -> str:
@@ -846,7 +860,7 @@ class CommitteeCase(CaseRecord):
             if self.closed_on and self.closed_on < self.requested_on:
                 errors["closed_on"] = _("The case cannot be closed before the referral.")
             if self.extended_on:
-                original_deadline = days_after(self.requested_on, self.HEARING_DAYS)
+                original_deadline = extension_deadline(self.requested_on)
                 if not self.requested_on <= self.extended_on <= original_deadline:
                     errors["extended_on"] = _(
                         "The deadline can only be extended between the referral and the original deadline (%(date)s)."
@@ -955,52 +969,10 @@ class CommitteeCase(CaseRecord):
             )
 
 
-class Law(models.TextChoices):
-    SCHOOL_VIOLENCE_ACT_ART17 = "art17", _("School Violence Prevention Act, Art. 17")
-    TEACHERS_STATUS_ACT_ART25 = "art25", _("Teachers' Status Act, Art. 25")
-
-
-class Art17Measure(models.IntegerChoices):
-    WRITTEN_APOLOGY = 1, _("1. written apology")
-    NO_CONTACT = 2, _("2. no contact, threats or retaliation")
-    SCHOOL_SERVICE = 3, _("3. service in school")
-    COMMUNITY_SERVICE = 4, _("4. community service")
-    SPECIAL_EDUCATION = 5, _("5. special education or psychological treatment")
-    SUSPENSION = 6, _("6. suspension of attendance")
-    CLASS_CHANGE = 7, _("7. class change")
-    TRANSFER = 8, _("8. transfer")
-    EXPULSION = 9, _("9. expulsion")
-
-
-class Art25Measure(models.IntegerChoices):
-    SCHOOL_SERVICE = 1, _("1. service in school")
-    COMMUNITY_SERVICE = 2, _("2. community service")
-    SPECIAL_EDUCATION = 3, _("3. special education or psychological treatment")
-    SUSPENSION = 4, _("4. suspension of attendance")
-    CLASS_CHANGE = 5, _("5. class change")
-    TRANSFER = 6, _("6. transfer")
-    EXPULSION = 7, _("7. expulsion")
-
-
-class Tier(models.TextChoices):
-    """How heavy an Art. 17 measure is, by what it leaves on the school record."""
-
-    OFF_RECORD = "off_record", _("measures 1-3 (off the record)")
-    RECORDED = "recorded", _("measures 4-6 (recorded)")
-    HEAVY = "heavy", _("measures 7-9 (heavy)")
-
-
-MEASURES_BY_LAW = {Law.SCHOOL_VIOLENCE_ACT_ART17: Art17Measure, Law.TEACHERS_STATUS_ACT_ART25: Art25Measure}
 LAW_BY_COMMITTEE_KIND = {
     Committee.Kind.SCHOOL_VIOLENCE: Law.SCHOOL_VIOLENCE_ACT_ART17,
     Committee.Kind.TEACHER_RIGHTS: Law.TEACHERS_STATUS_ACT_ART25,
 }
-EXPULSION_BY_LAW = {Law.SCHOOL_VIOLENCE_ACT_ART17: Art17Measure.EXPULSION, Law.TEACHERS_STATUS_ACT_ART25: 7}
-ART17_TIER_NUMBERS = {Tier.OFF_RECORD: (1, 2, 3), Tier.RECORDED: (4, 5, 6), Tier.HEAVY: (7, 8, 9)}
-
-
-def measure_label(law: str, number: int) -> str:
-    return str(MEASURES_BY_LAW[Law(law)](number).label)
 
 
 def validate_measure_for_offender(law: str, number: int, offender: "Offender", *, field: str) -> None:
@@ -1046,7 +1018,7 @@ class Measure(CaseRecord):
     """A measure imposed on one offender by one committee case."""
 
     # The school carries the measure out within 14 days of the committee's request.
-    CARRY_OUT_DAYS = 14
+    CARRY_OUT_DAYS = CARRY_OUT_DAYS
 
     committee_case = models.ForeignKey(
         CommitteeCase, on_delete=models.CASCADE, related_name="measures", verbose_name=_("committee case")
@@ -1108,7 +1080,16 @@ class Measure(CaseRecord):
                 violation_error_message=DATES_FROM_2000,
             ),
             models.CheckConstraint(
-                condition=Q(law="art17", number__gte=1, number__lte=9) | Q(law="art25", number__gte=1, number__lte=7),
+                condition=Q(
+                    law="art17",
+                    number__gte=FIRST_MEASURE_BY_LAW[Law.SCHOOL_VIOLENCE_ACT_ART17],
+                    number__lte=LAST_MEASURE_BY_LAW[Law.SCHOOL_VIOLENCE_ACT_ART17],
+                )
+                | Q(
+                    law="art25",
+                    number__gte=FIRST_MEASURE_BY_LAW[Law.TEACHERS_STATUS_ACT_ART25],
+                    number__lte=LAST_MEASURE_BY_LAW[Law.TEACHERS_STATUS_ACT_ART25],
+                ),
                 name="measure_number_valid_for_law",
                 violation_error_message=_("Art. 17 has measures 1 to 9; Art. 25 has measures 1 to 7."),
             ),
@@ -1145,9 +1126,7 @@ class Measure(CaseRecord):
 
     @property
     def tier(self) -> str | None:
-        if self.law != Law.SCHOOL_VIOLENCE_ACT_ART17:
-            return None
-        return next(tier for tier, numbers in ART17_TIER_NUMBERS.items() if self.number in numbers)
+        return tier_of(self.law, self.number)
 
     def clean_fields(self, exclude=None) -> None:
         # The law follows the committee: fill it in before the fields are checked, so a
@@ -1249,8 +1228,8 @@ class Appeal(CaseRecord):
 
     # Outcomes after which the appealed measure no longer counts.
     SUPERSEDING_OUTCOMES = (Outcome.CHANGED, Outcome.REVOKED)
-    FILING_DAYS_FROM_NOTICE = 90
-    FILING_DAYS_FROM_DECISION = 180
+    FILING_DAYS_FROM_NOTICE = APPEAL_DAYS_FROM_NOTICE
+    FILING_DAYS_FROM_DECISION = APPEAL_DAYS_FROM_DECISION
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="appeals", verbose_name=_("measure"))
     appellant = models.CharField(_("filed by"), max_length=10, choices=Appellant.choices)

@@ -11,12 +11,6 @@ import casetracker
 MAX_LINES = 600
 ROOT = Path(casetracker.__file__).parent
 
-# Being split on their own branches (issue 22): the merger removes each once its branch lands.
-KNOWN_EXCEPTIONS = {
-    "cases/models.py",  # into the cases/models/ package
-    "cases/published_dataset.py",  # into the datasets app
-}
-
 
 def module_lengths() -> dict[str, int]:
     return {
@@ -27,18 +21,9 @@ def module_lengths() -> dict[str, int]:
 
 
 def test_no_module_is_over_the_limit():
-    too_long = {
-        name: lines for name, lines in module_lengths().items() if lines > MAX_LINES and name not in KNOWN_EXCEPTIONS
-    }
+    too_long = {name: lines for name, lines in module_lengths().items() if lines > MAX_LINES}
     listed = ", ".join(f"casetracker/{name} ({lines})" for name, lines in too_long.items())
     assert not too_long, f"over {MAX_LINES} lines, split them: {listed}"
-
-
-def test_the_known_exceptions_are_still_needed():
-    """An exception whose module is gone or short enough comes off the list, so that it cannot grow back."""
-    lengths = module_lengths()
-    stale = sorted(name for name in KNOWN_EXCEPTIONS if lengths.get(name, 0) <= MAX_LINES)
-    assert not stale, f"remove from KNOWN_EXCEPTIONS: {', '.join(stale)}"
 
 
 def test_the_count_sees_the_modules():

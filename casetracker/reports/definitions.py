@@ -5,7 +5,6 @@ the school violence review committees (final Art. 17 measures); the teacher righ
 report the Art. 25 committees; the survey counts every incident.
 """
 
-import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -13,7 +12,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from casetracker.cases import selectors
+from casetracker.cases import law, selectors
 from casetracker.cases.models import (
     ART17_TIER_NUMBERS,
     Art17Measure,
@@ -24,7 +23,7 @@ from casetracker.cases.models import (
     Tier,
     Victim,
 )
-from casetracker.core.dates import DaysAfter
+from casetracker.core.dates import days_after
 from casetracker.core.models import Channel, Committee, Office, SchoolLevel
 
 from .engine import ALL, CountColumn, Dimension, ShareColumn, Structure, Subtotal, Sum, TableSpec, TextColumn, Unit
@@ -85,35 +84,37 @@ EVERYTHING = Dimension(
 
 
 def tier_of(number) -> str:
-    return str(next((Tier(tier).label for tier, numbers in ART17_TIER_NUMBERS.items() if number in numbers), ""))
+    tier = law.tier_of(Law.SCHOOL_VIOLENCE_ACT_ART17, number)
+    return str(tier.label) if tier else ""
 
 
 def tier_columns(unit: Unit) -> tuple:
     return (
         CountColumn("measures", _("measures"), unit),
-        CountColumn("off_record", _("measures 1-3 (off the record)"), unit, where(number__in=(1, 2, 3))),
-        CountColumn("recorded", _("measures 4-6 (recorded)"), unit, where(number__in=(4, 5, 6))),
-        CountColumn("heavy", _("measures 7-9 (heavy)"), unit, where(number__in=(7, 8, 9))),
-        CountColumn("expulsion", _("of which expulsions"), unit, where(number=9)),
+        CountColumn("off_record", Tier.OFF_RECORD.label, unit, where(number__in=ART17_TIER_NUMBERS[Tier.OFF_RECORD])),
+        CountColumn("recorded", Tier.RECORDED.label, unit, where(number__in=ART17_TIER_NUMBERS[Tier.RECORDED])),
+        CountColumn("heavy", Tier.HEAVY.label, unit, where(number__in=ART17_TIER_NUMBERS[Tier.HEAVY])),
+        CountColumn("expulsion", _("of which expulsions"), unit, where(number=Art17Measure.EXPULSION)),
         ShareColumn("heavy_pct", _("heavy share (%)"), "heavy", "measures"),
     )
 
 
-def deadline(days: int) -> DaysAfter:
-    return DaysAfter("requested_on", days)
+def deadline(*, extended: bool):
+    """The hearing deadline of a committee case, had it been extended or not."""
+    return law.sql_days_after("requested_on", law.hearing_days(extended=extended))
 
 
 def overdue() -> Q:
     today = timezone.localdate()
     waiting = Q(hearing_date__isnull=True, closed_on__isnull=True)
-    past_21 = Q(extended_on__isnull=True, requested_on__lt=today - datetime.timedelta(days=21))
-    past_28 = Q(extended_on__isnull=False, requested_on__lt=today - datetime.timedelta(days=28))
+    past_21 = Q(extended_on__isnull=True, requested_on__lt=days_after(today, -law.hearing_days(extended=False)))
+    past_28 = Q(extended_on__isnull=False, requested_on__lt=days_after(today, -law.hearing_days(extended=True)))
     return waiting & (past_21 | past_28)
 
 
 def heard_late() -> Q:
-    late_21 = Q(extended_on__isnull=True, hearing_date__gt=deadline(21))
-    late_28 = Q(extended_on__isnull=False, hearing_date__gt=deadline(28))
+    late_21 = Q(extended_on__isnull=True, hearing_date__gt=deadline(extended=False))
+    late_28 = Q(extended_on__isnull=False, hearing_date__gt=deadline(extended=True))
     return Q(hearing_date__isnull=False) & (late_21 | late_28)
 
 
@@ -352,7 +353,7 @@ TIMELINESS = ReportSpec(
                     "within_21",
                     _("heard within 21 days"),
                     COMMITTEE_CASES,
-                    where(hearing_date__isnull=False, hearing_date__lte=deadline(21)),
+                    where(hearing_date__isnull=False, hearing_date__lte=deadline(extended=False)),
                 ),
                 CountColumn(
                     "within_28",
@@ -361,8 +362,8 @@ TIMELINESS = ReportSpec(
                     where(
                         extended_on__isnull=False,
                         hearing_date__isnull=False,
-                        hearing_date__gt=deadline(21),
-                        hearing_date__lte=deadline(28),
+                        hearing_date__gt=deadline(extended=False),
+                        hearing_date__lte=deadline(extended=True),
                     ),
                 ),
                 CountColumn("late", _("heard late"), COMMITTEE_CASES, heard_late),

@@ -252,6 +252,7 @@ def _forms(people: tuple[tuple[str, str], ...]) -> tuple[_Form, ...]:
         found.setdefault((name, True), []).append(code)
         if re.fullmatch(rf"[{HANGUL}]{{3,4}}", name):
             given = name[2:] if name[:2] in COMPOUND_SURNAMES else name[1:]
+            found.setdefault((f"{name[: -len(given)]} {given}", True), []).append(code)  # 김 민지
             if len(given) >= 2:  # a one-syllable given name alone is too often another word
                 found.setdefault((given, False), []).append(code)
     forms = {}

@@ -111,6 +111,60 @@ def test_ordinary_narratives_hold_no_name(text):
     assert find_identifiers(text, people=people) == []
 
 
+NARRATIVE_PEOPLE = [
+    ("V1", "김민지"),
+    ("V2", "박하늘"),
+    ("V3", "조은비"),
+    ("V4", "임수정"),
+    ("O1", "강지원"),
+    ("O2", "최유진"),
+    ("O3", "윤서진"),
+    ("O4", "한도윤"),
+    ("O5", "오현우"),
+    ("O6", "신예린"),
+    ("O7", "권민서"),
+    ("O8", "황지우"),
+    ("G1", "송미래"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024년 3월 5일 오전 9시 30분경 담임교사가 학생들로부터 제보를 받았다.", None),
+        ("가해 학생들은 피해 학생의 SNS 프로필 사진을 이용하여 허위영상물을 제작하였다.", None),
+        ("학교는 즉시 경찰에 신고하고 방송통신심의위원회에 삭제를 요청하였다.", None),
+        ("심의 결과 제17조 제1항 제4호(사회봉사) 및 제5호(특별교육이수)의 조치가 결정되었다.", None),
+        ("피해 학생 보호를 위해 제16조 제1항 제1호 심리상담 및 조언을 실시하였다.", None),
+        ("가해 학생 측은 2024. 4. 2. 행정심판을 청구하였다.", None),
+        ("사진을 지우고 다시는 유포하지 않겠다는 서약서를 제출하였다.", None),
+        ("피해 학생은 현재 등교하고 있으며, 상담 지원은 계속된다.", None),
+        ("하늘이 흐린 날 운동장에서 찍은 단체 사진이 원본으로 확인되었다.", None),
+        ("다음 심의는 2024-05-10로 예정되어 있다.", None),
+        ("학교폭력 사안 처리 가이드북(2024) 34쪽을 참고하였다.", None),
+        ("가해 학생 3명 중 2명은 같은 반, 1명은 다른 학교 학생이다.", None),
+        ("수정된 진술서를 받아 사안보고서를 다시 작성하였다.", None),
+        ("미래를 위해 관련 교육을 강화하기로 하였다.", None),
+        ("지원 방안은 교육지원청과 협의하기로 하였다.", None),
+        ("지우개와 필통 사진도 함께 게시되었다.", None),
+        ("가해자와 피해자 모두 중학교 2학년이다.", None),
+        ("유진 학생의 진술과 다른 부분이 있어 추가 조사를 진행하였다.", "O2 학생의 진술과"),
+        ("은비 양의 보호자가 면담을 요청하였다.", "V3 양의 보호자가"),
+        ("도윤이는 반성문을 제출하였다.", "O4는 반성문을"),
+        ("현우가 합성물을 만들었다고 인정하였다.", "O5가 합성물을"),
+        ("서진은 이 사실을 몰랐다고 주장하였다.", "O3은 이 사실을"),
+        ("예린이랑 민서가 함께 있었다.", "O6랑 O7가 함께"),
+        ("피해 학생 김 민지의 보호자", "V1의 보호자"),
+    ],
+)
+def test_a_realistic_narrative(text, expected):
+    """Each line as a clerk writes it, with 13 people entered, several with names that are words."""
+    if expected is None:
+        assert find_identifiers(text, people=NARRATIVE_PEOPLE) == []
+    else:
+        assert expected in cleaned(text, NARRATIVE_PEOPLE)
+
+
 def test_a_given_name_that_is_a_common_word_still_counts_before_a_title_or_with_a_names_own_form():
     assert cleaned("지원 학생과 지원을 논의하였다.") == "O2 학생과 지원을 논의하였다."
     assert cleaned("하늘이가 울었다. 하늘이 맑았다.") == "V3가 울었다. 하늘이 맑았다."

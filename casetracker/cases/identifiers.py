@@ -221,6 +221,8 @@ _PARTICLES = (
 _HYPOCORISTIC = "가|는|를|랑|의|도|와|만|한테|에게|하고|에게는|한테는"
 TITLE_AFTER = re.compile(rf"{SPACE}?(?:{_TITLES_LONG})|{SPACE}?(?:양|군|씨|님|형)(?:{_PARTICLES})?(?![{HANGUL}])")
 PARTICLE_AFTER = re.compile(rf"(?:{_PARTICLES})(?:는|은|도|만|의)?(?![{HANGUL}])")
+# A given name that is also a word (학습 지원 교사, 지원 부모) counts only before the titles of a person.
+PERSON_TITLE_AFTER = re.compile(rf"{SPACE}?(?:선생님|학생)|{SPACE}?(?:양|군|씨|님)(?:{_PARTICLES})?(?![{HANGUL}])")
 HYPOCORISTIC_AFTER = re.compile(rf"이(?=(?:{_HYPOCORISTIC})(?![{HANGUL}]))")
 # 민지, 서연 학생 / 민지(15세) / "민지": a given name in a list, or before a bracket or a closing quote.
 LIST_AFTER = re.compile("[,·ㆍ/()'\"\u2019\u201d]")
@@ -276,13 +278,14 @@ def _name_end(text: str, form: _Form, end: int) -> int | None:
     """Where a name found at ``text[end - len(form.text):end]`` ends, or None if it is not one here."""
     if not HANGUL_CHAR.match(form.text[-1]):
         return None if end < len(text) and re.match(r"[A-Za-z]", text[end]) else end
-    if TITLE_AFTER.match(text, end):
+    common = form.text in COMMON_WORDS
+    if (PERSON_TITLE_AFTER if common else TITLE_AFTER).match(text, end):
         return end
     if _ends_in_consonant(form.text[-1]):
         hypocoristic = HYPOCORISTIC_AFTER.match(text, end)
         if hypocoristic:
             return hypocoristic.end()
-    if form.text in COMMON_WORDS:
+    if common:
         return None
     if PARTICLE_AFTER.match(text, end):
         return end

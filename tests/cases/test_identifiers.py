@@ -168,6 +168,7 @@ def test_a_realistic_narrative(text, expected):
 def test_a_given_name_that_is_a_common_word_still_counts_before_a_title_or_with_a_names_own_form():
     assert cleaned("지원 학생과 지원을 논의하였다.") == "O2 학생과 지원을 논의하였다."
     assert cleaned("하늘이가 울었다. 하늘이 맑았다.") == "V3가 울었다. 하늘이 맑았다."
+    assert cleaned("지원 양에게 학습 지원 교사가 연락하였다.") == "O2 양에게 학습 지원 교사가 연락하였다."
 
 
 def test_the_full_name_stands_alone_but_not_inside_another_word():

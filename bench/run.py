@@ -33,6 +33,7 @@ BENCHMARKS = {
     "admin": "admin_bench",
     "import": "import_bench",
     "upload": "upload_bench",
+    "identifiers": "identifiers_bench",
 }
 
 

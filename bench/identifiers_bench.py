@@ -1,0 +1,146 @@
+"""The identifier check of a case's free text at a save, against its budget of 20 ms (issue 17).
+
+A case with 10 people (names entered for 8 of them) and 8 free texts of 500 characters each
+(the description, notes, reasons, takedown and appeal texts of a full case), written as a clerk
+writes them: names with particles and titles, dates, case numbers, articles of law, amounts, and
+a few identifiers to find. One save runs ``find_identifiers`` on every text, and
+``replace_identifiers`` where it found something (the one-click replacement). Measured two ways,
+each the median of the turns:
+
+- a case's first save: the cache of the case's name pattern is emptied first, so the pattern of
+  its names is compiled (a clerk saving another case than the last one);
+- a save again: the same case (the pattern cached).
+
+Target: at most 20 ms, printed as the ratio to it. No database: the check is pure Python.
+
+    .venv/bin/python bench/identifiers_bench.py [--repeat 200]
+    .venv/bin/python bench/run.py --incidents N --only identifiers   # as part of the benchmarks
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common import Result, print_results
+
+BUDGET_SECONDS = 0.020
+TEXTS = 8
+CHARACTERS = 500
+
+PEOPLE = [
+    ("V1", "김민지"),
+    ("V2", "이서연"),
+    ("V3", "박하늘"),
+    ("V4", None),
+    ("O1", "최준호"),
+    ("O2", "정다은"),
+    ("O3", "강지원"),
+    ("O4", "남궁도윤"),
+    ("O5", None),
+    ("G1", "김영희"),  # a guardian
+]
+
+SENTENCES = [
+    "2024-03-05 피해 학생 김민지의 사진이 단체 대화방에 유포되었다는 신고가 접수되었다.",
+    "담임교사가 사안을 인지한 뒤 학교폭력 전담기구에 보고하였고, 사안번호는 2024-0012이다.",
+    "가해 학생 준호는 인스타그램 프로필 사진을 내려받아 합성하였다고 진술하였다.",
+    "다음 날 피해 학생의 보호자가 경찰에 신고하였으며 플랫폼에 삭제를 요청하였다.",
+    "다은 학생과 지원이는 합성물을 텔레그램 방에 올린 사실을 인정하였다.",
+    "심의위원회는 제17조 제1항 제3호 및 제5호의 조치를 의결하였다.",
+    "피해 학생에게 심리상담 지원을 요청하였고 3회의 상담이 이루어졌다.",
+    "보호자 연락처 010-1234-5678로 결과를 통지하였다.",
+    "피해액은 약 3,000,000원으로 추정되며 민사 절차는 진행하지 않았다.",
+    "가해 학생 2명은 같은 학년이며 피해 학생과는 다른 반이다.",
+    "서연이는 사진이 지워졌는지 확인해 달라고 요청하였다.",
+    "긴급조치로 가해 학생과 피해 학생을 7일간 분리하였다.",
+]
+
+
+def case_texts() -> list[str]:
+    """TEXTS texts of CHARACTERS characters each, from the sentences above in turn."""
+    texts = []
+    for number in range(TEXTS):
+        pieces, length, index = [], 0, number
+        while length < CHARACTERS:
+            sentence = SENTENCES[index % len(SENTENCES)]
+            pieces.append(sentence)
+            length += len(sentence) + 1
+            index += 1
+        texts.append(" ".join(pieces)[:CHARACTERS])
+    return texts
+
+
+def save(texts: list[str]) -> int:
+    from casetracker.cases.identifiers import find_identifiers, replace_identifiers
+
+    count = 0
+    for text in texts:
+        found = find_identifiers(text, people=PEOPLE)
+        if found:
+            replace_identifiers(text, found)
+            count += len(found)
+    return count
+
+
+def timed_saves(texts: list[str], *, repeat: int, first_save: bool) -> tuple[float, float]:
+    """The median wall and CPU times of one save, over ``repeat`` saves after a warm-up."""
+    from casetracker.cases.identifiers import _name_pattern
+
+    save(texts)
+    walls, cpus = [], []
+    for _ in range(repeat):
+        if first_save:
+            _name_pattern.cache_clear()
+        wall, cpu = time.perf_counter(), time.process_time()
+        save(texts)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def run(options) -> list[Result]:
+    repeat = max(getattr(options, "repeat", 0) or 0, 200)
+    texts = case_texts()
+    started = time.perf_counter()
+    import casetracker.cases.identifiers  # noqa: F401  (its patterns compile at import)
+
+    imported = time.perf_counter() - started
+    found = save(texts)
+    results = []
+    for case, first_save in (("a case's first save", True), ("a save again", False)):
+        wall, cpu = timed_saves(texts, repeat=repeat, first_save=first_save)
+        results.append(
+            Result(
+                "identifiers",
+                f"{case}: {TEXTS} texts of {CHARACTERS} characters, {len(PEOPLE)} people",
+                seconds=wall,
+                baseline_seconds=BUDGET_SECONDS,
+                target=1.0,
+                extra={
+                    "ms": f"{wall * 1000:.2f}",
+                    "CPU ms": f"{cpu * 1000:.2f}",
+                    "budget (the lower bound column)": "20 ms",
+                    "found": found,
+                    "import": f"{imported * 1000:.0f} ms",
+                },
+            )
+        )
+    return results
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=200)
+    options = parser.parse_args(argv)
+    results = run(options)
+    print_results(results, title="Identifier check of a save (target: at most 20 ms, ratio to it)")
+    return 0 if all(result.ok for result in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -44,7 +44,8 @@ bench: venv
 	@if [ -n "$(BENCH_DATABASE_URL)" ]; then \
 		$(BIN)/python bench/run.py --incidents $(INCIDENTS) --database-url "$(BENCH_DATABASE_URL)"; fi
 
-# Regenerate the shipped dataset (deterministic: the same seed writes the same files).
+# Regenerate the shipped dataset (deterministic: the same seed writes the same files). The generator
+# is the casetracker.datasets app, which the local settings (manage.py's default) install, not production's.
 dataset: venv
 	$(BIN)/python manage.py generate_dataset
 

@@ -70,6 +70,47 @@ def test_production_refuses_to_start_without_allowed_hosts():
     assert "ALLOWED_HOSTS" in result.stderr
 
 
+# The dataset tooling (casetracker/datasets): installed by the local and test settings, not by production.
+DATASET_COMMANDS = {"generate_dataset", "generate_cases"}
+PRODUCTION_ENV = {"SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "cases.example.org"}
+
+
+def installed(settings_module: str, **env: str) -> dict:
+    """The apps and commands of these settings, and which dataset modules setting up and loading
+    ``load_shipped_data`` imported (in a process of their own)."""
+    code = (
+        "import json, sys; from django.conf import settings as s; from django.core.management import get_commands; "
+        "import casetracker.cases.management.commands.load_shipped_data; "
+        "print(json.dumps({'apps': s.INSTALLED_APPS, 'commands': sorted(get_commands()), "
+        "'modules': sorted(m for m in sys.modules if m.startswith('casetracker.datasets'))}))"
+    )
+    result = manage("shell", "-c", code, DJANGO_SETTINGS_MODULE=settings_module, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_has_no_dataset_generators_but_loads_the_shipped_data():
+    names = installed("casetracker.settings.production", **PRODUCTION_ENV)
+    assert "casetracker.datasets" not in names["apps"]
+    assert DATASET_COMMANDS.isdisjoint(names["commands"])
+    assert "load_shipped_data" in names["commands"]
+    assert names["modules"] == []  # the loader needs nothing from casetracker/datasets
+
+    result = manage(
+        "generate_cases", "--incidents", "1", DJANGO_SETTINGS_MODULE="casetracker.settings.production", **PRODUCTION_ENV
+    )
+    assert result.returncode != 0
+    assert "Unknown command: 'generate_cases'" in result.stderr
+
+
+def test_local_and_test_settings_install_the_dataset_generators(settings):
+    names = installed("casetracker.settings.local")
+    assert "casetracker.datasets" in names["apps"]
+    assert DATASET_COMMANDS.issubset(names["commands"])
+    assert "casetracker.datasets" in settings.INSTALLED_APPS
+    assert get_commands()["generate_cases"] == get_commands()["generate_dataset"] == "casetracker.datasets"
+
+
 def test_database_url_selects_the_database():
     config = dj_database_url.parse("postgres://clerk:pw@db.internal:5432/casetracker")
     assert config["ENGINE"] == "django.db.backends.postgresql"

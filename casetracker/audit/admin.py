@@ -97,7 +97,7 @@ class ReferenceHistoryAdmin(HistoryAdmin):
 
 # The accounts' history: who changed a role, scope or status, when, from where (never a password).
 admin.site.register(User.history.model, ReferenceHistoryAdmin)
-# The change trail of the reference data, read-only, for admins (the case records' is in cases/admin.py).
+# The change trail of the reference data, read-only, for admins (the case records' is in cases/admin/history.py).
 for _model in (Office, LocalOffice, School, Committee, Channel):
     admin.site.register(_model.history.model, ReferenceHistoryAdmin)
 

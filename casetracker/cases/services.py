@@ -559,7 +559,7 @@ def close_case(*, incident: Incident, on: datetime.date, reason: str = "") -> In
     Without a hearing (never referred, or referred and not heard) the reason is required,
     and every committee case still open closes with it. After a hearing the case closes once
     its measures are carried out and no appeal is pending, and needs no reason (the models'
-    rules of closing, ``Incident.clean_closure``).
+    rules of closing, ``rules.incident_closure``).
     """
     _lock_case(incident)
     incident.refresh_from_db()

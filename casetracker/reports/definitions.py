@@ -5,7 +5,6 @@ the school violence review committees (final Art. 17 measures); the teacher righ
 report the Art. 25 committees; the survey counts every incident.
 """
 
-import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -13,7 +12,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from casetracker.cases import selectors
+from casetracker.cases import law, selectors
 from casetracker.cases.models import (
     ART17_TIER_NUMBERS,
     Art17Measure,
@@ -24,10 +23,10 @@ from casetracker.cases.models import (
     Tier,
     Victim,
 )
-from casetracker.core.dates import DaysAfter
+from casetracker.core.dates import days_after
 from casetracker.core.models import Channel, Committee, Office, SchoolLevel
 
-from .engine import ALL, CountColumn, Dimension, ShareColumn, Subtotal, TableSpec, TextColumn, Unit
+from .engine import ALL, CountColumn, Dimension, ShareColumn, Structure, Subtotal, Sum, TableSpec, TextColumn, Unit
 
 SV = Committee.Kind.SCHOOL_VIOLENCE
 TR = Committee.Kind.TEACHER_RIGHTS
@@ -75,7 +74,9 @@ def offices_in_scope(user) -> list[tuple[str, str]]:
     return [(office.code, office.name) for office in Office.objects.for_user(user)]
 
 
-OFFICE = Dimension("office", _("office of education"), "office__code", values=offices_in_scope)
+OFFICE = Dimension(
+    "office", _("office of education"), "office__code", values=offices_in_scope, json_label="office_name"
+)
 YEAR = Dimension("year", _("report year"), "report_date", by_year=True)
 EVERYTHING = Dimension(
     "all", _("all incidents"), "", constant=True, values=lambda user: [(ALL, str(_("all incidents")))]
@@ -83,35 +84,37 @@ EVERYTHING = Dimension(
 
 
 def tier_of(number) -> str:
-    return str(next((Tier(tier).label for tier, numbers in ART17_TIER_NUMBERS.items() if number in numbers), ""))
+    tier = law.tier_of(Law.SCHOOL_VIOLENCE_ACT_ART17, number)
+    return str(tier.label) if tier else ""
 
 
 def tier_columns(unit: Unit) -> tuple:
     return (
         CountColumn("measures", _("measures"), unit),
-        CountColumn("off_record", _("measures 1-3 (off the record)"), unit, where(number__in=(1, 2, 3))),
-        CountColumn("recorded", _("measures 4-6 (recorded)"), unit, where(number__in=(4, 5, 6))),
-        CountColumn("heavy", _("measures 7-9 (heavy)"), unit, where(number__in=(7, 8, 9))),
-        CountColumn("expulsion", _("of which expulsions"), unit, where(number=9)),
+        CountColumn("off_record", Tier.OFF_RECORD.label, unit, where(number__in=ART17_TIER_NUMBERS[Tier.OFF_RECORD])),
+        CountColumn("recorded", Tier.RECORDED.label, unit, where(number__in=ART17_TIER_NUMBERS[Tier.RECORDED])),
+        CountColumn("heavy", Tier.HEAVY.label, unit, where(number__in=ART17_TIER_NUMBERS[Tier.HEAVY])),
+        CountColumn("expulsion", _("of which expulsions"), unit, where(number=Art17Measure.EXPULSION)),
         ShareColumn("heavy_pct", _("heavy share (%)"), "heavy", "measures"),
     )
 
 
-def deadline(days: int) -> DaysAfter:
-    return DaysAfter("requested_on", days)
+def deadline(*, extended: bool):
+    """The hearing deadline of a committee case, had it been extended or not."""
+    return law.sql_days_after("requested_on", law.hearing_days(extended=extended))
 
 
 def overdue() -> Q:
     today = timezone.localdate()
     waiting = Q(hearing_date__isnull=True, closed_on__isnull=True)
-    past_21 = Q(extended_on__isnull=True, requested_on__lt=today - datetime.timedelta(days=21))
-    past_28 = Q(extended_on__isnull=False, requested_on__lt=today - datetime.timedelta(days=28))
+    past_21 = Q(extended_on__isnull=True, requested_on__lt=days_after(today, -law.hearing_days(extended=False)))
+    past_28 = Q(extended_on__isnull=False, requested_on__lt=days_after(today, -law.hearing_days(extended=True)))
     return waiting & (past_21 | past_28)
 
 
 def heard_late() -> Q:
-    late_21 = Q(extended_on__isnull=True, hearing_date__gt=deadline(21))
-    late_28 = Q(extended_on__isnull=False, hearing_date__gt=deadline(28))
+    late_21 = Q(extended_on__isnull=True, hearing_date__gt=deadline(extended=False))
+    late_28 = Q(extended_on__isnull=False, hearing_date__gt=deadline(extended=True))
     return Q(hearing_date__isnull=False) & (late_21 | late_28)
 
 
@@ -131,7 +134,6 @@ class ReportSpec:
     unit: Promise
     tables: tuple[TableSpec, ...]
     chart: Chart
-    json_keys: tuple[str, ...] | None = None  # the command line's row keys, when fixed
 
     def table(self, key: str) -> TableSpec:
         return next(t for t in self.tables if t.key == key)
@@ -142,7 +144,20 @@ OFFICES = ReportSpec(
     _("Measures by office and severity"),
     _("Final measures of the school violence review committees (Art. 17), by office of education."),
     _("measures"),
-    (TableSpec("main", _("Measures by office"), OFFICE, tier_columns(MEASURES)),),
+    (
+        TableSpec(
+            "main",
+            _("Measures by office"),
+            OFFICE,
+            tier_columns(MEASURES),
+            suppression=Structure(
+                sums=(
+                    Sum("measures", ("off_record", "recorded", "heavy")),
+                    Sum("heavy", ("expulsion",), complete=False),
+                )
+            ),
+        ),
+    ),
     Chart("stacked", "main", ("off_record", "recorded", "heavy")),
 )
 
@@ -152,6 +167,7 @@ MEASURE_NUMBER = Dimension(
     "number",
     on_unit=True,
     values=lambda user: [(n, str(label)) for n, label in Art17Measure.choices],
+    json_label="label",
 )
 MEASURES_REPORT = ReportSpec(
     "measures",
@@ -169,6 +185,8 @@ MEASURES_REPORT = ReportSpec(
                 ShareColumn("pct", _("share (%)"), "count"),
             ),
             subtotals=tuple(Subtotal(tier, Tier(tier).label, numbers) for tier, numbers in ART17_TIER_NUMBERS.items()),
+            subtotal_key="tier",
+            suppression=Structure(),
         ),
     ),
     Chart("bars", "main", ("count",)),
@@ -200,11 +218,13 @@ YEARLY = ReportSpec(
                     both(where(kind=Victim.Kind.STUDENT), referred(VICTIMS, SV)),
                 ),
             ),
+            suppression=Structure(sums=(Sum("reports", ("heard",), complete=False),)),
         ),
     ),
     Chart("lines", "main", ("reports", "heard", "offenders", "student_victims")),
 )
 
+SURVEY_LEVELS = (SchoolLevel.ELEMENTARY, SchoolLevel.MIDDLE, SchoolLevel.HIGH, SchoolLevel.SPECIAL)
 SURVEY = ReportSpec(
     "survey",
     _("Survey snapshot"),
@@ -219,7 +239,7 @@ SURVEY = ReportSpec(
                 CountColumn("reports", _("reports"), REPORTS),
                 *(
                     CountColumn(level.value, level.label, REPORTS, where(school__level=level.value))
-                    for level in (SchoolLevel.ELEMENTARY, SchoolLevel.MIDDLE, SchoolLevel.HIGH, SchoolLevel.SPECIAL)
+                    for level in SURVEY_LEVELS
                 ),
                 CountColumn("police", _("referred to police"), REPORTS, where(police_referred_on__isnull=False)),
                 CountColumn("takedown", _("takedown requests"), TAKEDOWNS),
@@ -229,22 +249,16 @@ SURVEY = ReportSpec(
                 CountColumn("staff_victims", _("staff victims"), VICTIMS, where(kind=Victim.Kind.STAFF)),
             ),
             total=False,
+            suppression=Structure(
+                sums=(
+                    Sum("reports", tuple(level.value for level in SURVEY_LEVELS)),
+                    Sum("reports", ("police",), complete=False),
+                    Sum("victims", ("student_victims", "teacher_victims", "staff_victims")),
+                )
+            ),
         ),
     ),
     Chart("bars", "main", ("elementary", "middle", "high", "special")),
-    json_keys=(
-        "reports",
-        "elementary",
-        "middle",
-        "high",
-        "special",
-        "police",
-        "takedown",
-        "victims",
-        "student_victims",
-        "teacher_victims",
-        "staff_victims",
-    ),
 )
 
 TEACHER_RIGHTS = ReportSpec(
@@ -271,16 +285,19 @@ TEACHER_RIGHTS = ReportSpec(
                     OFFENDERS,
                     both(where(kind=Offender.Kind.STUDENT), referred(OFFENDERS, TR)),
                 ),
-                CountColumn("measures", _("measures (Art. 25)"), ART25_MEASURES),
+                # The measures are on the page and in the files, not in the command line's JSON.
+                CountColumn("measures", _("measures (Art. 25)"), ART25_MEASURES, in_json=False),
                 *(
-                    CountColumn(f"measure_{number}", label, ART25_MEASURES, where(number=number))
+                    CountColumn(f"measure_{number}", label, ART25_MEASURES, where(number=number), in_json=False)
                     for number, label in Art25Measure.choices
                 ),
+            ),
+            suppression=Structure(
+                sums=(Sum("measures", tuple(f"measure_{number}" for number, _label in Art25Measure.choices)),)
             ),
         ),
     ),
     Chart("lines", "main", ("reports", "teacher_victims", "student_offenders")),
-    json_keys=("year", "reports", "teacher_victims", "student_offenders"),
 )
 
 
@@ -297,8 +314,10 @@ CHANNELS = ReportSpec(
         TableSpec(
             "channels",
             _("By distribution channel"),
-            Dimension("channel", _("channel"), "channels__code", values=channels_in_order),
+            Dimension("channel", _("channel"), "channels__code", values=channels_in_order, json_label="channel_name"),
             (CountColumn("reports", _("reports"), REPORTS), ShareColumn("pct", _("share of reports (%)"), "reports")),
+            # An incident can spread through several channels: the rows do not add up to the total.
+            suppression=Structure(rows_add_up=False),
         ),
         TableSpec(
             "sources",
@@ -308,8 +327,10 @@ CHANNELS = ReportSpec(
                 _("source of the images"),
                 "image_source",
                 values=lambda user: [(value, str(label)) for value, label in Incident.ImageSource.choices],
+                json_label="source_name",
             ),
             (CountColumn("reports", _("reports"), REPORTS), ShareColumn("pct", _("share (%)"), "reports")),
+            suppression=Structure(),
         ),
     ),
     Chart("bars", "channels", ("reports",)),
@@ -332,7 +353,7 @@ TIMELINESS = ReportSpec(
                     "within_21",
                     _("heard within 21 days"),
                     COMMITTEE_CASES,
-                    where(hearing_date__isnull=False, hearing_date__lte=deadline(21)),
+                    where(hearing_date__isnull=False, hearing_date__lte=deadline(extended=False)),
                 ),
                 CountColumn(
                     "within_28",
@@ -341,14 +362,20 @@ TIMELINESS = ReportSpec(
                     where(
                         extended_on__isnull=False,
                         hearing_date__isnull=False,
-                        hearing_date__gt=deadline(21),
-                        hearing_date__lte=deadline(28),
+                        hearing_date__gt=deadline(extended=False),
+                        hearing_date__lte=deadline(extended=True),
                     ),
                 ),
                 CountColumn("late", _("heard late"), COMMITTEE_CASES, heard_late),
                 CountColumn("overdue", _("still waiting past the deadline"), COMMITTEE_CASES, overdue),
                 CountColumn("closed", _("closed without hearing"), COMMITTEE_CASES, where(closed_on__isnull=False)),
                 ShareColumn("late_pct", _("late share of hearings (%)"), "late", "heard"),
+            ),
+            suppression=Structure(
+                sums=(
+                    Sum("heard", ("within_21", "within_28", "late")),
+                    Sum("referred", ("heard", "closed", "overdue"), complete=False),
+                )
             ),
         ),
     ),

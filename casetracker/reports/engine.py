@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Count, F, IntegerField, Model, Q, QuerySet, Value
 from django.db.models.functions import ExtractYear
 from django.utils.functional import Promise
@@ -65,6 +65,7 @@ class Dimension:
     by_year: bool = False
     values: Callable[[Any], list[tuple[Any, str]]] | None = None  # fixed rows, in order (else: as found)
     constant: bool = False  # one row for everything (field is then unused)
+    json_label: str | None = None  # the JSON key of a row's label, after ``key`` (None: the label is not given)
 
     def path(self, unit: Unit) -> str:
         return self.field if self.on_unit else f"{unit.incident}{self.field}"
@@ -162,12 +163,16 @@ class Link:
         return dict(self.other_model._base_manager.filter(pk__in=keys).values_list("pk", self.field).order_by())
 
 
+# A column's ``key`` is also its key in the command line's JSON; ``in_json=False`` leaves it out there.
+
+
 @dataclass(frozen=True)
 class CountColumn:
     key: str
     label: Promise
     unit: Unit
     where: Callable[[], Q] = Q  # the cell's condition on the unit's rows
+    in_json: bool = True
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,7 @@ class ShareColumn:
     label: Promise
     numerator: str
     denominator: str | None = None  # None: share of the numerator column's total
+    in_json: bool = True
 
 
 @dataclass(frozen=True)
@@ -185,6 +191,7 @@ class TextColumn:
     key: str
     label: Promise
     text: Callable[[Any], str]  # from the row's dimension value
+    in_json: bool = True
 
 
 Column = CountColumn | ShareColumn | TextColumn
@@ -198,13 +205,50 @@ class Subtotal:
 
 
 @dataclass(frozen=True)
+class Sum:
+    """Within one row, column ``total`` is the sum of columns ``parts``.
+
+    ``complete=False``: the parts are only some of what the total counts (e.g. the
+    expulsions among the heavy measures); the rest is never shown, so it is always one
+    more unknown and this sum alone can never give a hidden cell away.
+    """
+
+    total: str
+    parts: tuple[str, ...]
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class Structure:
+    """How the count cells of a table add up: what publication's complementary suppression protects
+    (see ``suppression``). The sums over rows come from the table itself (its total row and subtotals)."""
+
+    sums: tuple[Sum, ...] = ()  # between the columns of each row
+    rows_add_up: bool = True  # each column's total row is the sum of its body rows (subtotals: of theirs)
+
+
+@dataclass(frozen=True)
 class TableSpec:
+    """A table of a report. ``suppression`` is required: a table whose cells add up in a way nobody
+    declared could give a small count away once published, so there is no default to fall back on."""
+
     key: str
     title: Promise
     dimension: Dimension
     columns: tuple[Column, ...]
     subtotals: tuple[Subtotal, ...] = ()
     total: bool = True
+    subtotal_key: str = "subtotal"  # the JSON key of a subtotal's value
+    suppression: Structure = field(kw_only=True)
+
+    def __post_init__(self):
+        if not isinstance(self.suppression, Structure):
+            raise ImproperlyConfigured(f"Table {self.key!r}: its suppression is {self.suppression!r}, not a Structure.")
+        counts = {column.key for column in self.counts}
+        for total in self.suppression.sums:
+            unknown = [key for key in (total.total, *total.parts) if key not in counts]
+            if unknown:
+                raise ImproperlyConfigured(f"Table {self.key!r}: its sums name no count column {', '.join(unknown)}.")
 
     @property
     def counts(self) -> list[CountColumn]:

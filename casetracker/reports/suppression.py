@@ -14,72 +14,20 @@ What this does not cover: bounds. A reader knows a "<5" is 1 to 4 and an "x" at 
 with a shown total of 8 over two "<5" cells, both are 4. Such tables are rare at the size
 of an office; check the file before publishing it.
 
-Which columns add up to which is declared per report table in ``STRUCTURES``; the sums
-over rows come from the table itself (its total row and subtotals).
+Which columns add up to which each table declares itself (``TableSpec.suppression``, a
+``Structure``); the sums over rows come from the table itself (its total row and subtotals).
 """
 
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-from .definitions import REPORT_LIST
-from .engine import ShareColumn, Table, TableSpec
+from .engine import ShareColumn, Structure, Table
 
 SMALL = "<5"  # a count from 1 to 4
 HIDDEN = "x"  # a count or share hidden so that no small count can be worked out
 SMALLEST_SHOWN = 5
 
-
-@dataclass(frozen=True)
-class Sum:
-    """Within one row, column ``total`` is the sum of columns ``parts``.
-
-    ``complete=False``: the parts are only some of what the total counts (e.g. the
-    expulsions among the heavy measures); the rest is never shown, so it is always one
-    more unknown and this sum alone can never give a hidden cell away.
-    """
-
-    total: str
-    parts: tuple[str, ...]
-    complete: bool = True
-
-
-@dataclass(frozen=True)
-class Structure:
-    """How the count cells of a table add up."""
-
-    sums: tuple[Sum, ...] = ()  # between the columns of each row
-    rows_add_up: bool = True  # each column's total row is the sum of its body rows (subtotals: of theirs)
-
-
-SURVEY_LEVELS = ("elementary", "middle", "high", "special")
-STRUCTURES: dict[tuple[str, str], Structure] = {
-    ("offices", "main"): Structure(
-        sums=(
-            Sum("measures", ("off_record", "recorded", "heavy")),
-            Sum("heavy", ("expulsion",), complete=False),
-        )
-    ),
-    ("measures", "main"): Structure(),
-    ("yearly", "main"): Structure(sums=(Sum("reports", ("heard",), complete=False),)),
-    ("survey", "main"): Structure(
-        sums=(
-            Sum("reports", SURVEY_LEVELS),
-            Sum("reports", ("police",), complete=False),
-            Sum("victims", ("student_victims", "teacher_victims", "staff_victims")),
-        )
-    ),
-    ("teacher-rights", "main"): Structure(sums=(Sum("measures", tuple(f"measure_{n}" for n in range(1, 8))),)),
-    # An incident can spread through several channels: the rows do not add up to the total.
-    ("channels", "channels"): Structure(rows_add_up=False),
-    ("channels", "sources"): Structure(),
-    ("timeliness", "main"): Structure(
-        sums=(
-            Sum("heard", ("within_21", "within_28", "late")),
-            Sum("referred", ("heard", "closed", "overdue"), complete=False),
-        )
-    ),
-}
 
 Cell = tuple[int, str]  # (row index, column key)
 
@@ -90,14 +38,6 @@ class Relation:
 
     cells: tuple[Cell, ...]
     complete: bool = True
-
-
-def structure_of(spec: TableSpec) -> Structure:
-    for report in REPORT_LIST:
-        for table_spec in report.tables:
-            if table_spec is spec:
-                return STRUCTURES.get((report.name, spec.key), Structure())
-    return Structure()
 
 
 def relations(table: Table, structure: Structure) -> list[Relation]:
@@ -130,7 +70,7 @@ def relations(table: Table, structure: Structure) -> list[Relation]:
 
 def hidden_cells(table: Table, structure: Structure | None = None) -> dict[Cell, str]:
     """The count cells to hide, each with what to show instead ("<5" or "x")."""
-    structure = structure or structure_of(table.spec)
+    structure = table.spec.suppression if structure is None else structure
     values = {
         (index, column.key): row.cells[column.key]
         for index, row in enumerate(table.rows)

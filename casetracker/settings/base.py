@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
 ]
+# local.py and test.py add casetracker.datasets (the dataset generators and their commands);
+# production does not (tests/test_settings.py).
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

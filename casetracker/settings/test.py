@@ -1,7 +1,7 @@
 """The test suite: fast hashing, no DEBUG, the same database choice as everywhere (DATABASE_URL)."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import DATABASES, INSTALLED_APPS
 
 DEBUG = False
 SECRET_KEY = "django-insecure-test-key-only-used-by-the-test-suite"  # noqa: S105
@@ -9,6 +9,9 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# The dataset generators and their commands (generate_dataset, generate_cases); never in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "casetracker.datasets"]
 
 # Off by default so tests can log in freely; the lockout and two-factor tests turn them on
 # with the ``settings`` fixture. The real defaults are checked in tests/accounts/test_security_settings.py.

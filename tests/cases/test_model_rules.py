@@ -1,4 +1,4 @@
-"""Every rule of casetracker/cases/models.py, with valid and invalid input.
+"""Every rule of casetracker/cases/models/ and rules.py, with valid and invalid input.
 
 Each rule is checked twice where it can be: ``full_clean()`` puts a message on the field
 the user typed, and the database itself refuses a violating row written past ``clean()``

@@ -1,12 +1,13 @@
 """Uploads are bounded by what they hold, not their size on the wire (issue 16, finding 3).
 
-Each bomb is refused with a message saying what is wrong, as it is read: quickly, with memory
-bounded by the caps (measured with tracemalloc), nothing saved, on the page and the command alike.
+Each bomb is refused with a message saying what is wrong, as it is read: with memory bounded by
+the caps (measured with tracemalloc), nothing saved, on the page and the command alike. How fast
+is bench/upload_bench.py's to measure (a timed test would fail on a busy machine, not on a slow
+reader).
 """
 
 import io
 import struct
-import time
 import tracemalloc
 import zipfile
 
@@ -32,20 +33,17 @@ def read_all(files: list[UploadedFile]) -> None:
             pass
 
 
-def refused(files: list[UploadedFile], match: str, *, seconds: float = 5, megabytes: float = 40) -> FileError:
-    """The upload is refused with ``match`` in its message, within ``seconds`` and ``megabytes``."""
+def refused(files: list[UploadedFile], match: str, *, megabytes: float = 40) -> FileError:
+    """The upload is refused with ``match`` in its message, within ``megabytes``."""
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(FileError) as caught:
             read_all(files)
-        elapsed = time.perf_counter() - started
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     message = " ".join(caught.value.messages)
     assert match in message, message
-    assert elapsed < seconds
     assert peak < megabytes * 2**20, f"{peak / 2**20:.0f} MB"
     return caught.value
 
@@ -89,7 +87,7 @@ def test_a_workbook_with_a_200_mb_cell_is_refused_as_it_is_read():
         SHEET_HEAD + b'<c r="A2" t="inlineStr"><is><t>', b"A" * 2**20, 200, b"</t></is></c>" + SHEET_TAIL
     )
     assert len(content) < 400_000
-    refused([UploadedFile("cases.xlsx", content)], "unzips to more than 32 MB", seconds=5)
+    refused([UploadedFile("cases.xlsx", content)], "unzips to more than 32 MB")
     # Within the upload's cap, the cell is refused as it is read, before it is whole in memory.
     refused([UploadedFile("cases.xlsx", bomb())], "row 2, column B: the cell holds more than 32,767", megabytes=10)
 
@@ -197,7 +195,7 @@ def test_a_zip_whose_headers_lie_about_the_size_is_refused_and_never_read_past_i
     content = lie_about_sizes(output.getvalue(), 1000)
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         assert archive.infolist()[0].file_size == 1000
-    refused([UploadedFile("cases.zip", content)], "incidents.csv cannot be unzipped", seconds=5, megabytes=20)
+    refused([UploadedFile("cases.zip", content)], "incidents.csv cannot be unzipped", megabytes=20)
 
 
 def test_bytes_are_counted_as_they_are_unzipped_whatever_the_header_says(settings):

@@ -16,7 +16,16 @@ from django.urls import reverse
 from casetracker.cases.models import Incident, Victim
 from casetracker.core.models import Channel, SchoolLevel
 from casetracker.reports.definitions import CHANNELS, REPORTS, VICTIMS, channels_in_order, where
-from casetracker.reports.engine import NOT_RECORDED, TOTAL, CountColumn, Dimension, Link, TableSpec, compute_table
+from casetracker.reports.engine import (
+    NOT_RECORDED,
+    TOTAL,
+    CountColumn,
+    Dimension,
+    Link,
+    Structure,
+    TableSpec,
+    compute_table,
+)
 from casetracker.reports.reporting import filtered_incidents, run_report
 from tests.factories import (
     ChannelFactory,
@@ -133,6 +142,7 @@ FOUR_COUNTS = TableSpec(
         CountColumn("middle", "middle", REPORTS, where(school__level=SchoolLevel.MIDDLE)),
         CountColumn("victims", "victims", VICTIMS),
     ),
+    suppression=Structure(rows_add_up=False),
 )
 
 

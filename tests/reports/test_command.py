@@ -202,6 +202,21 @@ def test_json_subtotals_and_shares_are_numbers():
     assert output["unit"] == str(MEASURES_REPORT.unit)
 
 
+@pytest.mark.parametrize("name", [report.name for report in REPORT_LIST])
+def test_json_keys_are_the_ones_the_tables_declare(name):
+    """Each key of a table's rows is declared once, on its table: the dimension's key and label key,
+    the columns in the JSON (in_json), nothing joined on by name elsewhere."""
+    output = report_json(name, *TABLE_A)
+    spec = next(report for report in REPORT_LIST if report.name == name)
+    for table in spec.tables:
+        shown = output if table is spec.tables[0] else output[table.key]
+        dimension = table.dimension
+        labels = [] if dimension.constant else [dimension.key, *filter(None, [dimension.json_label])]
+        columns = [column.key for column in table.columns if column.in_json]
+        assert all(list(row) == labels + columns for row in shown["rows"]), table.key
+        assert set(shown["total"]) <= set(columns), table.key
+
+
 @pytest.mark.parametrize("name", ["channels", "timeliness"])
 def test_the_other_reports_run(name):
     output = report_json(name, *TABLE_A)

@@ -10,16 +10,25 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
-from casetracker.reports.definitions import CHANNELS, MEASURES_REPORT, OFFICES, SURVEY, TEACHER_RIGHTS, YEARLY
-from casetracker.reports.engine import CountColumn, Row, ShareColumn, Table, TableSpec, share
+from casetracker.reports.definitions import (
+    CHANNELS,
+    EVERYTHING,
+    MEASURES_REPORT,
+    OFFICES,
+    REPORTS,
+    SURVEY,
+    TEACHER_RIGHTS,
+    YEARLY,
+)
+from casetracker.reports.engine import CountColumn, Row, ShareColumn, Structure, Sum, Table, TableSpec, share
 from casetracker.reports.suppression import (
     HIDDEN,
     SMALL,
     hidden_cells,
     publishable,
     relations,
-    structure_of,
 )
 
 
@@ -205,7 +214,7 @@ def determined_by_the_sums(table: Table, hidden) -> list:
     shown cells and the sums fix the cell's value. Written independently of suppression.py.
     """
     equations, columns = [], {cell: n for n, cell in enumerate(sorted(hidden))}
-    for number, relation in enumerate(relations(table, structure_of(table.spec))):
+    for number, relation in enumerate(relations(table, table.spec.suppression)):
         equation = {}
         for position, cell in enumerate(relation.cells):
             if cell in hidden:
@@ -251,7 +260,7 @@ def test_no_hidden_cell_can_be_worked_out(table):
     }
     assert hidden == set(hidden_cells(table))
     # Every sum that holds a hidden cell holds at least one other unknown.
-    for relation in relations(table, structure_of(table.spec)):
+    for relation in relations(table, table.spec.suppression):
         if hidden.intersection(relation.cells):
             unknowns = sum(cell in hidden for cell in relation.cells) + (0 if relation.complete else 1)
             assert unknowns >= 2, relation
@@ -287,5 +296,25 @@ def test_the_shipped_structures_name_real_columns():
     for report in REPORT_LIST:
         for spec in report.tables:
             keys = {column.key for column in spec.counts}
-            for total in structure_of(spec).sums:
+            assert isinstance(spec.suppression, Structure), (report.name, spec.key)
+            for total in spec.suppression.sums:
                 assert {total.total, *total.parts} <= keys, (report.name, spec.key)
+
+
+# A table declares how its counts add up, or it is not a table ----------------------------------
+
+COLUMNS = (CountColumn("reports", "reports", REPORTS), CountColumn("police", "police", REPORTS))
+
+
+def test_a_table_without_a_suppression_structure_is_refused():
+    """No silent default: a new table that says nothing of its sums could give a small count away."""
+    with pytest.raises(TypeError, match="suppression"):
+        TableSpec("new", "new", EVERYTHING, COLUMNS)
+    with pytest.raises(ImproperlyConfigured, match="not a Structure"):
+        TableSpec("new", "new", EVERYTHING, COLUMNS, suppression=None)
+
+
+def test_a_sum_over_columns_the_table_does_not_count_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="polcie"):
+        TableSpec("new", "new", EVERYTHING, COLUMNS, suppression=Structure(sums=(Sum("reports", ("polcie",)),)))
+    assert TableSpec("new", "new", EVERYTHING, COLUMNS, suppression=Structure(sums=(Sum("reports", ("police",)),)))

@@ -14,10 +14,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from casetracker.cases.models import Incident
+from casetracker.cases.shipped_data import FILES
 from casetracker.core.history import copy_to_history, signals_recording_nothing
 from casetracker.core.models import Office
-
-from .generate_dataset import FILES
 
 HISTORY_REASON = "shipped data"
 

@@ -21,7 +21,7 @@ from casetracker.audit.services import log_access
 from casetracker.core.db_router import reading_from_replica
 from casetracker.core.models import Office
 from casetracker.reports import exports
-from casetracker.reports.definitions import REPORT_LIST, REPORTS_BY_NAME, ReportSpec
+from casetracker.reports.definitions import REPORT_LIST, REPORTS_BY_NAME
 from casetracker.reports.engine import CountColumn, Row, ShareColumn, Table, TextColumn
 from casetracker.reports.reporting import InvalidFilters, ReportResult, run_report
 
@@ -35,8 +35,6 @@ OPTIONS = {
     "school_level": "--school-level",
     "committee_kind": "--committee-kind",
 }
-# JSON: the key of a row's label, after the key of its dimension value (none where they are the same).
-LABEL_KEYS = {"office": "office_name", "number": "label", "channel": "channel_name", "source": "source_name"}
 
 
 def fail(message: str) -> CommandError:
@@ -149,7 +147,10 @@ class Command(BaseCommand):
 
 
 def as_json(result: ReportResult, data: dict[str, str], *, publication: bool = False) -> dict[str, Any]:
-    """``{"report", "unit", "filters", "rows", "total"}``; measures add "subtotals", channels "sources"."""
+    """``{"report", "unit", "filters", "rows", "total"}``; measures add "subtotals", channels "sources".
+
+    Within them, every key is the table's own: its dimension's key and ``json_label``, its subtotals'
+    ``subtotal_key`` and the key of each of its columns that is ``in_json``."""
     spec = result.spec
     tables = exports.tables(result, publication=publication)
     first, *others = tables
@@ -157,52 +158,48 @@ def as_json(result: ReportResult, data: dict[str, str], *, publication: bool = F
         "report": spec.name,
         "unit": str(spec.unit),
         "filters": {option.removeprefix("--").replace("-", "_"): data.get(key) for key, option in OPTIONS.items()},
-        **json_table(spec, first),
+        **json_table(first),
     }
     subtotals = [row for row in first.rows if row.kind == "subtotal"]
     if subtotals:
-        output["subtotals"] = [{"tier": row.value, "label": row.label, **counts(spec, first, row)} for row in subtotals]
+        label = first.spec.dimension.json_label or "label"
+        output["subtotals"] = [
+            {first.spec.subtotal_key: row.value, label: row.label, **counts(first, row)} for row in subtotals
+        ]
     for table in others:
-        output[table.spec.key] = json_table(spec, table)
+        output[table.spec.key] = json_table(table)
     return output
 
 
-def json_table(spec: ReportSpec, table: Table) -> dict[str, Any]:
+def json_table(table: Table) -> dict[str, Any]:
     body = table.body
     total = next((row for row in table.rows if row.kind == "total"), None)
     if total is None and len(body) == 1:
         total = body[0]  # one row for everything (the survey): it is its own total
     return {
-        "rows": [json_row(spec, table, row) for row in body],
-        "total": counts(spec, table, total) if total is not None else None,
+        "rows": [json_row(table, row) for row in body],
+        "total": counts(table, total) if total is not None else None,
     }
 
 
-def json_row(spec: ReportSpec, table: Table, row: Row) -> dict[str, Any]:
+def json_row(table: Table, row: Row) -> dict[str, Any]:
     dimension = table.spec.dimension
     values: dict[str, Any] = {}
     if not dimension.constant:
         values[dimension.key] = row.value
-        if dimension.key in LABEL_KEYS:
-            values[LABEL_KEYS[dimension.key]] = row.label
-    values.update((column.key, json_value(row.cells[column.key])) for column in table.spec.columns)
-    return restrict(spec, values)
+        if dimension.json_label:
+            values[dimension.json_label] = row.label
+    values.update((column.key, json_value(row.cells[column.key])) for column in table.spec.columns if column.in_json)
+    return values
 
 
-def counts(spec: ReportSpec, table: Table, row: Row) -> dict[str, Any]:
+def counts(table: Table, row: Row) -> dict[str, Any]:
     """The row's counts and shares (no labels)."""
-    values = {
+    return {
         column.key: json_value(row.cells[column.key])
         for column in table.spec.columns
-        if isinstance(column, CountColumn | ShareColumn)
+        if column.in_json and isinstance(column, CountColumn | ShareColumn)
     }
-    return restrict(spec, values)
-
-
-def restrict(spec: ReportSpec, values: dict[str, Any]) -> dict[str, Any]:
-    if spec.json_keys is None:
-        return values
-    return {key: values[key] for key in spec.json_keys if key in values}
 
 
 def json_value(value: Any) -> Any:

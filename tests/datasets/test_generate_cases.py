@@ -11,7 +11,6 @@ from django.core.management import CommandError, call_command
 from django.db.models import Q
 
 from casetracker.accounts.models import User
-from casetracker.cases import published_dataset, synthetic
 from casetracker.cases.models import (
     Appeal,
     CommitteeCase,
@@ -25,6 +24,7 @@ from casetracker.cases.models import (
 )
 from casetracker.core.dates import EARLIEST_DATE
 from casetracker.core.models import Committee
+from casetracker.datasets import published, synthetic
 from casetracker.reports.definitions import REPORT_LIST, REPORTS_BY_NAME
 from casetracker.reports.reporting import run_report
 
@@ -180,7 +180,7 @@ def shares(rows: dict[str, list[dict]] | None = None) -> dict[str, float]:
 def test_proportions_match_the_shipped_dataset(reference):
     generate(3000, seed=11)
     generated = shares()
-    shipped = shares(published_dataset.build())
+    shipped = shares(published.build())
     for name, expected in shipped.items():
         # Within 15 % of the shipped value (appeals are rare: 25 %).
         tolerance = 0.25 if "appeal" in name or "Appeal" in name else 0.15
@@ -196,14 +196,14 @@ def test_no_date_moves_before_2000_however_many_incidents(reference):
     """The database refuses dates before 2000: past the years that allows, each year holds more."""
     generator = synthetic.Generator(incidents=10_000_000, seed=1)
     assert generator.years == generator.most_years() < synthetic.years_for(10_000_000)
-    earliest = min(day for day in published_dataset_dates())
+    earliest = min(day for day in published_dates())
     latest_shift = 364 * (generator.years - 1) + 6
     assert earliest - datetime.timedelta(days=latest_shift) >= EARLIEST_DATE
     assert earliest - datetime.timedelta(days=latest_shift + 364) < EARLIEST_DATE
 
 
-def published_dataset_dates():
-    _reference, cases = published_dataset.build()
+def published_dates():
+    _reference, cases = published.build()
     for row in cases:
         for value in row["fields"].values():
             if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":

@@ -12,10 +12,11 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import Count
 
-from casetracker.cases import published_dataset
-from casetracker.cases.management.commands.generate_dataset import FILES, render
 from casetracker.cases.models import Incident, Measure, Offender, TakedownRequest, Tier, Victim
+from casetracker.cases.shipped_data import FILES
 from casetracker.core.models import Committee, Office
+from casetracker.datasets import published
+from casetracker.datasets.published.fixtures import render
 
 D = datetime.date
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -197,7 +198,7 @@ def test_hearings_are_late_about_as_often_as_reported():
 
 def test_committed_fixtures_are_what_the_generator_writes():
     """Same seed, same rows: the committed files are exactly a fresh build."""
-    reference, cases = published_dataset.build(published_dataset.DEFAULT_SEED)
+    reference, cases = published.build(published.DEFAULT_SEED)
     assert (FIXTURES / FILES["reference"]).read_text(encoding="utf-8") == render(reference)
     assert (FIXTURES / FILES["cases"]).read_text(encoding="utf-8") == render(cases)
-    assert published_dataset.build(1)[1] != cases
+    assert published.build(1)[1] != cases

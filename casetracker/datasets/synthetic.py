@@ -1,7 +1,7 @@
 """Synthetic cases at scale: N incidents shaped like the shipped dataset, written in bulk.
 
 Each generated incident is a copy of one incident of the shipped dataset
-(``published_dataset.build``), drawn at random with the seed, with everything recorded
+(``published.build``), drawn at random with the seed, with everything recorded
 under it: victims, offenders and their relations, takedown requests, committee cases,
 measures, protection measures and appeals. So the proportions (offices, school levels,
 victims and offenders per incident, committee kinds, heard and closed cases, measure
@@ -15,7 +15,7 @@ that hold for the shipped rows hold for every copy:
   a school level their school has), and each committee case goes to that school's local
   committee of the same kind (the provincial teacher rights committee before 2024-03-28);
 - case numbers are ``G<year>-<id>``: the ``G`` keeps them apart from the clerks' own
-  ``YYYY-NNNN`` numbers (and from ``services.next_case_number``), and the id keeps them
+  ``YYYY-NNNN`` numbers (and from ``cases.services.next_case_number``), and the id keeps them
   unique.
 
 The rows are written as plain tuples (executemany of one INSERT per table; COPY on
@@ -23,8 +23,8 @@ PostgreSQL), a chunk of incidents per transaction: at ten rows per incident, a m
 incidents is ten million rows, where building a model instance per row (``bulk_create``)
 would cost more than the database does. ``full_clean`` is not run on them (the tests run
 it on a small set); the database still checks every constraint as the rows go in, and its
-triggers store each incident's status and committee referrals (``triggers.py``) as they do for
-every other write. Each record gets its first history entry ("+", created) in the same
+triggers store each incident's status and committee referrals (casetracker/cases/triggers.py) as
+they do for every other write. Each record gets its first history entry ("+", created) in the same
 transaction, copied by the database (``copy_to_history``: one INSERT ... SELECT per table and
 chunk).
 """
@@ -41,12 +41,7 @@ from django.core.management.color import no_style
 from django.db import connections, models, transaction
 from django.utils import timezone
 
-from casetracker.core.dates import EARLIEST_DATE
-from casetracker.core.history import copy_to_history
-from casetracker.core.models import Channel, Committee, Office, School
-
-from . import published_dataset
-from .models import (
+from casetracker.cases.models import (
     Appeal,
     CommitteeCase,
     Incident,
@@ -57,13 +52,17 @@ from .models import (
     TakedownRequest,
     Victim,
 )
+from casetracker.core.dates import EARLIEST_DATE
+from casetracker.core.history import copy_to_history
+from casetracker.core.models import Channel, Committee, Office, School
+
+from . import published
+from .published.plan import TR_LOCAL_COMMITTEES_FROM
 
 CASE_NUMBER_PREFIX = "G"
 # Roughly the school-violence cases the committees hear in a year: a large dataset spreads
 # over as many years as it takes to stay under it (the shipped incidents span 2022-2024).
 YEARLY_INCIDENTS = 60_000
-# Teacher rights committees sit at the local offices from this day (before it, at the province).
-TR_LOCAL_COMMITTEES_FROM = published_dataset.TR_LOCAL_COMMITTEES_FROM
 DEFAULT_CHUNK = 5_000
 IncidentChannel = Incident.channels.through
 
@@ -130,9 +129,9 @@ class Template:
     committee_kinds: list[str]  # the kind of each committee case's committee
 
 
-def load_templates(seed: int = published_dataset.DEFAULT_SEED) -> list[Template]:
+def load_templates(seed: int = published.DEFAULT_SEED) -> list[Template]:
     """The shipped incidents as templates, in the order of the shipped dataset."""
-    reference, cases = published_dataset.build(seed)
+    reference, cases = published.build(seed)
     ref = defaultdict(dict)
     for row in reference:
         ref[row["model"]][row["pk"]] = row["fields"]

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
-from casetracker.cases.synthetic import DEFAULT_CHUNK, Generator
+from casetracker.datasets.synthetic import DEFAULT_CHUNK, Generator
 
 
 def positive(value: str) -> int:

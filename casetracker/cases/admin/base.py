@@ -1,0 +1,203 @@
+"""The base of every case admin and inline: scoped, identity-aware, on the access log, saving
+through the case services; and the paginator and year filter of the large case lists."""
+
+import datetime
+from functools import cached_property
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.utils.translation import gettext_lazy as _
+
+from casetracker.accounts.policy import may_see_identities
+from casetracker.audit.models import AccessLog
+from casetracker.audit.services import log_access
+from casetracker.core.admin import ScopedAdminMixin
+from casetracker.core.admin_base import (
+    BadListRequest,
+    search_words,
+)
+from casetracker.core.dates import years_spanned
+
+from .. import services
+from ..models import (
+    Incident,
+    Offender,
+    Victim,
+)
+from .forms import LOADED_VERSION, version_checked
+
+
+class CappedCountPaginator(Paginator):
+    """Counts a list up to ``CAP`` rows: an office's whole list is not counted to show one page.
+
+    Past the cap, the list says "more than 1,000" (templates/admin/cases/pagination.html) and
+    its pages stop there; the filters and the search reach the rest.
+    """
+
+    CAP = 1_000
+
+    @cached_property
+    def count(self) -> int:
+        # Unordered: the rows counted need not be the page's, so an index-only scan can count them.
+        return self.object_list.order_by()[: self.CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.CAP
+
+
+class YearFilter(admin.SimpleListFilter):
+    """The year of a list's main date, in place of Django's date hierarchy on the large case lists.
+
+    The date hierarchy lists its years with a scan of the whole filtered list (MIN, MAX and
+    SELECT DISTINCT over every incident of an office); here the first and last years come from
+    the date index (ORDER BY ... LIMIT 1, twice), and every year between is offered (up to this
+    year; a later one, written around the application, on its own: ``years_spanned``).
+    """
+
+    field_name = "report_date"
+    title = _("report year")
+    parameter_name = "report_date_year"
+
+    def lookups(self, request, model_admin):
+        years = years_spanned(model_admin.get_queryset(request), self.field_name)
+        return [(str(year), str(year)) for year in reversed(years)]
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        # Checked here, not when filtering: a list without rows offers no year, and filters nothing.
+        value = self.value()
+        if value is not None and not (value.isdigit() and len(value) <= 4 and int(value) >= datetime.MINYEAR):
+            raise BadListRequest(_("“%(value)s” is not a year.") % {"value": value[:20]})
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        year = int(self.value())
+        # A range on the indexed column (BETWEEN), which the (office, date) index answers.
+        return queryset.filter(**{f"{self.field_name}__gte": datetime.date(year, 1, 1)}).filter(
+            **{f"{self.field_name}__lte": datetime.date(year, 12, 31)}
+        )
+
+
+def year_filter(field_name: str, title) -> type[YearFilter]:
+    return type(
+        f"{field_name}YearFilter",
+        (YearFilter,),
+        {"field_name": field_name, "title": title, "parameter_name": f"{field_name}_year"},
+    )
+
+
+# Pages that show people's identities: every view of one is on the access log.
+IDENTITY_MODELS = (Incident, Victim, Offender)
+
+
+class CaseAdminMixin(ScopedAdminMixin):
+    """Scoped, identity-aware, and saving through the case services (admins and inlines)."""
+
+    # Case lists run to a million rows: no second count of the whole unfiltered list, and the
+    # filtered list counted only up to a cap.
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+
+    def shows_identities(self, request) -> bool:
+        # Names only for those allowed to see them (by default, the clerks of the office).
+        return may_see_identities(request.user)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if self.shows_identities(request) else [f for f in fields if f != "name"]
+
+    def get_search_results(self, request, queryset, search_term):
+        results = super().get_search_results(request, queryset, search_term)
+        if search_term and getattr(self.model, "identity_fields", ()):
+            # Every search over people is on record; the words are not (they may be a name).
+            words = search_words(search_term)
+            log_access(
+                action=AccessLog.Action.VIEW,
+                request=request,
+                detail=(
+                    f"search of {self.model._meta.label_lower}: "
+                    + (f"{len(words)} word(s)" if words is not None else "refused, over the bounds")
+                    + (", names included" if self.shows_identities(request) else ", names excluded")
+                ),
+            )
+        return results
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and self.exists_outside_scope(object_id):
+            log_access(
+                action=AccessLog.Action.DENIED,
+                request=request,
+                detail=f"{self.model._meta.label_lower} {object_id}: outside the account's scope"[:500],
+            )
+        return obj
+
+    def exists_outside_scope(self, object_id) -> bool:
+        try:
+            return self.model._default_manager.filter(pk=object_id).exists()
+        except (ValueError, TypeError, ValidationError):
+            return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = getattr(response, "context_data", {}).get("original") if request.method == "GET" else None
+        if original is not None and self.model in IDENTITY_MODELS:
+            shown = may_see_identities(request.user)
+            log_access(
+                action=AccessLog.Action.VIEW,
+                request=request,
+                target=original,
+                detail="identities shown" if shown else "identities hidden",
+            )
+        return response
+
+    # The version each form was loaded at, against concurrent edits (``VersionCheckedForm``).
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not self.has_change_permission(request, obj):
+            return fieldsets  # nothing saved here is already stored (an add page), or nothing is saved
+        (name, options), *others = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], LOADED_VERSION]}), *others]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = version_checked(kwargs.get("form", self.form))
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = version_checked(kwargs.get("form", self.form))
+        return super().get_formset(request, obj, **kwargs)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, IntegrityError):
+            if request.method != "POST":
+                raise
+            # Another clerk saved a clashing record (the same new case number, say) between this
+            # page's checks and its save, and nothing of this post was saved. Checked again, the
+            # page now shows what clashes, with what the clerk typed, instead of a server error.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if change and not form.has_changed():
+            return  # (only its inlines changed: the record stays as it is, at its version)
+        services.save_record(record=obj, actor=request.user, expected_version=form.cleaned_data.get(LOADED_VERSION))
+
+    def delete_model(self, request, obj):
+        services.delete_record(record=obj)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            services.delete_record(record=obj)
+        loaded_versions = {
+            row.instance.pk: row.cleaned_data.get(LOADED_VERSION) for row in formset.forms if row.instance.pk
+        }
+        for obj in instances:
+            services.save_record(record=obj, actor=request.user, expected_version=loaded_versions.get(obj.pk))
+        formset.save_m2m()

@@ -1,0 +1,304 @@
+"""The incident page: its victims, offenders, separations, takedown requests and committee cases
+inline; the incident list, its filters and its search."""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models.functions import Upper
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casetracker.core.admin_base import (
+    BaseAdmin,
+    BaseTabularInline,
+    GuardedChangeList,
+    search_words,
+)
+from casetracker.core.models import Committee, School
+
+from .. import selectors, services
+from ..models import (
+    CommitteeCase,
+    Incident,
+    Offender,
+    Separation,
+    TakedownRequest,
+    Victim,
+)
+from ..status import Status
+from .base import CaseAdminMixin, year_filter
+from .forms import form_for_parent
+
+
+class VictimInline(CaseAdminMixin, BaseTabularInline):
+    model = Victim
+    fields = ["code", "kind", "school_level", "grade", "name"]
+    extra = 0
+    show_change_link = True
+
+
+class OffenderInline(CaseAdminMixin, BaseTabularInline):
+    model = Offender
+    fields = ["code", "kind", "school_level", "grade", "expected_graduation_on", "name"]
+    extra = 0
+    show_change_link = True
+
+
+class TakedownRequestInline(CaseAdminMixin, BaseTabularInline):
+    model = TakedownRequest
+    fields = ["platform", "requested_on", "outcome", "answered_on", "follow_up_on"]
+    extra = 0
+
+
+class SeparationForm(forms.ModelForm):
+    parent: Incident | None = None
+
+    class Meta:
+        model = Separation
+        fields = ["offender", "victim", "starts_on", "ends_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.parent is not None:
+            self.fields["offender"].queryset = Offender.objects.filter(incident_id=self.parent.pk)
+            self.fields["victim"].queryset = Victim.objects.filter(incident_id=self.parent.pk)
+
+
+class SeparationInline(CaseAdminMixin, BaseTabularInline):
+    model = Separation
+    form = SeparationForm
+    extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = form_for_parent(SeparationForm, obj)
+        return super().get_formset(request, obj, **kwargs)
+
+
+class CommitteeCaseFormSet(forms.BaseInlineFormSet):
+    """The committee cases of one incident. The model checks each row's referral and hearing against
+    the committee cases stored; here, the rows this page changes are checked against each other too
+    (two new rows, say, one heard before the other's referral), each pair once."""
+
+    def clean(self):
+        super().clean()
+        changed = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.has_changed()
+        ]
+        for position, form in enumerate(changed):
+            if form.errors:
+                continue
+            case = form.instance
+            case._other_cases = [
+                (other.instance.requested_on, other.instance.hearing_date, other.instance.closed_on)
+                for other in changed[:position]
+            ]
+            errors: dict = {}
+            try:
+                case.clean_referral(errors, self.instance)
+            finally:
+                del case._other_cases  # (the save checks again, against what is stored by then)
+            for field, message in errors.items():
+                form.add_error(field, message)
+
+
+class CommitteeCaseInline(CaseAdminMixin, BaseTabularInline):
+    model = CommitteeCase
+    formset = CommitteeCaseFormSet
+    # The extension is here too: the rules on it depend on the referral date, and an error
+    # must land on a field the form shows (a hidden one makes the admin crash).
+    fields = [
+        "committee",
+        "requested_on",
+        "extended_on",
+        "extension_reason",
+        "hearing_deadline",
+        "hearing_scheduled_on",
+        "hearing_date",
+        "closed_on",
+        "closure_reason",
+    ]
+    readonly_fields = ["hearing_deadline"]
+    autocomplete_fields = ["committee"]
+    extra = 0
+    show_change_link = True
+
+    @admin.display(description=_("hearing deadline"))
+    def hearing_deadline(self, obj):
+        return obj.hearing_deadline or "-"
+
+
+class CommitteeKindFilter(admin.SimpleListFilter):
+    """Incidents referred to a committee of a kind: the incident's stored flag, not a join (and a
+    DISTINCT) over its committee cases."""
+
+    title = _("committee")
+    parameter_name = "committee_kind"
+
+    def lookups(self, request, model_admin):
+        return Committee.Kind.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in Committee.Kind.values:
+            return queryset
+        return queryset.filter(selectors.referred_to(self.value()))
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Status.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
+class IncidentChangeList(GuardedChangeList):
+    """The incident list leaves out the columns it does not show: on a page of a hundred rows,
+    decoding their timestamps and descriptions took four times the database's own time."""
+
+    UNSHOWN = [
+        "created_at",
+        "updated_at",
+        "content_description",
+        *(f"{related}__{field}" for related in ("office", "school") for field in ("created_at", "updated_at")),
+    ]
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return super().get_queryset(request, exclude_parameters).defer(*self.UNSHOWN)
+
+
+def school_name_holds(word: str) -> Q:
+    return Q(name_ko__icontains=word) | Q(name_en__icontains=word)
+
+
+def schools_matching(words: list[str]) -> list:
+    """For each word, the ids of the schools whose name holds it, in one query for all the words;
+    for a word that many schools hold (more than a query's parameters should carry), a subquery."""
+    flags = {f"word_{i}": ExpressionWrapper(school_name_holds(word), BooleanField()) for i, word in enumerate(words)}
+    rows = School.objects.filter(Q.create([school_name_holds(word) for word in words], connector=Q.OR)).order_by()
+    ids = [set() for _word in words]
+    for row in rows.annotate(**flags).values("pk", *flags):
+        for index in range(len(words)):
+            if row[f"word_{index}"]:
+                ids[index].add(row["pk"])
+    return [
+        found if len(found) <= MAX_LISTED_SCHOOLS else School.objects.filter(school_name_holds(word)).values("pk")
+        for word, found in zip(words, ids, strict=True)
+    ]
+
+
+MAX_LISTED_SCHOOLS = 500
+
+
+@admin.register(Incident)
+class IncidentAdmin(CaseAdminMixin, BaseAdmin):
+    list_display = [
+        "case_number",
+        "report_date",
+        "office",
+        "school",
+        "school_level",
+        "content_kind",
+        "referred_to_police",
+        "current_status",
+    ]
+    list_display_links = ["case_number"]
+    list_filter = [
+        StatusFilter,
+        year_filter("report_date", _("report year")),
+        "office",
+        "school__level",
+        "content_kind",
+        "image_source",
+        "channels",
+        CommitteeKindFilter,
+    ]
+    list_select_related = ["office", "school"]
+    search_fields = ["=case_number", "school__name_ko", "school__name_en"]
+    # Newest first, read in order from the (office, report date, id) index and stopped at the page's end.
+    ordering = ["-report_date", "-pk"]
+    autocomplete_fields = ["office", "school"]
+    fieldsets = [
+        (None, {"fields": ["office", "case_number", "report_date", "school"]}),
+        (_("What was made"), {"fields": ["content_kind", "image_source", "channels", "content_description"]}),
+        (_("Police"), {"fields": ["police_referred_on"]}),
+        (_("Status and closure"), {"fields": ["current_status", "closed_on", "closure_reason"]}),
+    ]
+    readonly_fields = ["current_status"]
+    inlines = [VictimInline, OffenderInline, SeparationInline, TakedownRequestInline, CommitteeCaseInline]
+
+    def get_changelist(self, request, **kwargs):
+        return IncidentChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        """The search of ``search_fields``, as one condition on the incident's own columns.
+
+        Each word is a case number or part of a school's name. The schools of all the words
+        are looked up first, in one query, so the list's query is ``(case_number = ... OR
+        school_id IN (...)) AND ...``, which the indexes answer (a join to the schools with
+        ``LIKE`` would read every incident).
+        """
+        words = search_words(search_term)
+        if words is None:
+            return queryset.none(), False
+        if not words:
+            return queryset, False
+        school_ids = schools_matching(words)
+        queryset = queryset.alias(case_number_upper=Upper("case_number"))  # case-insensitive, as "=" searches
+        per_word = zip(words, school_ids, strict=True)
+        condition = Q.create([Q(case_number_upper=word.upper()) | Q(school_id__in=ids) for word, ids in per_word])
+        return queryset.filter(condition), False
+
+    def get_inlines(self, request, obj):
+        # A separation is between people of the case, so it comes once the case is saved.
+        return self.inlines if obj is not None else [i for i in self.inlines if i is not SeparationInline]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The case's timeline, under the forms of a saved case.
+        if obj is not None and obj.pk is not None:
+            context["timeline"] = selectors.case_timeline(request.user, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_changeform_initial_data(self, request):
+        # A clerk enters their own office's cases: start from their office and its next number.
+        initial = super().get_changeform_initial_data(request)
+        office = request.user.office
+        if office is not None and "office" not in initial:
+            today = timezone.localdate()
+            initial.update(
+                office=office.pk,
+                report_date=today,
+                case_number=services.next_case_number(office=office, year=today.year),
+            )
+        return initial
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "channels":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @admin.display(description=_("school level"), ordering="school__level")
+    def school_level(self, obj):
+        return obj.school.get_level_display()
+
+    @admin.display(description=_("police"), boolean=True, ordering="police_referred_on")
+    def referred_to_police(self, obj):
+        return obj.police_referred_on is not None
+
+    @admin.display(description=_("status"))
+    def current_status(self, obj):
+        if obj.pk is None:
+            return "-"
+        if obj.status_reason:
+            return _("%(status)s (%(reason)s)") % {
+                "status": obj.get_status_display(),
+                "reason": obj.get_status_reason_display(),
+            }
+        return obj.get_status_display()
+
+
+# People ---------------------------------------------------------------------------------

@@ -1,0 +1,65 @@
+"""The case records' querysets: each scoped by its incident's office (``for_user``), and the measures'
+finality (what offenders ultimately received, after appeals)."""
+
+from django.db.models import Exists, OuterRef
+
+from casetracker.core.scoping import ScopedQuerySet
+
+from ..law import ART17_TIER_NUMBERS, Law, Tier
+
+
+class CaseQuerySet(ScopedQuerySet):
+    """Case rows, scoped by their incident's office (and local office, for a clerk of one).
+
+    ``incident`` is the path from a row to its incident: "" for incidents themselves.
+    """
+
+    incident = "incident__"
+
+    @property
+    def office_path(self) -> str:
+        return f"{self.incident}office"
+
+    @property
+    def local_office_path(self) -> str:
+        return f"{self.incident}school__local_office"
+
+
+class IncidentQuerySet(CaseQuerySet):
+    incident = ""
+
+
+class RelationQuerySet(CaseQuerySet):
+    incident = "offender__incident__"
+
+
+class ProtectionMeasureQuerySet(CaseQuerySet):
+    incident = "victim__incident__"
+
+
+class AppealQuerySet(CaseQuerySet):
+    incident = "measure__committee_case__incident__"
+
+
+def _superseding_appeals():
+    from .appeals import Appeal  # (the appeals module imports this one)
+
+    return Appeal.objects.filter(measure=OuterRef("pk"), outcome__in=Appeal.SUPERSEDING_OUTCOMES)
+
+
+class MeasureQuerySet(CaseQuerySet):
+    incident = "committee_case__incident__"
+
+    def final(self) -> "MeasureQuerySet":
+        """The measures offenders ultimately received: none changed or revoked on appeal."""
+        return self.filter(~Exists(_superseding_appeals()))
+
+    def with_finality(self) -> "MeasureQuerySet":
+        return self.annotate(is_final=~Exists(_superseding_appeals()))
+
+    def original(self) -> "MeasureQuerySet":
+        """The measures as the committees imposed them, before any appeal."""
+        return self.filter(ordered_by_appeal__isnull=True)
+
+    def of_tier(self, tier: str) -> "MeasureQuerySet":
+        return self.filter(law=Law.SCHOOL_VIOLENCE_ACT_ART17, number__in=ART17_TIER_NUMBERS[Tier(tier)])

@@ -249,3 +249,36 @@ def test_a_save_adds_the_check_once_and_a_record_without_text_or_name_adds_nothi
         incident.refresh_from_db()
         deferred = queries_of_save(incident)
     assert with_check - deferred == free_text.QUERIES_PER_CHECK
+
+
+def test_the_page_says_it_in_korean(admin_client):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ko"
+    incident = IncidentFactory(content_description="")
+    VictimFactory(incident=incident, code="V1", name=NAME)
+    url = change_url(incident)
+    data = {**page_data(admin_client.get(url)), "content_description": f"{NAME} 학생 ({PHONE})"}
+
+    page = admin_client.post(url, data).content.decode()
+
+    assert "찾은 식별정보를 코드로 바꾸어 저장" in page
+    assert "저장하지 않았습니다" in page
+    assert f"<mark>【{NAME}】</mark>(사안 관련자의 성명)" in page
+    assert f"<mark>【{PHONE}】</mark>(전화번호)" in page
+    assert "이 글에 식별정보가 있습니다" in page
+
+
+def test_a_replacement_too_long_for_its_field_shows_the_page_again(admin_client):
+    case = CommitteeCaseFactory(extended_on=None, extension_reason="")
+    url = change_url(case)
+    data = page_data(admin_client.get(url))
+    reason = " ".join(["@ab"] * 50)  # 50 messenger handles, each [연락처] once replaced: over 200 characters
+    assert (
+        len(reason) <= 200 < len(free_text.replace_identifiers(reason, free_text.find_identifiers(reason, people=[])))
+    )
+    data.update(extended_on=str(case.requested_on + datetime.timedelta(days=3)), extension_reason=reason)
+
+    page = admin_client.post(url, {**data, "_replace_identifiers": "1"})
+
+    assert page.status_code == 200
+    case.refresh_from_db()
+    assert case.extension_reason == ""

@@ -207,6 +207,8 @@ class CaseAdminMixin(ScopedAdminMixin):
                 return self._submit(request, object_id, form_url, extra_context, replace_with=refused.all_people())
             except IdentifierError as error:
                 refused = error
+            except (ValidationError, IntegrityError):
+                pass  # (a text made too long by its codes, say: the clerk replaces them by hand)
         request.identifiers_refused = refused
         # Shown again: every form marks what it holds, the page's form refuses the save.
         return super().changeform_view(request, object_id, form_url, extra_context)

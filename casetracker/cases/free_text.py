@@ -109,6 +109,8 @@ def incident_id_of(record) -> int | None:
     if isinstance(record, Incident):
         return record.pk
     if isinstance(record, ProtectionMeasure):
+        if ProtectionMeasure._meta.get_field("victim").is_cached(record):
+            return record.victim.incident_id  # (an inline of its victim's page: no query)
         return Victim.objects.filter(pk=record.victim_id).values_list("incident_id", flat=True).first()
     return getattr(record, "incident_id", None)
 

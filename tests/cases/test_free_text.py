@@ -282,3 +282,10 @@ def test_a_replacement_too_long_for_its_field_shows_the_page_again(admin_client)
     assert page.status_code == 200
     case.refresh_from_db()
     assert case.extension_reason == ""
+
+
+def test_a_protection_measure_of_a_victims_page_finds_its_case_without_a_query(django_assert_num_queries):
+    victim = VictimFactory()
+    measure = ProtectionMeasure(victim=victim, number=1, ordered_on=victim.incident.report_date)
+    with django_assert_num_queries(0):
+        assert free_text.incident_id_of(measure) == victim.incident_id

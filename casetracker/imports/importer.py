@@ -113,8 +113,8 @@ class Importer(SheetHandlers, References, RowReader):
         self.counts: SheetCounts | None = None
         # The row each saved record came from, and the first row of each case, for the errors
         # of the identifier check (``check_identifiers``).
-        self.rows_of: dict[tuple[type, int], Row] = {}
-        self.first_rows: dict[int, Row] = {}
+        self.rows_of: dict[tuple[type, int], tuple[str, int, dict[str, str]]] = {}
+        self.first_rows: dict[int, tuple[str, int, dict[str, str]]] = {}
 
     # Sheets ----------------------------------------------------------------------------------
 
@@ -175,27 +175,31 @@ class Importer(SheetHandlers, References, RowReader):
         never what was found; and nothing of the file is saved.
         """
         for finding in free_text.pending_check(submission)[0]:
-            row = self.rows_of.get((finding.model, finding.pk)) or self.first_rows.get(finding.incident_id)
-            if row is None:
-                continue  # (every case checked is one the file saved a row of)
             message = str(free_text.found_message(finding.kinds))
-            key = next((c.key for c in row.sheet.columns if c.model_field == finding.field), None)
-            if (finding.model, finding.pk) not in self.rows_of or key not in row.headers:
-                # Stored text, which the names this file gives now find: say which.
+            where = self.rows_of.get((finding.model, finding.pk))
+            column = where[2].get(finding.field) if where else None
+            if column is None:
+                # A text the file does not give (stored), which a name the file gives now finds.
+                where = where or self.first_rows.get(finding.incident_id) or ("", 0, {})
                 label = finding.model._meta.get_field(finding.field).verbose_name
                 message = f"{finding.model._meta.verbose_name} · {label}: {message}"
-                key = None
-            self.error(row.sheet, row.number, row.headers.get(key, "") if key else "", "", message)
-            self._refused(row)
+            self.result.add_error(RowError(where[0], where[1], column or "", "", message))
 
     # Saving ----------------------------------------------------------------------------------
 
     def _saved(self, row: Row, record) -> None:
-        if record.pk is not None:
-            self.rows_of[(type(record), record.pk)] = row
-            incident_id = free_text.incident_id_of(record) if isinstance(record, free_text.CHECKED_MODELS) else None
-            if incident_id is not None:
-                self.first_rows.setdefault(incident_id, row)
+        """Where a saved record came from, for the identifier check: its sheet, row and text columns."""
+        if record.pk is None or not isinstance(record, free_text.CHECKED_MODELS):
+            return
+        text_fields = free_text.TEXT_FIELDS.get(type(record), ())
+        columns = {
+            column.model_field: row.headers[column.key]
+            for column in row.sheet.columns
+            if column.model_field in text_fields and column.key in row.headers
+        }
+        where = (str(row.sheet.label), row.number, columns)
+        self.rows_of[(type(record), record.pk)] = where
+        self.first_rows.setdefault(free_text.incident_id_of(record), where)
 
     def save(self, row: Row, record, *, channels=None) -> None:
         try:

@@ -8,8 +8,8 @@ grade, class and number. ``replace_identifiers(text, found)`` puts the person's 
 O2) or a neutral token ([연락처], [주민번호], [주소], [학적정보]) in their place.
 
 Pure Python, no database, so that every path can call the same check: the case services on
-each free-text field they save (admin and importer alike) and a scrubbing command on stored text
-(issue 17; this module is its first step, called by none of them yet). The search is linear in
+each free-text field they save, admin and importer alike (``free_text.py`` checks each case as a
+whole), and later a scrubbing command on stored text (issue 17). The search is linear in
 the length of the text by design: every repeat in every pattern is bounded (no ``*``, ``+`` or
 ``{n,}``), so a match attempt at one position reads a bounded number of characters, and each
 pattern starts behind a lookbehind, so a run of the characters it repeats is tried from its

@@ -12,7 +12,9 @@ pending appeal per party, the closing rules and the single extension are rules o
 django-simple-history records every change they make (who, when, from where): that is
 their audit entry. The incident's status and committee referrals are derived from these
 records, and stored again by the database's own triggers (``triggers.py``) in the statement
-that writes them: no write here has to remember them.
+that writes them: no write here has to remember them. Every save reports its record to
+``free_text``, which checks that no case's free text holds its people's names or direct
+identifiers, for the whole case at the end of the submission (or of the save).
 
 Every save raises the record's ``version``; the admin passes the version its form was loaded
 at (``expected_version``), and a record changed meanwhile is refused with what changed,
@@ -34,6 +36,7 @@ from casetracker.core.formatting import format_date
 from casetracker.core.models import Committee, Office
 from casetracker.core.scoping import choices_outside_scope
 
+from . import free_text
 from .models import Appeal, CaseRecord, CommitteeCase, Incident, Measure, Offender
 from .status import Status, status_of
 
@@ -54,10 +57,17 @@ def save_record(*, record: CaseRecord, actor, expected_version: int | None = Non
     check_choices(record=record, actor=actor)
     if isinstance(record, Appeal):
         return save_appeal(appeal=record)
+    free_text.before_save(record)
     record.full_clean()
     _next_version(record)
     record.save()
+    free_text.saved([record])
     return record
+
+
+def one_submission(*, actor, replace_with=None):
+    """A clerk's submission (a page, an import), its cases checked at its end (``free_text``)."""
+    return free_text.one_submission(replace_with=replace_with, save=lambda r: save_record(record=r, actor=actor))
 
 
 def check_choices(*, record: CaseRecord, actor) -> None:
@@ -87,6 +97,7 @@ def save_imported_record(*, record: CaseRecord, user, reason: str, channels: Seq
             if isinstance(record, Appeal):
                 save_appeal(appeal=record)
             else:
+                free_text.before_save(record)
                 record.full_clean(validate_constraints=False)
                 _validate_unique_constraints(record)
                 _next_version(record)
@@ -95,6 +106,7 @@ def save_imported_record(*, record: CaseRecord, user, reason: str, channels: Seq
                 record.channels.set(channels)
     except IntegrityError as error:
         raise _constraint_error(record, error) from None
+    free_text.saved([record])
     return record
 
 
@@ -136,6 +148,7 @@ def save_imported_records(*, rows: Sequence[ImportedRecord], user, reason: str) 
             continue
         # Not the relations (the caller found them), nor what no one types (the version, the
         # timestamps, the derived status): the fields an entry form would check.
+        free_text.before_save(record)
         unchecked = [field.name for field in record._meta.concrete_fields if field.is_relation or not field.editable]
         try:
             record.full_clean(exclude=unchecked, validate_unique=False, validate_constraints=False)
@@ -148,6 +161,7 @@ def save_imported_records(*, rows: Sequence[ImportedRecord], user, reason: str) 
     try:
         with transaction.atomic():
             _bulk_write(valid, user=user, reason=reason)
+        free_text.saved(row.record for row in valid)
     except IntegrityError:
         for position, row in enumerate(rows):
             if position in errors or isinstance(row.record, Appeal):

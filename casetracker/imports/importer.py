@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from casetracker.cases import services
+from casetracker.cases import free_text, services
 from casetracker.cases.models import Appeal, CommitteeCase, Incident, Measure, Offender, Victim
 from casetracker.core.models import Office, School
 
@@ -68,13 +68,14 @@ def run_import(
     the import touched it (``fingerprints.case_fingerprints``): a preview keeps them for its commit.
     """
     result = ImportResult()
-    with transaction.atomic():
+    with transaction.atomic(), services.one_submission(actor=user) as submission:
         importer = Importer(user=user, office=office, reason=reason, result=result, max_rows=max_rows)
         importer.progress = progress
         importer.fingerprints = fingerprints
         for source in sources:
             importer.import_sheet(source)
         importer.finish()
+        importer.check_identifiers(submission)
         if not result.rows:
             raise FileError(_("The file has nothing to import: its sheets have headers but no rows."))
         if commit and result.ok:
@@ -110,6 +111,10 @@ class Importer(SheetHandlers, References, RowReader):
         self.new_incidents: dict[str, Incident] = {}
         self.pending: list[tuple[Row, services.ImportedRecord, str]] = []
         self.counts: SheetCounts | None = None
+        # The row each saved record came from, and the first row of each case, for the errors
+        # of the identifier check (``check_identifiers``).
+        self.rows_of: dict[tuple[type, int], tuple[str, int, dict[str, str]]] = {}
+        self.first_rows: dict[int, tuple[str, int, dict[str, str]]] = {}
 
     # Sheets ----------------------------------------------------------------------------------
 
@@ -162,7 +167,39 @@ class Importer(SheetHandlers, References, RowReader):
                 setattr(counts, outcome, getattr(counts, outcome) - 1)
                 counts.errors += 1
 
+    def check_identifiers(self, submission) -> None:
+        """No case the file touches may hold a name of its people or a direct identifier in its free text.
+
+        Checked once the whole file is in (the victims' names come after the incidents'
+        descriptions): each text found is an error on its row and column, naming the kinds found,
+        never what was found; and nothing of the file is saved.
+        """
+        for finding in free_text.pending_check(submission)[0]:
+            message = str(free_text.found_message(finding.kinds))
+            where = self.rows_of.get((finding.model, finding.pk))
+            column = where[2].get(finding.field) if where else None
+            if column is None:
+                # A text the file does not give (stored), which a name the file gives now finds.
+                where = where or self.first_rows.get(finding.incident_id) or ("", 0, {})
+                label = finding.model._meta.get_field(finding.field).verbose_name
+                message = f"{finding.model._meta.verbose_name} · {label}: {message}"
+            self.result.add_error(RowError(where[0], where[1], column or "", "", message))
+
     # Saving ----------------------------------------------------------------------------------
+
+    def _saved(self, row: Row, record) -> None:
+        """Where a saved record came from, for the identifier check: its sheet, row and text columns."""
+        if record.pk is None or not isinstance(record, free_text.CHECKED_MODELS):
+            return
+        text_fields = free_text.TEXT_FIELDS.get(type(record), ())
+        columns = {
+            column.model_field: row.headers[column.key]
+            for column in row.sheet.columns
+            if column.model_field in text_fields and column.key in row.headers
+        }
+        where = (str(row.sheet.label), row.number, columns)
+        self.rows_of[(type(record), record.pk)] = where
+        self.first_rows.setdefault(free_text.incident_id_of(record), where)
 
     def save(self, row: Row, record, *, channels=None) -> None:
         try:
@@ -170,6 +207,7 @@ class Importer(SheetHandlers, References, RowReader):
         except ValidationError as error:
             self.validation_errors(row, error, record)
             raise self._refused(row) from None
+        self._saved(row, record)
 
     def assign(self, row: Row, record: models.Model, keys: list[str]) -> bool:
         """Set the fields the row gives; True if any differs from the record."""
@@ -208,6 +246,9 @@ class Importer(SheetHandlers, References, RowReader):
         errors = services.save_imported_records(
             rows=[staged for _row, staged, _outcome in pending], user=self.user, reason=self.reason
         )
+        for position, (row, staged, _outcome) in enumerate(pending):
+            if position not in errors:
+                self._saved(row, staged.record)
         for position, error in errors.items():
             row, staged, outcome = pending[position]
             self.validation_errors(row, error, staged.record)

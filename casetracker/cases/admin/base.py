@@ -7,7 +7,7 @@ from functools import cached_property
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError
+from django.db import IntegrityError, router, transaction
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.accounts.policy import may_see_identities
@@ -21,12 +21,13 @@ from casetracker.core.admin_base import (
 from casetracker.core.dates import years_spanned
 
 from .. import services
+from ..free_text import IdentifierError
 from ..models import (
     Incident,
     Offender,
     Victim,
 )
-from .forms import LOADED_VERSION, version_checked
+from .forms import LOADED_VERSION, REPLACE_IDENTIFIERS, identifiers_marked, identifiers_summary, version_checked
 
 
 class CappedCountPaginator(Paginator):
@@ -165,23 +166,73 @@ class CaseAdminMixin(ScopedAdminMixin):
         return [(name, {**options, "fields": [*options["fields"], LOADED_VERSION]}), *others]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = version_checked(kwargs.get("form", self.form))
+        form = version_checked(kwargs.get("form", self.form))
+        refused = getattr(request, "identifiers_refused", None)
+        if refused is not None:
+            form = identifiers_marked(form, refused.all_people(), identifiers_summary(refused.findings))
+        kwargs["form"] = form
         return super().get_form(request, obj, change, **kwargs)
 
     def get_formset(self, request, obj=None, **kwargs):
-        kwargs["form"] = version_checked(kwargs.get("form", self.form))
+        form = version_checked(kwargs.get("form", self.form))
+        refused = getattr(request, "identifiers_refused", None)
+        if refused is not None:
+            form = identifiers_marked(form, refused.all_people())
+        kwargs["form"] = form
         return super().get_formset(request, obj, **kwargs)
 
+    # A submission (the record and its inlines) is checked for identifiers as a whole, at its end
+    # (``cases.free_text``): refused, nothing of it is saved and the page is shown again with the
+    # identifiers marked on their fields, and a button that saves it with them replaced.
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (ValidationError, IntegrityError):
-            if request.method != "POST":
+            try:
+                return self._submit(request, object_id, form_url, extra_context)
+            except IdentifierError:
                 raise
-            # Another clerk saved a clashing record (the same new case number, say) between this
-            # page's checks and its save, and nothing of this post was saved. Checked again, the
-            # page now shows what clashes, with what the clerk typed, instead of a server error.
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            except (ValidationError, IntegrityError):
+                # Another clerk saved a clashing record (the same new case number, say) between this
+                # page's checks and its save, and nothing of this post was saved. Checked again, the
+                # page now shows what clashes, with what the clerk typed, instead of a server error.
+                return self._submit(request, object_id, form_url, extra_context)
+        except IdentifierError as error:
+            refused = error
+        if REPLACE_IDENTIFIERS in request.POST:
+            # The clerk asked for the replacement: the same submission again, each text replaced
+            # as it is saved, with the names of the people as this submission gives them.
+            try:
+                return self._submit(request, object_id, form_url, extra_context, replace_with=refused.all_people())
+            except IdentifierError as error:
+                refused = error
+            except (ValidationError, IntegrityError):
+                pass  # (a text made too long by its codes, say: the clerk replaces them by hand)
+        request.identifiers_refused = refused
+        # Shown again: every form marks what it holds, the page's form refuses the save.
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _submit(self, request, object_id, form_url, extra_context, *, replace_with=None):
+        held = request._held_messages = []
+        try:
+            with (
+                transaction.atomic(using=router.db_for_write(self.model)),
+                services.one_submission(actor=request.user, replace_with=replace_with),
+            ):
+                response = super().changeform_view(request, object_id, form_url, extra_context)
+        finally:
+            del request._held_messages
+        for args, kwargs in held:  # ("saved" is said only once it is)
+            self.message_user(*args, **kwargs)
+        return response
+
+    def message_user(self, request, *args, **kwargs):
+        held = getattr(request, "_held_messages", None)
+        if held is not None:
+            held.append(((request, *args), kwargs))
+        else:
+            super().message_user(request, *args, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if change and not form.has_changed():

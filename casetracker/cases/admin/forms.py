@@ -1,10 +1,14 @@
 """What every entry form of a case record shares: the check against concurrent edits (the version
-a form was loaded at), a form that knows the record its inline belongs to, and a select of a
-law's measures."""
+a form was loaded at), the identifiers found in its free text marked on their fields, a form that
+knows the record its inline belongs to, and a select of a law's measures."""
 
 from django import forms
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
-from .. import services
+from .. import free_text, services
+from ..identifiers import Found, find_identifiers
 from ..models import (
     MEASURES_BY_LAW,
 )
@@ -38,13 +42,80 @@ class VersionCheckedForm(forms.ModelForm):
         if LOADED_VERSION in self.fields and self.instance.pk is not None:
             self.fields[LOADED_VERSION].initial = self.instance.version
 
+    # Set on the forms of a page shown again after a submission refused for identifiers
+    # (``identifiers_marked``): the people of the case, and the page's summary of what was found.
+    identifier_people: free_text.People | None = None
+    identifier_summary: SafeString | None = None
+
     def clean(self):
         cleaned_data = super().clean()
         if LOADED_VERSION in self.fields and self.instance.pk is not None:
             loaded = cleaned_data.get(LOADED_VERSION)
             if loaded is None or self.has_changed() or cleaned_data.get("DELETE"):
                 services.check_version(record=self.instance, expected_version=loaded)
+        if self.identifier_people is not None:
+            self.mark_identifiers(cleaned_data)
         return cleaned_data
+
+    def mark_identifiers(self, cleaned_data) -> None:
+        """On each free-text field, the identifiers it holds, marked; the summary on the page's form."""
+        for name in free_text.TEXT_FIELDS.get(self._meta.model, ()):
+            text = cleaned_data.get(name)
+            if name in self.fields and text and not cleaned_data.get("DELETE"):
+                found = find_identifiers(text, people=self.identifier_people)
+                if found:
+                    self.add_error(name, marked(text, found))
+        if self.identifier_summary is not None:
+            self.add_error(None, self.identifier_summary)
+
+
+def marked(text: str, found: list[Found]) -> SafeString:
+    """``text`` (escaped) with each identifier found in 【】 and its kind after it."""
+    pieces, end = [], 0
+    for item in found:
+        pieces.append(
+            format_html("{}<mark>【{}】</mark>({})", text[end : item.start], text[item.start : item.end], item.label)
+        )
+        end = item.end
+    pieces.append(format_html("{}", text[end:]))
+    return format_html(
+        "{}<br>{}",
+        _("This text holds identifiers (marked 【】): write the people's codes and leave out direct identifiers."),
+        mark_safe("".join(pieces)),  # noqa: S308 (each piece is escaped by format_html)
+    )
+
+
+REPLACE_IDENTIFIERS = "_replace_identifiers"
+
+
+def identifiers_summary(findings: list[free_text.TextFinding]) -> SafeString:
+    """What a refused submission found, by record and field (no identifier), and the one-click replacement."""
+    listed = format_html_join(
+        "",
+        "<li>{}: {}</li>",
+        (
+            (
+                f"{finding.model._meta.verbose_name} · {finding.model._meta.get_field(finding.field).verbose_name}",
+                ", ".join(finding.kinds),
+            )
+            for finding in findings
+        ),
+    )
+    return format_html(
+        '{}<ul>{}</ul><button type="submit" name="{}" value="1" class="button default">{}</button>',
+        _("Nothing was saved: the case's free text holds the names of its people or direct identifiers."),
+        listed,
+        REPLACE_IDENTIFIERS,
+        _("Replace the identifiers found with the codes and save"),
+    )
+
+
+def identifiers_marked(
+    form_class: type[forms.ModelForm], people: free_text.People, summary: SafeString | None = None
+) -> type[forms.ModelForm]:
+    """``form_class`` that marks the identifiers its free text holds (and shows ``summary``, if given)."""
+    attrs = {"identifier_people": people, "identifier_summary": summary}
+    return type(form_class.__name__, (form_class,), attrs)
 
 
 def version_checked(form_class: type[forms.ModelForm]) -> type[forms.ModelForm]:

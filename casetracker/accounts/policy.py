@@ -104,3 +104,8 @@ def may_import_cases(user) -> bool:
 def may_export_cases(user) -> bool:
     """Case lists (without names) go to those who read the cases: clerks and supervisors, in their scope."""
     return may_view_reports(user)
+
+
+def may_scrub_identifiers(user) -> bool:
+    """Admins keep the trails, so they clean them: a scrub shows counts, never a case's text or names."""
+    return bool(user.is_active and user.is_authenticated and (user.is_superuser or user.role == Role.ADMIN))

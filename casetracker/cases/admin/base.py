@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casetracker.accounts.policy import sees_identities_of
 from casetracker.audit.models import AccessLog
+from casetracker.audit.sentences import IDENTITIES_HIDDEN, IDENTITIES_SHOWN, SEARCH_OF
 from casetracker.audit.services import log_access
 from casetracker.core.admin import ScopedAdminMixin
 from casetracker.core.admin_base import (
@@ -137,7 +138,7 @@ class CaseAdminMixin(ScopedAdminMixin):
                 action=AccessLog.Action.VIEW,
                 request=request,
                 detail=(
-                    f"search of {self.model._meta.label_lower}: "
+                    f"{SEARCH_OF}{self.model._meta.label_lower}: "
                     + (f"{len(words)} word(s)" if words is not None else "refused, over the bounds")
                     + (", names included" if self.shows_identities(request) else ", names excluded")
                 ),
@@ -171,7 +172,7 @@ class CaseAdminMixin(ScopedAdminMixin):
                 action=AccessLog.Action.VIEW,
                 request=request,
                 target=original,
-                detail="identities shown" if shown else "identities hidden",
+                detail=IDENTITIES_SHOWN if shown else IDENTITIES_HIDDEN,
             )
         return response
 

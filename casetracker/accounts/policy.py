@@ -109,3 +109,64 @@ def may_export_cases(user) -> bool:
 def may_scrub_identifiers(user) -> bool:
     """Admins keep the trails, so they clean them: a scrub shows counts, never a case's text or names."""
     return bool(user.is_active and user.is_authenticated and (user.is_superuser or user.role == Role.ADMIN))
+
+
+# What each role sees of a case, field by field (issue 17, item 2) -----------------------------
+# A narrative (free text a clerk writes) may name the case's people however well it is checked on
+# saving (a row written around the application, an old version): whoever does not need to know
+# reads it only in its protected form, every identifier found replaced by the person's code or a
+# neutral token (``cases.visibility``). A name field is not shown to them at all.
+
+
+class Access:
+    FULL = "full"  # as stored
+    PROTECTED = "protected"  # the text with every identifier found replaced
+    HIDDEN = "hidden"  # not shown
+
+
+NARRATIVE = "narrative"
+NAME = "name"
+# Every field of a case that holds a narrative or a name, by kind ("app_label.model.field").
+CASE_FIELDS: dict[str, str] = {
+    "cases.incident.content_description": NARRATIVE,
+    "cases.committeecase.extension_reason": NARRATIVE,
+    "cases.protectionmeasure.notes": NARRATIVE,
+    "cases.victim.name": NAME,
+    "cases.offender.name": NAME,
+}
+OWN_OFFICE_CLERK = "own_office_clerk"
+# {kind of field: {who: what they see}}; anyone not named sees nothing of it.
+FIELD_ACCESS: dict[str, dict[str, str]] = {
+    NARRATIVE: {OWN_OFFICE_CLERK: Access.FULL, Role.CLERK: Access.PROTECTED, Role.SUPERVISOR: Access.PROTECTED},
+    NAME: {OWN_OFFICE_CLERK: Access.FULL},
+}
+
+
+def _who(user, office_id: int | None) -> str | None:
+    if not user.is_active or user.is_anonymous:
+        return None
+    if user.is_superuser:
+        # Made on the server only (``createsuperuser``), with the database in hand: no role of
+        # the application's, and the one other account that may change a case, so it reads
+        # what it would save.
+        return OWN_OFFICE_CLERK
+    if user.role == Role.CLERK and user.office_id and user.office_id == office_id:
+        return OWN_OFFICE_CLERK  # (a local office's clerk: within the office, and only its own cases reach them)
+    return user.role
+
+
+def field_access(user, field: str, *, office_id: int | None) -> str:
+    """What ``user`` sees of ``field`` ("cases.incident.content_description") of a case of ``office_id``.
+
+    Fields not in ``CASE_FIELDS`` (dates, choices, codes) are not this table's: FULL, within the
+    user's scope, which the selectors keep.
+    """
+    kind = CASE_FIELDS.get(field)
+    if kind is None:
+        return Access.FULL
+    return FIELD_ACCESS[kind].get(_who(user, office_id), Access.HIDDEN)
+
+
+def sees_identities_of(user, office_id: int | None) -> bool:
+    """Whether ``user`` reads the names and the narratives as stored, on a case of ``office_id``."""
+    return _who(user, office_id) == OWN_OFFICE_CLERK

@@ -12,6 +12,7 @@ from casetracker.core.admin_base import BaseAdmin
 from casetracker.core.models import Channel, Committee, LocalOffice, Office, School
 
 from .models import AccessLog
+from .sentences import sentence
 
 
 class ReadOnlyAdmin(BaseAdmin):
@@ -27,12 +28,21 @@ class ReadOnlyAdmin(BaseAdmin):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnlyAdmin):
-    list_display = ["at", "username", "action", "target_type", "target_id", "target_repr", "ip_address", "detail"]
+    """Each entry first as a sentence in the reader's language (who, from where, when, what), then
+    its stored columns."""
+
+    list_display = ["entry", "at", "username", "action", "target_type", "target_id", "ip_address", "detail"]
     list_filter = ["action", "target_type", "at"]
     search_fields = ["username", "=target_id", "target_repr", "=ip_address"]
     date_hierarchy = "at"
-    list_select_related = ["user"]
+    list_select_related = ["user__office", "user__local_office"]
     show_full_result_count = False
+
+    readonly_fields = ["entry"]
+
+    @admin.display(description=_("what happened"))
+    def entry(self, obj):
+        return sentence(obj)
 
 
 def is_free_text(field) -> bool:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from casetracker.core.formatting import format_date
 
+from . import visibility
 from .models import (
     Appeal,
     CommitteeCase,
@@ -111,11 +112,14 @@ class TimelineEntry:
 ) = range(17)
 
 
-def case_timeline(user, incident: Incident) -> list[TimelineEntry]:
+def case_timeline(user, incident: Incident, *, people: visibility.CasePeople | None = None) -> list[TimelineEntry]:
     """Everything recorded about ``incident``, with its date, oldest first.
 
-    Six queries, however long the case: one per kind of record below the incident.
+    Six queries, however long the case: one per kind of record below the incident (and two for
+    the case's people, to those who see its narratives in their protected form, unless the page
+    has ``people`` already).
     """
+    people = people or visibility.CasePeople()
     events: list[tuple[datetime.date, int, str, str]] = [(incident.report_date, _REPORT, _("Reported"), "")]
     if incident.police_referred_on:
         events.append((incident.police_referred_on, _POLICE, _("Referred to the police"), ""))
@@ -143,7 +147,16 @@ def case_timeline(user, incident: Incident) -> list[TimelineEntry]:
         committee = str(case.committee)
         events.append((case.requested_on, _REFERRAL, _("Referred to the committee"), committee))
         if case.extended_on:
-            detail = f"{committee}: {case.extension_reason}"
+            reason = visibility.shown(
+                user,
+                CommitteeCase,
+                "extension_reason",
+                case.extension_reason,
+                office_id=incident.office_id,
+                incident_id=incident.pk,
+                people=people,
+            )
+            detail = f"{committee}: {reason}"
             events.append((case.extended_on, _EXTENSION, _("Hearing deadline extended by 7 days"), detail))
         if case.hearing_scheduled_on:
             events.append((case.hearing_scheduled_on, _SCHEDULED, _("Hearing scheduled for this day"), committee))

@@ -1,7 +1,9 @@
 """Case lists in the import layout (so an export re-imports as no change), and the blank templates.
 
 Rows come through the case selectors with the user, for one office at a time (case numbers
-are unique within an office). Names and free-text descriptions are never written. The files
+are unique within an office). Names and free-text descriptions are never written; the reason for a
+committee case's extension is, as its reader may see it (``cases.visibility``: in its protected
+form but to the office's clerks). The files
 are written by the application's one writer (``core.exports``: control characters out, text
 that could run as a formula quoted, which the importer undoes). Choices are written as their
 labels in the active language, dates as dates: the importer reads both back.
@@ -16,8 +18,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from casetracker.cases import selectors
-from casetracker.cases.models import Appeal, ClosureReason, Incident, Offender, Victim
+from casetracker.cases import selectors, visibility
+from casetracker.cases.models import Appeal, ClosureReason, CommitteeCase, Incident, Offender, Victim
 from casetracker.core.exports import XLSX_CONTENT_TYPE as XLSX_CONTENT_TYPE
 from casetracker.core.exports import CsvFile, XlsxFile, csv_value
 from casetracker.core.models import Committee, Office, School, SchoolLevel
@@ -84,18 +86,46 @@ def _rows_committee_cases(user, office: Office) -> Iterator[list[Any]]:
         .select_related("incident", "committee")
         .order_by("incident__case_number", "requested_on", "id")
     )
-    for case in cases.iterator(CHUNK):
-        yield [
-            case.incident.case_number,
-            case.committee.name,
-            case.requested_on,
-            case.extended_on,
-            case.extension_reason,
-            case.hearing_scheduled_on,
-            case.hearing_date,
-            case.closed_on,
-            _label(ClosureReason, case.closure_reason),
-        ]
+    for chunk in _chunks(cases.iterator(CHUNK)):
+        people = visibility.CasePeople()  # (a chunk's people at a time)
+        if not visibility.sees_as_stored(user, CommitteeCase, office_id=office.pk):
+            people.load(case.incident_id for case in chunk if case.extension_reason)  # (two queries a chunk)
+        for case in chunk:
+            yield _committee_case_row(user, office, case, people)
+
+
+def _chunks(rows: Iterator[Any]) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _committee_case_row(user, office: Office, case: CommitteeCase, people: visibility.CasePeople) -> list[Any]:
+    reason = visibility.shown(
+        user,
+        CommitteeCase,
+        "extension_reason",
+        case.extension_reason,
+        office_id=office.pk,
+        incident_id=case.incident_id,
+        people=people,
+    )
+    return [
+        case.incident.case_number,
+        case.committee.name,
+        case.requested_on,
+        case.extended_on,
+        reason,
+        case.hearing_scheduled_on,
+        case.hearing_date,
+        case.closed_on,
+        _label(ClosureReason, case.closure_reason),
+    ]
 
 
 def _rows_measures(user, office: Office) -> Iterator[list[Any]]:

@@ -10,8 +10,9 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, router, transaction
 from django.utils.translation import gettext_lazy as _
 
-from casetracker.accounts.policy import may_see_identities
+from casetracker.accounts.policy import sees_identities_of
 from casetracker.audit.models import AccessLog
+from casetracker.audit.sentences import IDENTITIES_HIDDEN, IDENTITIES_SHOWN, SEARCH_OF
 from casetracker.audit.services import log_access
 from casetracker.core.admin import ScopedAdminMixin
 from casetracker.core.admin_base import (
@@ -21,12 +22,13 @@ from casetracker.core.admin_base import (
 from casetracker.core.dates import years_spanned
 
 from .. import services
-from ..free_text import IdentifierError
+from ..free_text import TEXT_FIELDS, IdentifierError
 from ..models import (
     Incident,
     Offender,
     Victim,
 )
+from ..visibility import CasePeople, protect_record
 from .forms import LOADED_VERSION, REPLACE_IDENTIFIERS, identifiers_marked, identifiers_summary, version_checked
 
 
@@ -104,8 +106,24 @@ class CaseAdminMixin(ScopedAdminMixin):
     paginator = CappedCountPaginator
 
     def shows_identities(self, request) -> bool:
-        # Names only for those allowed to see them (by default, the clerks of the office).
-        return may_see_identities(request.user)
+        # Names only for those allowed to see them (``accounts.policy.FIELD_ACCESS``: the clerks of
+        # the office, the only ones whose scope reaches a case and who see names).
+        return sees_identities_of(request.user, request.user.office_id)
+
+    # Narratives for those who may only read the record: in the form the policy gives them
+    # (``cases.visibility``), the case's people fetched once for the page.
+
+    def shows_protected(self, request, obj) -> bool:
+        return type(obj) in TEXT_FIELDS and not self.has_change_permission(request, obj)
+
+    @staticmethod
+    def case_people(request) -> CasePeople:
+        if not hasattr(request, "case_people"):
+            request.case_people = CasePeople()
+        return request.case_people
+
+    def protect(self, request, obj) -> None:
+        protect_record(request.user, obj, people=self.case_people(request))
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -120,7 +138,7 @@ class CaseAdminMixin(ScopedAdminMixin):
                 action=AccessLog.Action.VIEW,
                 request=request,
                 detail=(
-                    f"search of {self.model._meta.label_lower}: "
+                    f"{SEARCH_OF}{self.model._meta.label_lower}: "
                     + (f"{len(words)} word(s)" if words is not None else "refused, over the bounds")
                     + (", names included" if self.shows_identities(request) else ", names excluded")
                 ),
@@ -129,6 +147,8 @@ class CaseAdminMixin(ScopedAdminMixin):
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
+        if obj is not None and self.shows_protected(request, obj):
+            self.protect(request, obj)
         if obj is None and self.exists_outside_scope(object_id):
             log_access(
                 action=AccessLog.Action.DENIED,
@@ -147,12 +167,12 @@ class CaseAdminMixin(ScopedAdminMixin):
         response = super().change_view(request, object_id, form_url, extra_context)
         original = getattr(response, "context_data", {}).get("original") if request.method == "GET" else None
         if original is not None and self.model in IDENTITY_MODELS:
-            shown = may_see_identities(request.user)
+            shown = self.shows_identities(request)
             log_access(
                 action=AccessLog.Action.VIEW,
                 request=request,
                 target=original,
-                detail="identities shown" if shown else "identities hidden",
+                detail=IDENTITIES_SHOWN if shown else IDENTITIES_HIDDEN,
             )
         return response
 
@@ -179,7 +199,19 @@ class CaseAdminMixin(ScopedAdminMixin):
         if refused is not None:
             form = identifiers_marked(form, refused.all_people())
         kwargs["form"] = form
-        return super().get_formset(request, obj, **kwargs)
+        formset = super().get_formset(request, obj, **kwargs)
+        if self.model not in TEXT_FIELDS or self.has_change_permission(request, obj):
+            return formset
+        admin = self
+
+        class ProtectedFormSet(formset):
+            def _construct_form(self, i, **kwargs):
+                form = super()._construct_form(i, **kwargs)
+                if form.instance.pk is not None:
+                    admin.protect(request, form.instance)
+                return form
+
+        return ProtectedFormSet
 
     # A submission (the record and its inlines) is checked for identifiers as a whole, at its end
     # (``cases.free_text``): refused, nothing of it is saved and the page is shown again with the

@@ -260,7 +260,7 @@ class IncidentAdmin(CaseAdminMixin, BaseAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # The case's timeline, under the forms of a saved case.
         if obj is not None and obj.pk is not None:
-            context["timeline"] = selectors.case_timeline(request.user, obj)
+            context["timeline"] = selectors.case_timeline(request.user, obj, people=self.case_people(request))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_changeform_initial_data(self, request):

@@ -29,7 +29,7 @@ lint: venv
 
 test: lint
 	DJANGO_SETTINGS_MODULE=casetracker.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist worksteal
 
 # Only the browser tests (also part of `make test`; skipped with the reason when no Chromium is installed).
 e2e: venv

@@ -35,10 +35,10 @@ def test_load_shipped_data_loads_once_and_then_leaves_the_data_alone(shipped_dat
 
 
 @pytest.mark.django_db
-def test_every_shipped_record_has_its_first_history_entry():
+def test_every_shipped_record_has_its_first_history_entry(shipped_data):
     """loaddata saves raw rows, which simple-history does not record: the command writes each
-    record's "+" entry, holding the record as loaded (an incident with its channels)."""
-    call_command("load_shipped_data")
+    record's "+" entry, holding the record as loaded (an incident with its channels). ``shipped_data``
+    ran the command on the empty database (tests/conftest.py)."""
     tracked = models_with_history("core") + models_with_history("cases")
     assert {Office, Incident} <= set(tracked)
     for model in tracked:

@@ -24,7 +24,8 @@ incidents is ten million rows, where building a model instance per row (``bulk_c
 would cost more than the database does. ``full_clean`` is not run on them (the tests run
 it on a small set); the database still checks every constraint as the rows go in, and its
 triggers store each incident's status and committee referrals (casetracker/cases/triggers.py) as
-they do for every other write. Each record gets its first history entry ("+", created) in the same
+they do for every other write (the incidents last in each chunk, so that the triggers work each
+one out once, with all its records there). Each record gets its first history entry ("+", created) in the same
 transaction, copied by the database (``copy_to_history``: one INSERT ... SELECT per table and
 chunk).
 """
@@ -34,6 +35,7 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -42,6 +44,7 @@ from django.db import connections, models, transaction
 from django.utils import timezone
 
 from casetracker.cases.models import (
+    DERIVED_INCIDENT_FIELDS,
     Appeal,
     CommitteeCase,
     Incident,
@@ -80,6 +83,10 @@ MODELS: tuple[type[models.Model], ...] = (
     Measure,
     Appeal,
 )
+# The incidents go in last: the triggers on committee cases, measures and appeals then find no
+# incident of theirs to work out, and the incidents' own trigger works each one out once, with all
+# its records there (rather than again after each of the three tables).
+WRITE_ORDER = (*(model for model in MODELS if model is not Incident), Incident)
 CASE_MODEL_LABELS = {model._meta.label_lower: model for model in MODELS}
 HISTORY_REASON = "generated data"
 
@@ -127,6 +134,10 @@ class Template:
     level: str
     rows: dict[type[models.Model], list[list]]
     committee_kinds: list[str]  # the kind of each committee case's committee
+    # What the database's triggers stored for the first copy (status, reason, referrals), written
+    # into the next copies so that the triggers, which still work out every copy, find nothing to
+    # change: the rule gives every copy its template's values (whole-day shifts, same kinds).
+    derived: dict[int, object] | None = None
 
 
 def load_templates(seed: int = published.DEFAULT_SEED) -> list[Template]:
@@ -289,26 +300,28 @@ class Generator:
         return first
 
     def run(self, progress: Callable[[int], None] = lambda done: None) -> dict[str, int]:
-        """Write every copy; ``progress`` gets the number of incidents of each chunk written."""
+        """Write every copy; ``progress`` gets the number of incidents of each chunk written.
+
+        The next chunk is drawn in a thread while the database writes this one (the rows are
+        drawn in the same order, so the same seed still gives the same data)."""
         next_id = self.first_ids()
         written: dict[str, int] = defaultdict(int)
         connection = connections[self.using]
-        with _bulk_session(connection):
-            remaining = self.incidents
-            chunks = 0
-            while remaining:
-                size = min(self.chunk, remaining)
-                chunk_start = dict(next_id)
-                rows = self.draw(size, next_id)
+        sizes = [min(self.chunk, self.incidents - start) for start in range(0, self.incidents, self.chunk)]
+        with _bulk_session(connection), ThreadPoolExecutor(max_workers=1) as drawing:
+            upcoming = drawing.submit(self.draw_chunk, sizes[0], next_id) if sizes else None
+            for number, size in enumerate(sizes, start=1):
+                chunk_start, chunk_end, rows, drawn = upcoming.result()
+                if number < len(sizes):
+                    upcoming = drawing.submit(self.draw_chunk, sizes[number], chunk_end)
                 with transaction.atomic(using=self.using):
-                    for model in MODELS:
+                    for model in WRITE_ORDER:
                         if rows[model]:
                             _insert(connection, self.tables[model], rows[model])
                             written[model._meta.label] += len(rows[model])
-                    self.copy_to_history(chunk_start, next_id)
-                remaining -= size
-                chunks += 1
-                if chunks & (chunks - 1) == 0:
+                    self.copy_to_history(chunk_start, chunk_end)
+                    self.learn_derived(drawn, chunk_start[Incident])
+                if number & (number - 1) == 0:
                     # Statistics again each time the tables have doubled: the triggers' plans, made
                     # while the tables looked empty, would read them whole for every chunk.
                     _analyze(connection)
@@ -318,6 +331,27 @@ class Generator:
         _analyze(connection)
         return dict(written)
 
+    def draw_chunk(self, size: int, next_id: dict) -> tuple[dict, dict, dict, list["Template"]]:
+        """``size`` copies with ids from ``next_id``: (first ids, next ids after, rows, templates drawn)."""
+        start = dict(next_id)
+        after = dict(next_id)
+        drawn: list[Template] = []
+        rows = self.draw(size, after, drawn)
+        return start, after, rows, drawn
+
+    def learn_derived(self, drawn: list["Template"], first_incident: int) -> None:
+        """Keep what the triggers stored for the first copy of each template not yet seen."""
+        unseen = {offset: template for offset, template in enumerate(drawn) if template.derived is None}
+        if not unseen:
+            return
+        at = self.tables[Incident].index
+        stored = Incident._base_manager.using(self.using).filter(pk__in=[first_incident + offset for offset in unseen])
+        for pk, *values in stored.values_list("pk", *DERIVED_INCIDENT_FIELDS):
+            template = unseen[pk - first_incident]
+            if template.derived is None:
+                columns = (at[Incident._meta.get_field(name).column] for name in DERIVED_INCIDENT_FIELDS)
+                template.derived = dict(zip(columns, values, strict=True))
+
     def copy_to_history(self, first: dict, after: dict) -> None:
         """The first history entry of each record with an id from ``first`` to before ``after``
         (the incidents' with their channels)."""
@@ -326,11 +360,13 @@ class Generator:
                 rows = model._base_manager.using(self.using).filter(pk__gte=first[model], pk__lt=after[model])
                 copy_to_history(rows, reason=HISTORY_REASON)
 
-    def draw(self, count: int, next_id: dict) -> dict[type[models.Model], list[list]]:
-        """``count`` copies, with ids from ``next_id`` (which moves on)."""
+    def draw(self, count: int, next_id: dict, drawn: list) -> dict[type[models.Model], list[list]]:
+        """``count`` copies, with ids from ``next_id`` (which moves on); ``drawn`` gets their templates."""
         out: dict[type[models.Model], list[list]] = {model: [] for model in MODELS}
         for _ in range(count):
-            self.copy(self.rng.choice(self.templates), next_id, out)
+            template = self.rng.choice(self.templates)
+            self.copy(template, next_id, out)
+            drawn.append(template)
         return out
 
     def copy(self, template: Template, next_id: dict, out: dict) -> None:
@@ -355,6 +391,8 @@ class Generator:
                     row[index] = self.now
                 out[model].append(row)
         incident = out[Incident][-1]
+        for index, value in (template.derived or {}).items():
+            incident[index] = value
         at = self.tables[Incident].index
         incident[at["office_id"]] = office
         incident[at["school_id"]] = school

@@ -53,6 +53,17 @@ def default_years() -> int:
     return years
 
 
+def check_setting(app_configs=None, **kwargs) -> list:
+    """``manage.py check`` (and every server start) refuses a retention setting that is no period."""
+    from django.core import checks
+
+    try:
+        default_years()
+    except ImproperlyConfigured as error:
+        return [checks.Error(str(error), id="casetracker.E001")]
+    return []
+
+
 def years_for(office: Office) -> int:
     return office.identity_retention_years or default_years()
 

@@ -186,3 +186,12 @@ def test_an_office_s_period_must_be_one_of_the_records_schedules():
 
     with pytest.raises(IntegrityError):
         OfficeFactory(identity_retention_years=4)
+
+
+def test_manage_py_check_refuses_a_setting_that_is_no_period():
+    from casetracker.cases.retention import check_setting
+
+    assert check_setting() == []
+    with override_settings(CASETRACKER_IDENTITY_RETENTION_YEARS=-1):
+        [error] = check_setting()
+    assert error.id == "casetracker.E001" and "at least 1" in error.msg

@@ -69,7 +69,7 @@ def test_the_list_has_named_closed_cases_due_within_30_days_or_overdue_earliest_
 
 
 @override_settings(CASETRACKER_IDENTITY_RETENTION_YEARS=YEARS)
-def test_a_seoul_clerk_sees_no_gyeonggi_case_and_no_name(client, seoul, cases):
+def test_a_seoul_clerk_sees_no_gyeonggi_case(client, seoul, cases):
     client.force_login(UserFactory(office=seoul))
     response = client.get(IDENTITIES, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200

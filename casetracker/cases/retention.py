@@ -34,6 +34,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
 from casetracker.audit.models import AccessLog
+from casetracker.audit.sentences import NAMES_PURGED
 from casetracker.audit.services import log_access
 from casetracker.core.dates import AddYears
 from casetracker.core.models import IDENTITY_RETENTION_YEARS, Office
@@ -178,7 +179,7 @@ def audit_detail(result: PurgeResult, *, office: Office | None) -> str:
     scope = f"office {office.code}" if office is not None else "all offices"
     scrubbed = result.scrubbed or scrub.ScrubResult(dry_run=result.dry_run)
     return (
-        f"purge_identities ({scope}, {result.cases} case(s)): {result.total_names} name(s) cleared, "
+        f"{NAMES_PURGED}({scope}, {result.cases} case(s)): {result.total_names} name(s) cleared, "
         f"{scrubbed.total_identifiers} identifier(s) replaced in {scrubbed.total_rows} row(s); "
         f"reason: retention period after closing ended before {result.today.isoformat()} "
         f"({SETTING}={default_years()} unless the office sets its own)"

@@ -4,7 +4,8 @@ Who (office, role and account), from where (the address), when, did what to whic
 from the entry's structured fields: its time, account, address, action and target. The stored
 ``detail`` stays as the code wrote it (in English, for whoever reads the table itself); only the
 two marks of a view of a person's page (``IDENTITIES_SHOWN``, ``IDENTITIES_HIDDEN``) and the start
-of a search's (``SEARCH_OF``) are read back from it, and they are written from here too.
+of a search's (``SEARCH_OF``) and of the purge of names past their retention (``NAMES_PURGED``) are
+read back from it, and they are written from here too.
 """
 
 from django.apps import apps
@@ -16,6 +17,7 @@ from .models import AccessLog
 IDENTITIES_SHOWN = "identities shown"
 IDENTITIES_HIDDEN = "identities hidden"
 SEARCH_OF = "search of "
+NAMES_PURGED = "purge_identities "
 
 
 def _model_label(label: str) -> str:
@@ -58,6 +60,8 @@ def _what(entry: AccessLog) -> str:
         return _("downloaded %(target)s") % target if entry.target_type else _("downloaded a report file")
     if action == AccessLog.Action.IMPORT:
         return _("imported cases from a spreadsheet")
+    if action == AccessLog.Action.CHANGE and not entry.target_type and detail.startswith(NAMES_PURGED):
+        return _("removed the names of the people of closed cases past their retention period")
     if action == AccessLog.Action.DENIED:
         return _("was refused a record outside their scope")
     with_target = {

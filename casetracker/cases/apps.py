@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +10,9 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
+        from .retention import check_setting
         from .triggers import reinstall_missing
+
+        checks.register(check_setting, checks.Tags.compatibility)
 
         post_migrate.connect(reinstall_missing, sender=self, dispatch_uid="cases.reinstall_missing_triggers")

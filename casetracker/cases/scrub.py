@@ -200,6 +200,22 @@ def scrub_identifiers(
     if not dry_run or reason:
         check_reason(reason)
     ids = case_ids(office=office, incident_ids=incident_ids)
+    result = replace_in_cases(ids, dry_run=dry_run, reason=reason)
+    if not dry_run:
+        log_access(
+            action=AccessLog.Action.CHANGE,
+            request=request,
+            user=actor,
+            username=username,
+            target=_single_case(ids, incident_ids),
+            detail=audit_detail(result, office=office, reason=reason),
+        )
+    return result
+
+
+def replace_in_cases(ids: list[int], *, dry_run: bool, reason: str = "") -> ScrubResult:
+    """The scrub of the cases ``ids`` itself, without its audit entry (the caller writes one):
+    ``scrub_identifiers``, and the purge of identities past their retention (``retention``)."""
     result = ScrubResult(dry_run=dry_run, cases=len(ids))
     every_target = targets()
     for start in range(0, len(ids), CHUNK):
@@ -221,15 +237,6 @@ def scrub_identifiers(
                     changed.append(target.model(pk=pk, **{field_name: text}))
                 if changed and not dry_run:
                     target.model._base_manager.bulk_update(changed, [field_name], batch_size=500)
-    if not dry_run:
-        log_access(
-            action=AccessLog.Action.CHANGE,
-            request=request,
-            user=actor,
-            username=username,
-            target=_single_case(ids, incident_ids),
-            detail=audit_detail(result, office=office, reason=reason),
-        )
     return result
 
 

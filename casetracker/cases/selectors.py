@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from casetracker.core.formatting import format_date
 
-from . import visibility
+from . import retention, visibility
 from .models import (
     Appeal,
     CommitteeCase,
@@ -30,6 +30,12 @@ from .status import referral_field
 
 def incidents_for(user) -> QuerySet[Incident]:
     return Incident.objects.for_user(user)
+
+
+def identities_coming_due_for(user, *, by: datetime.date) -> QuerySet[Incident]:
+    """Closed cases of ``user``'s scope still holding names whose retention period ends by ``by``
+    (or has ended), with ``identities_closed_on`` and ``identities_kept_until`` (``retention``)."""
+    return retention.coming_due(incidents_for(user), by=by)
 
 
 def final_measures_for(user, *, law: str | None = None) -> QuerySet[Measure]:

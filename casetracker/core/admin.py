@@ -27,7 +27,7 @@ class ReferenceAdmin(ScopedAdminMixin, BaseAdmin):
 
 @admin.register(Office)
 class OfficeAdmin(ReferenceAdmin):
-    list_display = ["code", "name_ko", "name_en", "sort_order"]
+    list_display = ["code", "name_ko", "name_en", "sort_order", "identity_retention_years"]
     search_fields = ["code", "name_ko", "name_en"]
     ordering = ["sort_order"]
 

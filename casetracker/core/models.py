@@ -6,7 +6,8 @@ change history, as the case records do (``history.audited_history``).
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.functional import lazy
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .history import audited_history
@@ -74,11 +75,34 @@ class OfficeQuerySet(ReferenceQuerySet):
     office_path = ""  # an office is its own scope
 
 
+# The periods, in years, that the records schedules of the Public Records Management Act offer
+# (공공기록물 관리에 관한 법률 시행령 제26조: 1, 3, 5, 10 or 30 years, besides (semi-)permanent). An
+# office keeps the names of a closed case's people for one of them (``cases.retention``).
+IDENTITY_RETENTION_YEARS = (1, 3, 5, 10, 30)
+
+
+def _years_label(years: int) -> str:
+    return ngettext("%(years)d year", "%(years)d years", years) % {"years": years}
+
+
+years_label = lazy(_years_label, str)  # in the reader's language, when shown
+
+
 class Office(BilingualNameMixin, TimeStampedModel):
     """One of the 17 provincial offices of education (시·도교육청)."""
 
     code = models.SlugField(_("code"), max_length=20, unique=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    identity_retention_years = models.PositiveSmallIntegerField(
+        _("names kept after closing (years)"),
+        choices=[(years, years_label(years)) for years in IDENTITY_RETENTION_YEARS],
+        null=True,
+        blank=True,
+        help_text=_(
+            "How long the names of a closed case's people are kept, as the office's records schedule says; "
+            "then they are removed. Empty: the site's default (CASETRACKER_IDENTITY_RETENTION_YEARS)."
+        ),
+    )
 
     objects = OfficeQuerySet.as_manager()
     history = audited_history()
@@ -87,6 +111,14 @@ class Office(BilingualNameMixin, TimeStampedModel):
         ordering = ["sort_order", "code"]
         verbose_name = _("office of education")
         verbose_name_plural = _("offices of education")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(identity_retention_years__isnull=True)
+                | models.Q(identity_retention_years__in=IDENTITY_RETENTION_YEARS),
+                name="office_identity_retention_years_valid",
+                violation_error_message=_("Choose one of the retention periods of the records schedules."),
+            ),
+        ]
 
 
 class LocalOfficeQuerySet(ReferenceQuerySet):

@@ -11,7 +11,7 @@ of the same cases, changes nothing.
 """
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import islice
 from typing import Any
 
@@ -24,6 +24,7 @@ from casetracker.cases.models import Appeal, CommitteeCase, Incident, Measure, O
 from casetracker.core.models import Office, School
 
 from . import layout
+from .file_names import check_file_names
 from .readers import FileError, SheetSource
 from .references import References
 from .results import MAX_ERRORS_KEPT, ImportResult, RowError, RowRefused, SheetCounts
@@ -60,8 +61,12 @@ def run_import(
     max_rows: int,
     progress: Callable[[int], None] | None = None,
     fingerprints: dict[str, str | None] | None = None,
+    file_names: Sequence[str] = (),
 ) -> ImportResult:
     """Check every row of ``sources`` for ``office``; save them only if ``commit`` and none has an error.
+
+    Raises FileError (nothing saved) when one of ``file_names`` holds the name of a person of the
+    cases the file touches (``file_names.check_file_names``).
 
     Raises FileError (nothing saved) when the file holds more than ``max_rows`` rows. Given a
     dict, ``fingerprints`` gets the fingerprint of each case the file names, as it stood before
@@ -75,6 +80,7 @@ def run_import(
         for source in sources:
             importer.import_sheet(source)
         importer.finish()
+        check_file_names(file_names, people=importer.named_people())
         importer.check_identifiers(submission)
         if not result.rows:
             raise FileError(_("The file has nothing to import: its sheets have headers but no rows."))
@@ -166,6 +172,16 @@ class Importer(SheetHandlers, References, RowReader):
             except RowRefused:
                 setattr(counts, outcome, getattr(counts, outcome) - 1)
                 counts.errors += 1
+
+    def named_people(self) -> tuple[tuple[str, str], ...]:
+        """The named people of every case the file touches, as they stand in this import's transaction."""
+        ids = {pk for pk in self.incident_ids.values() if pk is not None}
+        ids |= {incident.pk for incident in self.new_incidents.values() if incident.pk is not None}
+        ordered, people = sorted(ids), []
+        for start in range(0, len(ordered), free_text.CHUNK):
+            for named in free_text.people_of(ordered[start : start + free_text.CHUNK]).values():
+                people.extend(named)
+        return tuple(people)
 
     def check_identifiers(self, submission) -> None:
         """No case the file touches may hold a name of its people or a direct identifier in its free text.

@@ -20,6 +20,7 @@ from casetracker.audit.models import AccessLog
 from casetracker.audit.services import log_access
 from casetracker.core.models import Office
 
+from .file_names import check_file_names
 from .fingerprints import changed_cases
 from .importer import ImportResult, run_import
 from .limits import default_limits
@@ -63,6 +64,8 @@ def preview_upload(*, user, files: list[UploadedFile]) -> ImportBatch:
     """
     office = target_office(user)
     check_size(files)
+    names = [upload.name for upload in files]
+    check_file_names(names)
     ImportBatch.objects.stale().delete()
     sources = open_upload(files)
     fingerprints: dict[str, str | None] = {}
@@ -74,6 +77,7 @@ def preview_upload(*, user, files: list[UploadedFile]) -> ImportBatch:
         reason="",
         max_rows=max_rows(),
         fingerprints=fingerprints,
+        file_names=names,
     )
     return ImportBatch.objects.create(
         user=user,
@@ -118,9 +122,16 @@ def _commit_batch(*, batch: ImportBatch, user, request=None) -> ImportResult:
     if batch.error_count:
         raise FileError(_("The preview found errors: correct the file and upload it again."))
     _check_unchanged(batch, user, office)
-    sources = open_upload(_unarchive(batch.content))
+    files = _unarchive(batch.content)
+    sources = open_upload(files)
     result = run_import(
-        sources=sources, user=user, office=office, commit=True, reason=batch.reason, max_rows=max_rows()
+        sources=sources,
+        user=user,
+        office=office,
+        commit=True,
+        reason=batch.reason,
+        max_rows=max_rows(),
+        file_names=[upload.name for upload in files],
     )
     batch.result = result.as_dict()
     batch.error_count = result.error_count
@@ -175,8 +186,10 @@ def import_files(
     """The command line's import: check, and unless ``dry_run``, save if no row has an error."""
     office = target_office(user, office_code)
     check_size(files, limit=byte_limit)
+    names = [upload.name for upload in files]
+    check_file_names(names)
     sources = open_upload(files, default_limits(byte_limit, row_limit))
-    reason = ("import (command line): " + ", ".join(upload.name for upload in files))[:100]
+    reason = ("import (command line): " + ", ".join(names))[:100]
     result = run_import(
         sources=sources,
         user=user,
@@ -185,6 +198,7 @@ def import_files(
         reason=reason,
         max_rows=row_limit or max_rows(),
         progress=progress,
+        file_names=names,
     )
     if result.committed:
         log_access(action=AccessLog.Action.IMPORT, user=user, detail=f"{reason} · {summary(result)}")

@@ -193,6 +193,15 @@ IMPORT_MAX_UNZIPPED_BYTES = 32 * 2**20
 IMPORT_MAX_SHARED_STRINGS_BYTES = 16 * 2**20
 IMPORT_MAX_SHARED_STRINGS = 400_000
 
+# Retention of identities (casetracker/cases/retention.py, docs/retention.md): the names of a closed
+# case's victims and offenders are kept this many years after the case closes, then
+# ``manage.py purge_identities`` removes them (and replaces them by the people's codes in the case's
+# texts and history). 5 years is one of the periods of the Public Records Management Act's schedules
+# (1, 3, 5, 10, 30 years), and outlasts every challenge to a decision (an administrative appeal
+# within 180 days of it, a lawsuit within a year). An office whose records schedule says otherwise
+# sets its own period on the office (Office.identity_retention_years).
+CASETRACKER_IDENTITY_RETENTION_YEARS = int(os.environ.get("CASETRACKER_IDENTITY_RETENTION_YEARS", "5"))
+
 # Two-factor authentication (TOTP): these roles must set up an authenticator app before they may
 # do anything else; the other roles may. Superusers count as admins.
 TWO_FACTOR_REQUIRED_ROLES = ["admin", "supervisor"]

@@ -14,8 +14,8 @@ late on the 23rd.
 
 import datetime
 
-from django.db import NotSupportedError, models
-from django.db.models import Case, F, Func, Q, Value, When
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +32,7 @@ from casetracker.cases.law import sql_carry_out_deadline as sql_carry_out_deadli
 from casetracker.cases.law import sql_days_after as sql_days_after
 from casetracker.cases.law import sql_extension_deadline as sql_extension_deadline
 from casetracker.cases.law import sql_hearing_deadline as sql_hearing_deadline
-from casetracker.core.dates import days_after
+from casetracker.core.dates import AddYears, days_after
 
 # Not statutory: the offices' own practice, and the queue's horizons.
 TAKEDOWN_FOLLOW_UP_DAYS = 7
@@ -87,44 +87,6 @@ def sql_urgency(deadline: str, today: datetime.date) -> Case:
         default=Value(Urgency.LATER.value),
         output_field=models.IntegerField(),
     )
-
-
-class AddYears(Func):
-    """``add_years`` in SQL: the date column plus whole years, 29 February to the 28th where needed,
-    stopping at 9999-12-31 as ``add_years`` does (past it, SQLite gives NULL and PostgreSQL a date
-    Python cannot read)."""
-
-    output_field = models.DateField()
-
-    def __init__(self, expression, years: int):
-        super().__init__(expression, output_field=models.DateField())
-        self.years = int(years)
-
-    @property
-    def _limit(self) -> datetime.date:
-        """The last date whose anniversary ``years`` later is still in the calendar."""
-        return datetime.date(datetime.MAXYEAR - self.years, 12, 31)
-
-    def as_sql(self, compiler, connection, **extra_context):
-        raise NotSupportedError(f"AddYears is not implemented for {connection.vendor}.")
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        month = f"date({sql}, 'start of month', '+{self.years} years')"
-        same_day = f"date({month}, '+' || (CAST(strftime('%%d', {sql}) AS INTEGER) - 1) || ' days')"
-        last_day = f"date({month}, '+1 month', '-1 day')"
-        return (
-            f"(CASE WHEN {sql} > %s THEN %s ELSE min({same_day}, {last_day}) END)",
-            [*params, self._limit.isoformat(), datetime.date.max.isoformat(), *params, *params, *params],
-        )
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        later = f"CAST(({sql} + make_interval(years => {self.years})) AS date)"
-        return (
-            f"(CASE WHEN {sql} > %s::date THEN %s::date ELSE {later} END)",
-            [*params, self._limit, datetime.date.max, *params],
-        )
 
 
 def sql_record_deletion_due(prefix: str = "") -> Case:

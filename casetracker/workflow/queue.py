@@ -338,3 +338,16 @@ def records_due_for_deletion(user, *, today: datetime.date) -> QuerySet[Measure]
 def records_without_graduation_date(user) -> int:
     """How many measures on the school record have no deletion date, for want of the graduation date."""
     return _recorded_measures(user).filter(offender__expected_graduation_on__isnull=True).count()
+
+
+# Identities due for removal ---------------------------------------------------------------------
+
+
+def identities_due_for_purge(user, *, today: datetime.date) -> QuerySet:
+    """Closed cases whose names come due for removal within 30 days, or are overdue (``manage.py
+    purge_identities`` has not run since), earliest first, each with ``identities_kept_until``."""
+    return (
+        selectors.identities_coming_due_for(user, by=today + datetime.timedelta(days=deadlines.RETENTION_DUE_SOON_DAYS))
+        .select_related("office")
+        .order_by("identities_kept_until", "case_number", "pk")
+    )

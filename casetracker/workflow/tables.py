@@ -276,3 +276,41 @@ class RetentionTable(ListTable):
 
     def render_early_deletion(self, value):
         return _("possible") if value in deadlines.RECORD_EARLY_DELETION else _("never")
+
+
+# Identities due for removal ---------------------------------------------------------------------
+
+
+class IdentityRetentionTable(ListTable):
+    """Closed cases whose people's names come due for removal within 30 days, or are overdue."""
+
+    row_header = "case"
+
+    kept_until = SortedColumn(
+        _("names kept until"), accessor="identities_kept_until", by="identities_kept_until", then=("case_number", "pk")
+    )
+    urgency = tables.Column(_("removal"), accessor="identities_kept_until")
+    case = SortedColumn(_("case"), accessor="case_number", by="case_number", then=("pk",))
+    office = SortedColumn(
+        _("office of education"), accessor="office", by="office__sort_order", then=("identities_kept_until", "pk")
+    )
+    closed_on = SortedColumn(
+        _("closed on"), accessor="identities_closed_on", by="identities_closed_on", then=("case_number", "pk")
+    )
+
+    class Meta(ListTable.Meta):
+        empty_text = _("No closed case's names come due for removal.")
+        order_by = ("kept_until",)
+
+    def render_kept_until(self, value):
+        return time_element(value)
+
+    def render_urgency(self, value):
+        # Removed the day after the last day they are kept.
+        return urgency_text((value - self.today).days + 1)
+
+    def render_case(self, record):
+        return case_link("admin:cases_incident_change", record.pk, record.case_number)
+
+    def render_closed_on(self, value):
+        return time_element(value)

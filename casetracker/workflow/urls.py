@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.work_queue, name="queue"),
     path("takedowns/", views.open_takedowns, name="open_takedowns"),
     path("retention/", views.retention, name="retention"),
+    path("identities/", views.identities, name="identities"),
 ]

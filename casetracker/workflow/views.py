@@ -1,6 +1,7 @@
 """The work queue pages: what is due, for clerks item by item and for supervisors per office,
-the takedown requests still open after 7 days, and the measures due for deletion from the
-school record. Each is a table of ``tables`` on the one template ``workflow/list.html``.
+the takedown requests still open after 7 days, the measures due for deletion from the
+school record, and the closed cases whose names come due for removal. Each is a table of
+``tables`` on the one template ``workflow/list.html``.
 
 Every row comes through the case selectors with the request's user, so each page shows
 only the user's scope. Clerks and supervisors use them; admins, to whom case records are
@@ -23,8 +24,13 @@ from casetracker.core.formatting import format_date
 
 from . import deadlines
 from .filters import QueueFilterSet
-from .queue import open_takedown_requests, records_due_for_deletion, records_without_graduation_date
-from .tables import OfficeCountsTable, OpenTakedownsTable, QueueTable, RetentionTable
+from .queue import (
+    identities_due_for_purge,
+    open_takedown_requests,
+    records_due_for_deletion,
+    records_without_graduation_date,
+)
+from .tables import IdentityRetentionTable, OfficeCountsTable, OpenTakedownsTable, QueueTable, RetentionTable
 
 QUEUE_ROLES = (Role.CLERK, Role.SUPERVISOR)
 
@@ -75,6 +81,7 @@ def work_queue(request):
         "links": [
             (reverse("workflow:open_takedowns"), _("Takedown requests still open after 7 days")),
             (reverse("workflow:retention"), _("Measures due for deletion from the school record")),
+            (reverse("workflow:identities"), _("Names of closed cases due for removal")),
         ],
         "filters": filters,
         "table": table,
@@ -134,6 +141,30 @@ def retention(request):
         if without_date
         else "",
         "without_graduation_date": without_date,
+        "table": table.for_request(request),
+    }
+    return render(request, "workflow/list.html", context)
+
+
+@queue_user
+@require_safe
+def identities(request):
+    """Closed cases whose people's names come due for removal within 30 days, or are overdue."""
+    today = timezone.localdate()
+    title = _("Names of closed cases due for removal")
+    table = IdentityRetentionTable(
+        identities_due_for_purge(request.user, today=today), today=today, caption=title, order_by=_sort(request)
+    )
+    context = {
+        "title": title,
+        "nav": "queue",
+        "breadcrumb": True,
+        "lead": _(
+            "The names of a closed case's victims and offenders are kept for the retention period of its office "
+            "after it closes, then removed (manage.py purge_identities): these cases come due within "
+            "%(due_soon_days)s days, or are overdue. Enter what the case still needs before then."
+        )
+        % {"due_soon_days": deadlines.RETENTION_DUE_SOON_DAYS},
         "table": table.for_request(request),
     }
     return render(request, "workflow/list.html", context)

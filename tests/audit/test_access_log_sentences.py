@@ -116,3 +116,15 @@ def test_the_list_takes_the_same_queries_however_many_entries(client, seoul, vic
         logged(UserFactory(office=OfficeFactory()), target=victim, detail=IDENTITIES_SHOWN)
     with django_assert_num_queries(len(one)):
         client.get(url)
+
+
+def test_the_purge_of_names_past_their_retention_is_said_as_such():
+    from casetracker.cases.retention import PurgeResult, audit_detail
+
+    detail = audit_detail(PurgeResult(dry_run=False, today=datetime.date(2026, 12, 4), cases=2), office=None)
+    entry = log_access(action=AccessLog.Action.CHANGE, username="manage.py purge_identities (root)", detail=detail)
+    with translation.override("ko"):
+        assert what_was_done(entry) == "보존기간이 지난 종결 사안 관련자의 성명을 삭제했습니다"
+    with translation.override("en"):
+        assert "manage.py purge_identities (root)" in sentence(entry)
+        assert what_was_done(entry) == "removed the names of the people of closed cases past their retention period"

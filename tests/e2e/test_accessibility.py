@@ -287,9 +287,11 @@ def test_work_queue_of_a_clerk(new_page, scope, language):
     check_masthead(page, scope["clerk"], language=language)
 
 
-@pytest.mark.parametrize("url", ["/queue/takedowns/", "/queue/retention/", "/queue/?sort=-case&due=bogus"])
+@pytest.mark.parametrize(
+    "url", ["/queue/takedowns/", "/queue/retention/", "/queue/identities/", "/queue/?sort=-case&due=bogus"]
+)
 def test_the_other_lists_of_a_clerk(new_page, scope, url):
-    """The same table template: the takedowns and retention lists, a sorted queue with a filter in error."""
+    """The same table template: the takedowns, retention and identities lists, a sorted queue with a filter in error."""
     page = sign_in(new_page, scope["clerk"], "ko")
     page.goto(url)
     check_page(page, language="ko", signed_in=True)

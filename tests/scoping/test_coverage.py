@@ -82,6 +82,7 @@ COVERED_VIEWS = {
     "workflow:queue": "tests/workflow/test_queue.py::test_the_clerks_page_lists_their_items_in_order",
     "workflow:open_takedowns": "tests/workflow/test_queue.py::test_the_open_takedowns_page",
     "workflow:retention": "tests/workflow/test_retention.py::test_a_seoul_clerk_sees_no_gyeonggi_record",
+    "workflow:identities": "tests/workflow/test_identity_retention.py::test_a_seoul_clerk_sees_no_gyeonggi_case",
     "imports:upload": "tests/imports/test_pages.py::test_only_clerks_reach_the_import_pages",
     "imports:batch": "tests/imports/test_pages.py::test_an_upload_is_only_its_clerks",
     "imports:commit": "tests/imports/test_pages.py::test_an_upload_is_only_its_clerks",

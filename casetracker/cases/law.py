@@ -16,7 +16,8 @@ Sources:
 - Teachers' Status Act (교원지위법), Art. 25: the seven measures of the teacher rights protection
   committees (expulsion for high-school students only, as under Art. 17).
 - Administrative Appeals Act, Art. 27: an appeal within 90 days of learning of the decision, and
-  never more than 180 days after it.
+  never more than 180 days after it. Administrative Litigation Act, Art. 20: a lawsuit within 90
+  days of learning of the decision (or of the ruling on an appeal).
 
 Periods of days count as Korean law counts them (Civil Code Art. 157): the first day is not
 counted, so a period of N days from a date ends N days after it, and is kept on that day.
@@ -136,6 +137,9 @@ CARRY_OUT_DAYS = 14  # the school carries the measure out within 14 days of the 
 SEPARATION_MAX_DAYS = 7  # the immediate separation of offender and victim, at most 7 days
 APPEAL_DAYS_FROM_NOTICE = 90  # an appeal within 90 days of learning of the decision
 APPEAL_DAYS_FROM_DECISION = 180  # and never more than 180 days after the decision
+# A lawsuit (Administrative Litigation Act, Art. 20): within 90 days of learning of the decision,
+# or of receiving the ruling on an administrative appeal.
+LAWSUIT_DAYS_FROM_NOTICE = 90
 
 
 def hearing_days(*, extended: bool = False) -> int:

@@ -9,6 +9,7 @@ the first is printed too. Exits 1 when the target is missed.
 """
 
 import argparse
+import contextlib
 import io
 import os
 import statistics
@@ -27,7 +28,11 @@ PARAGRAPHS = [
         f"제17조제1항제{n}호: 조치를 이행하고 다시 학교폭력을 저지르지 않으면 학교생활기록부에 기재되지 않습니다."
         for n in range(1, 10)
     ),
-    *["이 처분에 이의가 있으면 처분이 있음을 안 날부터 이내에 행정심판을 청구하거나 행정소송을 제기할 수 있습니다. " * 3] * 6,
+    *[
+        "이 처분에 이의가 있으면 처분이 있음을 안 날부터 이내에 행정심판을 청구하거나 행정소송을 제기할 수 있습니다. "
+        * 3
+    ]
+    * 6,
 ]
 TITLE = "조치결정 통보서"
 
@@ -76,6 +81,7 @@ def render_casetracker_notice():
 
     django.setup()
     from casetracker.documents.sample import sample_decision_notice
+
     from casetracker.documents.rendering import render_pdf
 
     return lambda: render_pdf([sample_decision_notice()])
@@ -98,10 +104,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=10)
     options = parser.parse_args()
     rows = [("fpdf2 2-page notice", render_fpdf2), ("reportlab 2-page notice", render_reportlab)]
-    try:
+    with contextlib.suppress(ImportError):
         rows.append(("casetracker decision notice (reportlab)", render_casetracker_notice()))
-    except ImportError:
-        pass
     missed = False
     print(f"{'renderer':45} {'first ms':>9} {'median ms':>10} {'KiB':>6}")
     for name, fn in rows:

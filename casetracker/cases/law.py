@@ -28,6 +28,7 @@ import datetime
 
 from django.db import models
 from django.db.models import Case, Q, When
+from django.db.models.functions import Least
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.core.dates import DaysAfter, add_years, days_after
@@ -194,6 +195,18 @@ def sql_hearing_deadline(prefix: str = "") -> Case:
 
 def sql_extension_deadline(prefix: str = "") -> DaysAfter:
     return sql_days_after(f"{prefix}requested_on", hearing_days(extended=False))
+
+
+def sql_appeal_deadline(prefix: str = "") -> Case:
+    """``appeal_deadline`` of a measure (reached through ``prefix``): 90 days from its notification,
+    capped at 180 from the decision; the outer limit alone while no notification is recorded."""
+    outer_limit = sql_days_after(f"{prefix}decided_on", APPEAL_DAYS_FROM_DECISION)
+    from_notice = sql_days_after(f"{prefix}notified_on", APPEAL_DAYS_FROM_NOTICE)
+    return Case(
+        When(Q(**{f"{prefix}notified_on__isnull": True}), then=outer_limit),
+        default=Least(from_notice, outer_limit, output_field=models.DateField()),
+        output_field=models.DateField(),
+    )
 
 
 def sql_carry_out_deadline(prefix: str = "") -> DaysAfter:

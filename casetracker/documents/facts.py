@@ -141,10 +141,7 @@ def case_facts(user, incident: Incident, *, letterhead: Letterhead) -> CaseFacts
     """
     with translation.override("ko"):
         incident = (
-            selectors.incidents_for(user)
-            .select_related("school")
-            .prefetch_related("channels")
-            .get(pk=incident.pk)
+            selectors.incidents_for(user).select_related("school").prefetch_related("channels").get(pk=incident.pk)
         )
         victims = tuple(_person(v, Victim.Kind) for v in selectors.victims_for(user).filter(incident=incident))
         offenders = tuple(_person(o, Offender.Kind) for o in selectors.offenders_for(user).filter(incident=incident))

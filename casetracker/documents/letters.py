@@ -268,7 +268,10 @@ def hearing_notices(facts: CaseFacts, *, issued_on: datetime.date, committee_cas
                     ),
                 ),
                 Block("heading", "출석 및 의견 진술 권리"),
-                Block("item", "심의에 출석하여 의견을 진술할 수 있으며, 출석하지 않는 경우 서면으로 의견을 낼 수 있습니다."),
+                Block(
+                    "item",
+                    "심의에 출석하여 의견을 진술할 수 있으며, 출석하지 않는 경우 서면으로 의견을 낼 수 있습니다.",
+                ),
                 Block("item", "보호자와 함께 출석할 수 있고, 변호사 등 보조인의 도움을 받을 수 있습니다."),
                 Block("item", "출석이 어려운 경우 심의 전까지 위원회에 알려 주시기 바랍니다."),
             )

@@ -161,8 +161,10 @@ def _start_the_appeal_clock(actor, document: Document) -> None:
         document__committee_case=document.committee_case_id,
         document__offender=document.offender_id,
     ).aggregate(first=Min("delivered_on"))["first"]
-    measures = selectors.measures_for(actor).original().filter(
-        committee_case=document.committee_case_id, offender=document.offender_id
+    measures = (
+        selectors.measures_for(actor)
+        .original()
+        .filter(committee_case=document.committee_case_id, offender=document.offender_id)
     )
     for measure in measures:
         if measure.notified_on != learned_on:

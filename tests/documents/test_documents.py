@@ -195,7 +195,7 @@ def test_only_the_offices_clerks_issue_and_read_the_files(case, clerk_of_case):
 def test_nothing_to_issue_says_why(case, clerk_of_case):
     from django.core.exceptions import ValidationError
 
-    with pytest.raises(ValidationError, match="separation"):
+    with pytest.raises(ValidationError, match="즉시 분리"):
         services.issue_documents(actor=clerk_of_case, incident=case, kind=Kind.SEPARATION_NOTICE)
     assert not Document.objects.filter(incident=case).exists()
 

@@ -342,7 +342,7 @@ def decision_notices(facts: CaseFacts, *, issued_on: datetime.date, committee_ca
                 measured.append(Block("heading", f"조치 대상: 관련 학생 {offender.code}"))
                 measured.append(Block("table", rows=_measure_rows(case.measures_of(offender.pk))))
             blocks = (
-                *common_head[:2],
+                *common_head,
                 Block("para", f"피해 측: {_about(victim)}"),
                 *measured,
                 *tail,

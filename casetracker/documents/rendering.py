@@ -49,7 +49,7 @@ def _styles() -> dict:
 def _story(letter: Letter, styles: dict) -> list:
     from reportlab.lib import colors
     from reportlab.lib.units import mm
-    from reportlab.platypus import HRFlowable, Paragraph, Table, TableStyle
+    from reportlab.platypus import HRFlowable, Paragraph, Spacer, Table, TableStyle
 
     def para(text: str, style: str, **kwargs) -> Paragraph:
         return Paragraph(escape(text), styles[style], **kwargs)
@@ -75,7 +75,7 @@ def _story(letter: Letter, styles: dict) -> list:
                     ]
                 )
             )
-            story.append(table)
+            story += [table, Spacer(1, 2 * mm)]
         elif block.style == "item":
             story.append(para(block.text, "item", bulletText="\N{BULLET}"))
         else:

@@ -125,3 +125,16 @@ def test_letterheads_are_the_admins(client, cases):
     assert OfficeLetterhead.objects.get(office=office).sender == "서울특별시교육감"
     client.force_login(cases["seoul"]["clerk"])
     assert client.get(reverse("admin:documents_officeletterhead_changelist")).status_code == 403
+
+
+def test_the_register_and_issuing_take_a_fixed_number_of_queries(client, cases, django_assert_max_num_queries):
+    seoul = cases["seoul"]
+    for _ in range(3):  # more documents, more people: the same count
+        MeasureFactory(committee_case=seoul["measure"].committee_case, number=2)
+        VictimFactory(incident=seoul["incident"])
+    services.issue_documents(actor=seoul["clerk"], incident=seoul["incident"], kind=Kind.DECISION_NOTICE)
+    client.force_login(seoul["clerk"])
+    with django_assert_max_num_queries(14):
+        assert client.get(register_url(seoul["incident"])).status_code == 200
+    with django_assert_max_num_queries(14):
+        services.issue_documents(actor=seoul["clerk"], incident=seoul["incident"], kind=Kind.DECISION_NOTICE)

@@ -166,6 +166,15 @@ class DocumentAdmin(ScopedAdminMixin, BaseAdmin):
 
         return [*super().get_list_display(request), file_links]
 
+    def changelist_view(self, request, extra_context=None):
+        """One case's register offers to issue its documents, to those who may."""
+        value = request.GET.get(CaseFilter.parameter_name, "")
+        incident = None
+        if value.isdigit() and len(value) < 19:
+            incident = selectors.incidents_for(request.user).filter(pk=int(value)).first()
+        extra = {"issue_url": issue_url(incident) if incident and services.may_issue(request.user, incident) else ""}
+        return super().changelist_view(request, {**extra, **(extra_context or {})})
+
     def get_urls(self):
         view = self.admin_site.admin_view
         return [

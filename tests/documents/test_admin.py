@@ -60,6 +60,7 @@ def test_files_and_deliveries_are_the_offices_clerks_only(client, cases):
     supervisor = UserFactory(supervisor=True, office=seoul["incident"].office)
     client.force_login(supervisor)
     assert client.get(CHANGELIST).status_code == 200
+    assert issue_url(seoul["incident"]) not in client.get(register_url(seoul["incident"])).content.decode()
     assert client.get(file_url).status_code == 403
     assert client.post(deliver_url, {"delivered_on": "2024-01-01", "method": "email"}).status_code == 403
     assert (
@@ -71,6 +72,7 @@ def test_files_and_deliveries_are_the_offices_clerks_only(client, cases):
 def test_issuing_from_the_case_downloads_every_letter(client, cases):
     seoul = cases["seoul"]
     client.force_login(seoul["clerk"])
+    assert issue_url(seoul["incident"]) in client.get(register_url(seoul["incident"])).content.decode()
     assert client.get(issue_url(seoul["incident"])).status_code == 200
     before = Document.objects.count()
     response = client.post(issue_url(seoul["incident"]), {"kind": "school-request", "file_format": "docx"})

@@ -117,6 +117,10 @@ RECORD_RETENTION_YEARS = {4: 2, 5: 2, 6: 4, 7: 4, 8: 4}
 RECORD_EARLY_DELETION = frozenset({4, 5, 6, 7})
 RECORD_KEPT_FOR_GOOD = frozenset({Art17Measure.EXPULSION.value})
 
+# Art. 17(3) and (9): measures 2-4 and 6-8 may come with special education for the student, and
+# the guardian of a student so measured must take special education too.
+GUARDIAN_EDUCATION_MEASURES = frozenset({2, 3, 4, 6, 7, 8})
+
 
 def record_deletion_due(number: int, graduated_on: datetime.date | None) -> datetime.date | None:
     """When Art. 17 measure ``number`` is due for deletion from the school record.

@@ -167,6 +167,22 @@ def appeal_blocks(decided_on: datetime.date, office_name: str) -> tuple[Block, .
     )
 
 
+def guardian_education_sentence(measures) -> str:
+    """The guardian's own special education (Art. 17(9)), when one of the measures brings it."""
+    if any(
+        m.law == law.Law.SCHOOL_VIOLENCE_ACT_ART17 and m.number in law.GUARDIAN_EDUCATION_MEASURES for m in measures
+    ):
+        return f"{SCHOOL_VIOLENCE_ACT} 제17조제9항에 따라 보호자도 특별교육을 이수하여야 합니다."
+    return ""
+
+
+def what_happened(facts: CaseFacts) -> str:
+    """What was made and how it spread, from the case's choices (no free text, no names)."""
+    channels = ", ".join(facts.channel_labels) or "확인되지 않은 경로"
+    source = f"(원본 사진: {facts.image_source_label})" if facts.image_source_label else ""
+    return f"'{facts.content_kind_label}' 합성·제작{source} 및 {channels}을(를) 통한 유포"
+
+
 def grounds(facts: CaseFacts) -> str:
     channels = ", ".join(facts.channel_labels) or "확인되지 않은 경로"
     source = f"(원본 사진: {facts.image_source_label})" if facts.image_source_label else ""
@@ -253,7 +269,7 @@ def hearing_notices(facts: CaseFacts, *, issued_on: datetime.date, committee_cas
     letters = []
     for case in cases:
         when = case.hearing_date or case.hearing_scheduled_on
-        place = facts.letterhead.hearing_place or f"{facts.letterhead.office_name} 회의실"
+        place = facts.letterhead.hearing_place or "별도 안내"
         for person, offender_side in [*((o, True) for o in offenders), *((v, False) for v in victims)]:
             party = "관련 학생(가해 측)" if offender_side else "피해 측"
             blocks = (
@@ -317,10 +333,13 @@ def decision_notices(facts: CaseFacts, *, issued_on: datetime.date, committee_ca
         tail = (Block("para", carry_out_sentence(decided_on)), *appeal_blocks(decided_on, facts.letterhead.office_name))
         offenders_measured = [o for o in facts.offenders if case.measures_of(o.pk)]
         for offender in offenders_measured:
+            measures = case.measures_of(offender.pk)
+            education = guardian_education_sentence(measures)
             blocks = (
                 *common_head,
                 Block("heading", f"조치 대상: {_about(offender)}"),
-                Block("table", rows=_measure_rows(case.measures_of(offender.pk))),
+                Block("table", rows=_measure_rows(measures)),
+                *((Block("para", education),) if education else ()),
                 *tail,
             )
             letters.append(
@@ -448,7 +467,7 @@ def police_referrals(facts: CaseFacts, *, issued_on: datetime.date, committee_ca
                 ("학교", f"{facts.school_name}({facts.school_level_label})"),
                 ("신고일", korean_date(facts.report_date)),
                 ("수사 의뢰일", korean_date(facts.police_referred_on)),
-                ("내용", grounds(facts)),
+                ("내용", what_happened(facts)),
             ),
         ),
         Block("heading", "관련 학생"),

@@ -48,6 +48,7 @@ def test_files_and_deliveries_are_the_offices_clerks_only(client, cases):
     file_url = reverse("admin:documents_document_file", args=[document.pk])
     deliver_url = reverse("admin:documents_document_deliver", args=[document.pk])
     client.force_login(seoul["clerk"])
+    assert client.get(reverse("admin:documents_document_change", args=[document.pk])).status_code == 200
     response = client.get(file_url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from docx import Document as WordDocument
 from pypdf import PdfReader
 
+from casetracker.audit.models import AccessLog
 from casetracker.cases import law
 from casetracker.cases import services as case_services
 from casetracker.cases.models import Incident, Measure, Offender, Separation, Victim
@@ -123,6 +124,9 @@ def check_required(kind: str, document: Document, text: str) -> None:
             assert citation in text, citation
             assert squeezed(record_consequence(_measure_facts(measure))) in text
         if kind == Kind.DECISION_NOTICE:
+            educated = {m.number for m in measures if m.law == law.Law.SCHOOL_VIOLENCE_ACT_ART17}
+            educated &= law.GUARDIAN_EDUCATION_MEASURES
+            assert ("보호자도특별교육" in text) == bool(document.offender_id and educated)
             assert "행정심판" in text and "행정소송" in text
             assert f"안날부터{law.APPEAL_DAYS_FROM_NOTICE}일" in text
             assert f"있은날부터{law.APPEAL_DAYS_FROM_DECISION}일" in text
@@ -273,6 +277,7 @@ def test_the_command_writes_every_letter_in_one_file(case, tmp_path):
     out = tmp_path / "notices.pdf"
     call_command("document", "decision-notice", "--case", CASE_NUMBER, "--office", OFFICE, "--out", str(out))
     count = Document.objects.filter(incident=case, kind=Kind.DECISION_NOTICE).count()
+    assert AccessLog.objects.filter(target_id=str(case.pk), action=AccessLog.Action.EXPORT).exists()
     assert count == case.victims.count() + case.offenders.count()
     assert len(PdfReader(str(out)).pages) >= count
 

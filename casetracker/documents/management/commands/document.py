@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from casetracker.accounts.models import User
+from casetracker.audit.models import AccessLog
+from casetracker.audit.services import log_access
 from casetracker.cases import selectors
 from casetracker.documents.letters import Kind
 from casetracker.documents.models import Format
@@ -50,6 +52,12 @@ class Command(BaseCommand):
             issued = issue_documents(actor=actor, incident=found[0], kind=kind, file_format=file_format)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
+        log_access(
+            action=AccessLog.Action.EXPORT,
+            username=actor.get_username(),
+            target=found[0],
+            detail=f"{kind} {file_format}",
+        )
         out = Path(options["out"])
         try:
             out.write_bytes(issued.batch)

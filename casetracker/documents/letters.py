@@ -277,7 +277,7 @@ def hearing_notices(facts: CaseFacts, *, issued_on: datetime.date, committee_cas
                 Block(
                     "table",
                     rows=(
-                        ("심의 일시", korean_date(when)),
+                        ("심의 일자", korean_date(when)),
                         ("장소", place),
                         ("대상", f"{_about(person)} - {party}"),
                         ("심의 요청일", korean_date(case.requested_on)),

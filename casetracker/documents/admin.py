@@ -21,8 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from casetracker.audit.models import AccessLog
 from casetracker.audit.services import log_access
 from casetracker.cases import selectors
+from casetracker.cases.models import Incident
 from casetracker.core.admin import ScopedAdminMixin
-from casetracker.core.admin_base import BaseAdmin
+from casetracker.core.admin_base import BaseAdmin, KeyCheckedChoiceField, storable
 from casetracker.core.formatting import format_date
 
 from . import services
@@ -48,7 +49,7 @@ class CaseFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         # Only the case asked for (Django applies a filter only while it offers a choice).
         value = self.value()
-        if value is None or not value.isdigit() or len(value) >= 19:
+        if value is None or not storable(Incident, None, value):
             return [(value, "-")] if value is not None else []
         numbers = selectors.incidents_for(request.user).filter(pk=int(value)).values_list("case_number", flat=True)
         return [(value, numbers.first() or "-")]
@@ -57,13 +58,13 @@ class CaseFilter(admin.SimpleListFilter):
         value = self.value()
         if value is None:
             return queryset
-        return queryset.filter(incident_id=int(value)) if value.isdigit() and len(value) < 19 else queryset.none()
+        return queryset.filter(incident_id=int(value)) if storable(Incident, None, value) else queryset.none()
 
 
 class IssueForm(forms.Form):
     kind = forms.ChoiceField(label=_("kind"), choices=Kind.choices)
     file_format = forms.ChoiceField(label=_("format"), choices=Format.choices, initial=Format.PDF)
-    committee_case = forms.ModelChoiceField(
+    committee_case = KeyCheckedChoiceField(
         label=_("committee case"),
         queryset=None,
         required=False,
@@ -170,7 +171,7 @@ class DocumentAdmin(ScopedAdminMixin, BaseAdmin):
         """One case's register offers to issue its documents, to those who may."""
         value = request.GET.get(CaseFilter.parameter_name, "")
         incident = None
-        if value.isdigit() and len(value) < 19:
+        if value and storable(Incident, None, value):
             incident = selectors.incidents_for(request.user).filter(pk=int(value)).first()
         extra = {"issue_url": issue_url(incident) if incident and services.may_issue(request.user, incident) else ""}
         return super().changelist_view(request, {**extra, **(extra_context or {})})
@@ -187,7 +188,10 @@ class DocumentAdmin(ScopedAdminMixin, BaseAdmin):
     # The views of the register -----------------------------------------------------------------
 
     def _incident(self, request, pk: int):
-        incident = selectors.incidents_for(request.user).filter(pk=pk).select_related("office").first()
+        # An id the database cannot hold (30 digits) is absent too, not an error on SQLite.
+        incident = None
+        if storable(Incident, None, pk):
+            incident = selectors.incidents_for(request.user).filter(pk=pk).select_related("office").first()
         if incident is None:
             raise Http404(gettext("No such case."))
         if not services.may_issue(request.user, incident):
@@ -195,7 +199,9 @@ class DocumentAdmin(ScopedAdminMixin, BaseAdmin):
         return incident
 
     def _document(self, request, pk: int) -> Document:
-        document = services.documents_for(request.user).filter(pk=pk).select_related("incident").first()
+        document = None
+        if storable(Document, None, pk):
+            document = services.documents_for(request.user).filter(pk=pk).select_related("incident").first()
         if document is None:
             raise Http404(gettext("No such document."))
         if not services.may_issue(request.user, document.incident):

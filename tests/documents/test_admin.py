@@ -141,3 +141,17 @@ def test_the_register_and_issuing_take_a_fixed_number_of_queries(client, cases, 
         assert client.get(register_url(seoul["incident"])).status_code == 200
     with django_assert_max_num_queries(14):
         services.issue_documents(actor=seoul["clerk"], incident=seoul["incident"], kind=Kind.DECISION_NOTICE)
+
+
+@pytest.mark.parametrize("key", ["9" * 30, "-1", "abc"])
+def test_ids_the_database_cannot_hold_are_absent(client, cases, key):
+    client.force_login(cases["seoul"]["clerk"])
+    huge = "9" * 30
+    for name in ("admin:documents_document_issue", "admin:documents_document_file", "admin:documents_document_deliver"):
+        assert client.get(reverse(name, args=[huge])).status_code == 404
+    response = client.get(CHANGELIST, {"case": key})
+    assert response.status_code == 200 and list(response.context["cl"].result_list) == []
+    response = client.post(
+        issue_url(cases["seoul"]["incident"]), {"kind": "decision-notice", "file_format": "pdf", "committee_case": key}
+    )
+    assert response.status_code == 200 and response.context["form"].errors["committee_case"]

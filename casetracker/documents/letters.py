@@ -78,7 +78,7 @@ class Letter:
     victim_pk: int | None = None
     committee_case_pk: int | None = None
     subject: str = "incident"
-    # The names of the case's people this letter may carry (the test reads every other one's absence).
+    # The names of the case's people this letter may carry (``services`` refuses one with any other).
     names: frozenset[str] = field(default=frozenset())
 
     @property
@@ -86,7 +86,7 @@ class Letter:
         return TEMPLATE_VERSIONS[self.kind]
 
     def text(self) -> str:
-        """Every word of the letter, in order (the renderers and the tests read the same)."""
+        """Every word of the letter, in order: what the renderers draw."""
         parts = [self.office_name, self.title, self.address]
         for block in self.blocks:
             parts.append(block.text)
@@ -96,6 +96,18 @@ class Letter:
 
 class NothingToIssue(ValidationError):
     """The case's records hold nothing this kind of letter is written from (a clear message why)."""
+
+
+def names_it_must_not_carry(letter: Letter, facts: CaseFacts) -> set[str]:
+    """The names of the case's other people that ``letter`` carries (none, unless a kind's text is wrong).
+
+    A name inside a name it may carry (김민 in 김민수) is not counted: it is that person's."""
+    text = letter.text()
+    return {
+        name
+        for name in facts.names - letter.names
+        if name in text and not any(name in allowed for allowed in letter.names)
+    }
 
 
 # The law in sentences ----------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from casetracker.cases import services as case_services
 from casetracker.cases.models import Incident
 
 from .facts import Letterhead, case_facts
-from .letters import Kind, Letter, RecipientRole, letters_for
+from .letters import Kind, Letter, RecipientRole, letters_for, names_it_must_not_carry
 from .models import Delivery, Document, Format, OfficeLetterhead
 from .rendering import render_docx, render_pdf
 
@@ -100,6 +100,9 @@ def issue_documents(
     issued_on = issued_on or timezone.localdate()
     facts = case_facts(actor, incident, letterhead=letterhead_of(incident.office))
     letters = letters_for(kind, facts, issued_on=issued_on, committee_case_pk=committee_case_pk)
+    # The last guard of "no copy carries another person's name", whatever a kind's text says.
+    if any(names_it_must_not_carry(letter, facts) for letter in letters):
+        raise ValidationError(_("A letter would carry the name of someone it is not for: nothing was issued."))
     latest = {
         _key(document): document
         for document in Document.objects.filter(incident=incident, kind=kind, file_format=file_format, replaced_by=None)

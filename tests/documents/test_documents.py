@@ -155,14 +155,35 @@ def test_the_victims_copy_names_offenders_by_code_only(case, clerk_of_case):
         assert "가해자이름" not in text
 
 
+def test_a_letter_that_would_carry_another_persons_name_is_not_issued(case, clerk_of_case, monkeypatch):
+    from dataclasses import replace
+
+    from casetracker.documents import letters
+    from casetracker.documents.letters import Block
+
+    def leaking(facts, **kwargs):
+        letter = letters.police_referrals(facts, **kwargs)[0]
+        return [replace(letter, blocks=(*letter.blocks, Block("para", facts.victims[0].name)))]
+
+    monkeypatch.setitem(letters.WRITERS, Kind.POLICE_REFERRAL, leaking)
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.issue_documents(actor=clerk_of_case, incident=case, kind=Kind.POLICE_REFERRAL)
+    assert not Document.objects.filter(incident=case).exists()
+
+
 def test_docx_holds_the_same_letter(case, clerk_of_case):
     issued = services.issue_documents(actor=clerk_of_case, incident=case, kind=Kind.DECISION_NOTICE, file_format="docx")
-    word = WordDocument(io.BytesIO(issued.documents[0].content))
-    text = squeezed(
-        " ".join(p.text for p in word.paragraphs)
-        + " ".join(c.text for t in word.tables for r in t.rows for c in r.cells)
-    )
-    assert "조치결정통보서" in text and "제17조제1항제1호" in text
+    for document in issued.documents:
+        word = WordDocument(io.BytesIO(document.content))
+        text = squeezed(
+            " ".join(p.text for p in word.paragraphs)
+            + " ".join(c.text for t in word.tables for r in t.rows for c in r.cells)
+        )
+        assert "조치결정통보서" in text and "제17조제1항제" in text and "행정소송" in text
+        for name in set(names(case)) - allowed_names(document):
+            assert name not in text, f"{document}: {name} in the DOCX copy"
 
 
 def test_a_correction_is_a_new_version_and_the_old_one_stays(case, clerk_of_case):

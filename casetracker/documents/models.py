@@ -9,6 +9,7 @@ from casetracker.cases.law import appeal_deadline
 from casetracker.cases.models import CommitteeCase, Incident, Offender, Victim
 from casetracker.cases.models.base import HAPPENED
 from casetracker.cases.models.querysets import CaseQuerySet
+from casetracker.core.history import audited_history
 from casetracker.core.models import Office, TimeStampedModel
 
 from .letters import Kind, RecipientRole
@@ -157,6 +158,8 @@ class Delivery(TimeStampedModel):
     )
 
     objects = DeliveryQuerySet.as_manager()
+    # A corrected delivery moves an appeal clock: the day recorded before stays in the history.
+    history = audited_history()
 
     class Meta:
         ordering = ["delivered_on", "pk"]

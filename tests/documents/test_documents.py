@@ -261,7 +261,9 @@ def test_the_delivery_of_the_decision_notice_starts_the_appeal_clock_the_queue_f
     assert {rows[m.pk]["deadline"] for m in measures.filter(appeals__isnull=True)} == {
         law.appeal_deadline(decided_on, later)
     }
-    assert Delivery.objects.get(document=notice).appeal_deadline == law.appeal_deadline(decided_on, later)
+    delivery = Delivery.objects.get(document=notice)
+    assert delivery.appeal_deadline == law.appeal_deadline(decided_on, later)
+    assert [h.delivered_on for h in delivery.history.order_by("history_id")] == [delivered_on, later]
 
 
 def test_the_victims_delivery_gives_the_victims_deadline_and_leaves_the_measures(case, clerk_of_case):

@@ -10,6 +10,7 @@ The case's page links here (``issue_url`` / ``register_url``).
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,7 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from casetracker.audit.models import AccessLog
 from casetracker.audit.services import log_access
 from casetracker.cases import selectors
-from casetracker.cases.models import Incident
+from casetracker.cases.law import appeal_deadline
+from casetracker.cases.models import Incident, Measure
 from casetracker.core.admin import ScopedAdminMixin
 from casetracker.core.admin_base import BaseAdmin, KeyCheckedChoiceField, storable
 from casetracker.core.formatting import format_date
@@ -144,11 +146,18 @@ class DocumentAdmin(ScopedAdminMixin, BaseAdmin):
             return "-"
         return f"{format_date(delivery.delivered_on)} ({delivery.get_method_display()})"
 
+    def get_queryset(self, request):
+        # The decision's date for each row's appeal deadline, in the list's one query.
+        first_decided = Measure.objects.filter(committee_case=OuterRef("committee_case")).order_by("decided_on")
+        return super().get_queryset(request).annotate(first_decided_on=Subquery(first_decided.values("decided_on")[:1]))
+
     @admin.display(description=_("appeal deadline"))
     def appeal_deadline(self, obj):
+        """The recipient's last day to appeal, from the delivery of a decision notice."""
         delivery = getattr(obj, "delivery", None)
-        deadline = delivery.appeal_deadline if delivery is not None else None
-        return format_date(deadline) if deadline else "-"
+        if delivery is None or obj.kind != Kind.DECISION_NOTICE or obj.first_decided_on is None:
+            return "-"
+        return format_date(appeal_deadline(obj.first_decided_on, delivery.delivered_on))
 
     def get_list_display(self, request):
         user = request.user

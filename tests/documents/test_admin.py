@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from casetracker.cases import law
 from casetracker.cases.models import Measure
 from casetracker.documents import services
 from casetracker.documents.admin import issue_url, register_url
@@ -135,10 +136,18 @@ def test_the_register_and_issuing_take_a_fixed_number_of_queries(client, cases, 
     for _ in range(3):  # more documents, more people: the same count
         MeasureFactory(committee_case=seoul["measure"].committee_case, number=2)
         VictimFactory(incident=seoul["incident"])
-    services.issue_documents(actor=seoul["clerk"], incident=seoul["incident"], kind=Kind.DECISION_NOTICE)
+    issued = services.issue_documents(actor=seoul["clerk"], incident=seoul["incident"], kind=Kind.DECISION_NOTICE)
+    decided_on = seoul["measure"].decided_on
+    for document in issued.documents:
+        services.record_delivery(actor=seoul["clerk"], document=document, delivered_on=decided_on, method="email")
     client.force_login(seoul["clerk"])
     with django_assert_max_num_queries(14):
-        assert client.get(register_url(seoul["incident"])).status_code == 200
+        page = client.get(register_url(seoul["incident"]))
+    assert page.status_code == 200
+    deadline = law.appeal_deadline(decided_on, decided_on)
+    assert page.content.decode().count(f"{deadline.year}년 {deadline.month}월 {deadline.day}일") >= len(
+        issued.documents
+    )
     with django_assert_max_num_queries(14):
         services.issue_documents(actor=seoul["clerk"], incident=seoul["incident"], kind=Kind.DECISION_NOTICE)
 

@@ -32,6 +32,8 @@ from casetracker.cases.models import (
     Victim,
 )
 from casetracker.core.models import Channel, Committee, LocalOffice, Office, School, SchoolLevel
+from casetracker.documents.letters import TEMPLATE_VERSIONS, Kind, RecipientRole
+from casetracker.documents.models import Document, OfficeLetterhead
 
 DEFAULT_REPORT_DATE = datetime.date(2024, 5, 2)
 
@@ -363,6 +365,33 @@ class TOTPDeviceFactory(factory.django.DjangoModelFactory):
     confirmed = True
 
 
+# Documents ------------------------------------------------------------------------------
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    """A police referral in the register (its file a stand-in: services.issue_documents writes real ones)."""
+
+    class Meta:
+        model = Document
+
+    incident = factory.SubFactory(IncidentFactory)
+    kind = Kind.POLICE_REFERRAL
+    recipient_role = RecipientRole.POLICE
+    subject = "incident"
+    file_format = "pdf"
+    content = b"%PDF-1.4 factory"
+    template_version = TEMPLATE_VERSIONS[Kind.POLICE_REFERRAL]
+    generated_by_name = "factory"
+
+
+class OfficeLetterheadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OfficeLetterhead
+
+    office = factory.SubFactory(OfficeFactory)
+    sender = "교육감"
+
+
 FACTORY_BY_MODEL = {
     factory_class._meta.model: factory_class
     for factory_class in (
@@ -388,5 +417,7 @@ FACTORY_BY_MODEL = {
         AxesAccessLogFactory,
         AccessFailureLogFactory,
         TOTPDeviceFactory,
+        DocumentFactory,
+        OfficeLetterheadFactory,
     )
 }

@@ -22,6 +22,7 @@ FLOORS = {
     "reports": 5,
     "imports": 5,
     "workflow": 5,
+    "documents": 5,
     "datasets": 6,
 }
 

@@ -25,6 +25,9 @@ CASE_MODELS = (
     "appeal",
 )
 REFERENCE_MODELS = ("office", "localoffice", "school", "committee", "channel")
+# The document register: read in the admin by those who read the cases; who issues a document,
+# downloads it or records its delivery is ``sees_identities_of`` (the office's clerks).
+DOCUMENT_MODELS = ("document",)
 VIEW_IDENTITIES = "cases.view_identities"
 
 
@@ -36,11 +39,16 @@ ALL_ACTIONS = ("add", "change", "delete", "view")
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CLERK: _perms("cases", CASE_MODELS, ALL_ACTIONS)
     | _perms("core", REFERENCE_MODELS, ("view",))
+    | _perms("documents", DOCUMENT_MODELS, ("view",))
     | {VIEW_IDENTITIES},
-    Role.SUPERVISOR: _perms("cases", CASE_MODELS, ("view",)) | _perms("core", REFERENCE_MODELS, ("view",)),
+    Role.SUPERVISOR: _perms("cases", CASE_MODELS, ("view",))
+    | _perms("core", REFERENCE_MODELS, ("view",))
+    | _perms("documents", DOCUMENT_MODELS, ("view",)),
     # Accounts are deactivated, never deleted.
     Role.ADMIN: _perms("accounts", ("user",), ("add", "change", "view"))
     | _perms("core", REFERENCE_MODELS, ALL_ACTIONS)
+    # Each office's letterhead, sender, contact and footer on its documents.
+    | _perms("documents", ("officeletterhead",), ALL_ACTIONS)
     | _perms("audit", ("accesslog", "historicaluser"), ("view",))
     | _perms("cases", tuple(f"historical{model}" for model in CASE_MODELS), ("view",))
     | _perms("core", tuple(f"historical{model}" for model in REFERENCE_MODELS), ("view",))

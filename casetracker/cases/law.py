@@ -16,7 +16,8 @@ Sources:
 - Teachers' Status Act (교원지위법), Art. 25: the seven measures of the teacher rights protection
   committees (expulsion for high-school students only, as under Art. 17).
 - Administrative Appeals Act, Art. 27: an appeal within 90 days of learning of the decision, and
-  never more than 180 days after it.
+  never more than 180 days after it. Administrative Litigation Act, Art. 20: a lawsuit within 90
+  days of learning of the decision (or of the ruling on an appeal).
 
 Periods of days count as Korean law counts them (Civil Code Art. 157): the first day is not
 counted, so a period of N days from a date ends N days after it, and is kept on that day.
@@ -27,6 +28,7 @@ import datetime
 
 from django.db import models
 from django.db.models import Case, Q, When
+from django.db.models.functions import Least
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.core.dates import DaysAfter, add_years, days_after
@@ -115,6 +117,10 @@ RECORD_RETENTION_YEARS = {4: 2, 5: 2, 6: 4, 7: 4, 8: 4}
 RECORD_EARLY_DELETION = frozenset({4, 5, 6, 7})
 RECORD_KEPT_FOR_GOOD = frozenset({Art17Measure.EXPULSION.value})
 
+# Art. 17(3) and (9): measures 2-4 and 6-8 may come with special education for the student, and
+# the guardian of a student so measured must take special education too.
+GUARDIAN_EDUCATION_MEASURES = frozenset({2, 3, 4, 6, 7, 8})
+
 
 def record_deletion_due(number: int, graduated_on: datetime.date | None) -> datetime.date | None:
     """When Art. 17 measure ``number`` is due for deletion from the school record.
@@ -136,6 +142,9 @@ CARRY_OUT_DAYS = 14  # the school carries the measure out within 14 days of the 
 SEPARATION_MAX_DAYS = 7  # the immediate separation of offender and victim, at most 7 days
 APPEAL_DAYS_FROM_NOTICE = 90  # an appeal within 90 days of learning of the decision
 APPEAL_DAYS_FROM_DECISION = 180  # and never more than 180 days after the decision
+# A lawsuit (Administrative Litigation Act, Art. 20): within 90 days of learning of the decision,
+# or of receiving the ruling on an administrative appeal.
+LAWSUIT_DAYS_FROM_NOTICE = 90
 
 
 def hearing_days(*, extended: bool = False) -> int:
@@ -190,6 +199,18 @@ def sql_hearing_deadline(prefix: str = "") -> Case:
 
 def sql_extension_deadline(prefix: str = "") -> DaysAfter:
     return sql_days_after(f"{prefix}requested_on", hearing_days(extended=False))
+
+
+def sql_appeal_deadline(prefix: str = "") -> Case:
+    """``appeal_deadline`` of a measure (reached through ``prefix``): 90 days from its notification,
+    capped at 180 from the decision; the outer limit alone while no notification is recorded."""
+    outer_limit = sql_days_after(f"{prefix}decided_on", APPEAL_DAYS_FROM_DECISION)
+    from_notice = sql_days_after(f"{prefix}notified_on", APPEAL_DAYS_FROM_NOTICE)
+    return Case(
+        When(Q(**{f"{prefix}notified_on__isnull": True}), then=outer_limit),
+        default=Least(from_notice, outer_limit, output_field=models.DateField()),
+        output_field=models.DateField(),
+    )
 
 
 def sql_carry_out_deadline(prefix: str = "") -> DaysAfter:

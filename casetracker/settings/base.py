@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "casetracker.cases",
     "casetracker.reports",
     "casetracker.workflow",
+    "casetracker.documents",
     "casetracker.imports",
     "django_filters",
     "django_tables2",

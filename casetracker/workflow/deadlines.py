@@ -28,6 +28,7 @@ from casetracker.cases.law import extension_deadline as extension_deadline
 from casetracker.cases.law import hearing_deadline as hearing_deadline
 from casetracker.cases.law import record_deletion_due as record_deletion_due
 from casetracker.cases.law import separation_latest_end as separation_latest_end
+from casetracker.cases.law import sql_appeal_deadline as sql_appeal_deadline
 from casetracker.cases.law import sql_carry_out_deadline as sql_carry_out_deadline
 from casetracker.cases.law import sql_days_after as sql_days_after
 from casetracker.cases.law import sql_extension_deadline as sql_extension_deadline

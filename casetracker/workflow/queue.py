@@ -32,6 +32,7 @@ class Due(models.TextChoices):
     MEASURE = "measure", gettext_lazy("carrying out a measure")
     SEPARATION = "separation", gettext_lazy("end of separation")
     TAKEDOWN = "takedown", gettext_lazy("takedown follow-up")
+    APPEAL = "appeal", gettext_lazy("end of the appeal period")
 
 
 OPEN_TAKEDOWN_OUTCOMES = (TakedownRequest.Outcome.REQUESTED, TakedownRequest.Outcome.NO_ANSWER)
@@ -114,6 +115,24 @@ def _sources(user, today: datetime.date) -> list[Source]:
                 "measure_no": F("number"),
                 "since": F("decided_on"),
                 "other_date": _no_date(),
+            },
+        ),
+        # The appeal period runs once the decision's notice is delivered (``notified_on``, which the
+        # documents' delivery register sets); the measure becomes final when it ends without an appeal.
+        Source(
+            Due.APPEAL,
+            selectors.final_measures_for(user)
+            .filter(notified_on__isnull=False, appeals__isnull=True)
+            .alias(appeal_deadline=deadlines.sql_appeal_deadline())
+            .filter(appeal_deadline__gte=today),
+            deadlines.sql_appeal_deadline(),
+            "committee_case__incident__",
+            {
+                "text_1": F("offender__code"),
+                "text_2": F("law"),
+                "measure_no": F("number"),
+                "since": F("notified_on"),
+                "other_date": F("decided_on"),
             },
         ),
         Source(
@@ -268,6 +287,13 @@ def _detail(row: dict) -> str:
         return _("%(offender)s: %(measure)s, decided on %(date)s") % {
             "offender": row["text_1"],
             "measure": measure_label(row["text_2"], row["measure_no"]),
+            "date": format_date(row["since"]),
+        }
+    if due == Due.APPEAL:
+        return _("%(offender)s: %(measure)s, decided on %(decided)s, notice delivered on %(date)s") % {
+            "offender": row["text_1"],
+            "measure": measure_label(row["text_2"], row["measure_no"]),
+            "decided": format_date(row["other_date"]),
             "date": format_date(row["since"]),
         }
     if due == Due.SEPARATION:

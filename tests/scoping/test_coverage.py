@@ -27,6 +27,7 @@ ADMIN_ONLY_ADMINS = {
     "axes.accessfailurelog",
     "axes.accesslog",
     "otp_totp.totpdevice",
+    "documents.officeletterhead",
 } | {
     f"cases.historical{name}"
     for name in (
@@ -54,6 +55,7 @@ COVERED_ADMINS = {
     "cases.committeecase": f"{MATRIX}[clerk_seoul-CommitteeCase]",
     "cases.measure": f"{MATRIX}[clerk_seoul-Measure]",
     "cases.appeal": f"{MATRIX}[clerk_seoul-Appeal]",
+    "documents.document": "tests/documents/test_admin.py::test_a_clerk_lists_only_the_offices_register",
     **{label: f"{HERE}::test_reference_data_is_scoped_for_readers[{label}]" for label in REFERENCE_ADMINS},
     **{label: f"{HERE}::test_admin_only_pages[{label}]" for label in ADMIN_ONLY_ADMINS},
 }

@@ -83,6 +83,20 @@ class Office:
         )
         self.expect(Due.MEASURE, measure.pk, -6)
         MeasureFactory(committee_case=measure.committee_case, number=2, carried_out_on=on(today, -15))
+        # Its notice delivered 25 days ago: the appeal period ends 90 days after; one notified long ago has ended.
+        notified = MeasureFactory(
+            committee_case=self.committee_case(-40, hearing_date=on(today, -30)),
+            decided_on=on(today, -30),
+            notified_on=on(today, -25),
+            carried_out_on=on(today, -20),
+        )
+        self.expect(Due.APPEAL, notified.pk, 65)
+        MeasureFactory(
+            committee_case=self.committee_case(-230, hearing_date=on(today, -200)),
+            decided_on=on(today, -200),
+            notified_on=on(today, -150),
+            carried_out_on=on(today, -190),
+        )
         # Changed on appeal: the replacement is due 14 days after the appeal's decision; the original no longer.
         changed = MeasureFactory(
             committee_case=self.committee_case(-50, hearing_date=on(today, -45)), number=8, decided_on=on(today, -45)
@@ -131,6 +145,7 @@ def item_case_number(due: Due, pk: int) -> str:
         Due.HEARING: CommitteeCase,
         Due.EXTENSION: CommitteeCase,
         Due.MEASURE: Measure,
+        Due.APPEAL: Measure,
         Due.SEPARATION: Separation,
         Due.TAKEDOWN: TakedownRequest,
     }[due]
@@ -227,7 +242,7 @@ def test_a_national_supervisor_sees_the_counts_of_every_office(offices):
         "gyeonggi": expected_counts(gyeonggi),
         "jeju": (0, 0, 0),
     }
-    assert expected_counts(seoul) == (3, 3, 12)
+    assert expected_counts(seoul) == (3, 3, 13)
 
 
 def test_an_office_supervisor_sees_only_their_office(offices):

@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casetracker.accounts.models import User
+from casetracker.api.models import ApiToken, token_hash
 from casetracker.audit.models import AccessLog
 from casetracker.cases import services
 from casetracker.cases.models import (
@@ -363,6 +364,21 @@ class TOTPDeviceFactory(factory.django.DjangoModelFactory):
     confirmed = True
 
 
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """A national token; its text is ``ct_test_<sequence>`` (``raw``)."""
+
+    class Meta:
+        model = ApiToken
+
+    class Params:
+        raw = factory.Sequence(lambda n: f"ct_test_{n}")
+
+    name = factory.Sequence(lambda n: f"system {n}")
+    key_hash = factory.LazyAttribute(lambda o: token_hash(o.raw))
+    key_prefix = factory.LazyAttribute(lambda o: o.raw[:10])
+    expires_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30))
+
+
 FACTORY_BY_MODEL = {
     factory_class._meta.model: factory_class
     for factory_class in (
@@ -388,5 +404,6 @@ FACTORY_BY_MODEL = {
         AxesAccessLogFactory,
         AccessFailureLogFactory,
         TOTPDeviceFactory,
+        ApiTokenFactory,
     )
 }

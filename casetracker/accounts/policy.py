@@ -47,7 +47,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Lockouts (deleting an attempt unlocks the account) and lost authenticators.
     | _perms("axes", ("accessattempt",), ("view", "delete"))
     | _perms("axes", ("accesslog", "accessfailurelog"), ("view",))
-    | _perms("otp_totp", ("totpdevice",), ("view", "delete")),
+    | _perms("otp_totp", ("totpdevice",), ("view", "delete"))
+    # Machine accounts: issued and revoked, never deleted (casetracker/api).
+    | _perms("api", ("apitoken",), ("add", "change", "view")),
 }
 
 

@@ -98,6 +98,24 @@ def may_view_reports(user) -> bool:
     return user.is_active and (user.is_superuser or user.role in (Role.CLERK, Role.SUPERVISOR))
 
 
+def may_publish_releases(user) -> bool:
+    """Releases of the figures are national: only a supervisor of national scope publishes one, and
+    only they see its regeneration check (which names cases of every office)."""
+    # (``pk``: an account; an API token reads like a supervisor but is not one.)
+    return bool(
+        user.is_active
+        and user.is_authenticated
+        and user.pk is not None
+        and user.role == Role.SUPERVISOR
+        and not user.office_id
+    )
+
+
+def may_view_releases(user) -> bool:
+    """A release's page (its figures as published, the diff, the files): supervisors of any scope."""
+    return bool(user.is_active and user.is_authenticated and (user.is_superuser or user.role == Role.SUPERVISOR))
+
+
 def may_import_cases(user) -> bool:
     """Clerks bring in their own office's spreadsheets; nobody else imports."""
     return bool(user.is_active and user.is_authenticated and user.role == Role.CLERK and user.office_id)

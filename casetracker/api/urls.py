@@ -12,4 +12,6 @@ urlpatterns = [
     path("v1/reports/<slug:name>/", views.ReportDetailView.as_view(), name="report"),
     path("v1/incidents/", views.IncidentListView.as_view(), name="incidents"),
     path("v1/incidents/<int:pk>/", views.IncidentDetailView.as_view(), name="incident"),
+    path("v1/releases/", views.ReleaseListView.as_view(), name="releases"),
+    path("v1/releases/<int:pk>/", views.ReleaseDetailView.as_view(), name="release"),
 ]

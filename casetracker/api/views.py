@@ -16,6 +16,8 @@ from casetracker.audit.models import AccessLog
 from casetracker.audit.services import log_access
 from casetracker.cases import selectors
 from casetracker.core.models import Office
+from casetracker.releases.files import release_data
+from casetracker.releases.models import Release
 from casetracker.reports.definitions import REPORT_LIST, REPORTS_BY_NAME
 from casetracker.reports.json_output import OPTIONS, arguments, as_json, parameter
 from casetracker.reports.reporting import InvalidFilters, run_report
@@ -181,3 +183,53 @@ class IncidentDetailView(ApiView):
         if incident is None:
             raise Http404  # the same for an incident that is not there and one outside the scope
         return Response(IncidentSerializer(incident).data)
+
+
+# Releases --------------------------------------------------------------------------------------
+
+
+class ReleaseListView(ApiView):
+    """The published releases, newest first. Release figures are national and as published
+    (suppressed): every token reads them, whatever its scope."""
+
+    @extend_schema(
+        responses=inline_serializer(
+            "ReleaseSummary",
+            {
+                "id": serializers.IntegerField(),
+                "title": serializers.CharField(),
+                "period": inline_serializer("Period", {"from": serializers.DateField(), "to": serializers.DateField()}),
+                "published_at": serializers.DateTimeField(),
+                "data_version": serializers.CharField(),
+                "url": serializers.URLField(),
+            },
+            many=True,
+        )
+    )
+    def get(self, request):
+        return Response(
+            [
+                {
+                    "id": release.pk,
+                    "title": release.title,
+                    "period": {"from": release.date_from.isoformat(), "to": release.date_to.isoformat()},
+                    "published_at": release.published_at.isoformat(),
+                    "data_version": release.data_version,
+                    "url": request.build_absolute_uri(f"{release.pk}/"),
+                }
+                for release in Release.objects.only(
+                    "id", "title", "date_from", "date_to", "published_at", "data_version"
+                )
+            ]
+        )
+
+
+class ReleaseDetailView(ApiView):
+    """A release as its JSON file gives it: the figures as published, the versions, the methodology."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, pk: int):
+        release = Release.objects.select_related("published_by").filter(pk=pk).first()
+        if release is None:
+            raise Http404
+        return Response(release_data(release))

@@ -235,6 +235,9 @@ REST_FRAMEWORK = {
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/minute")
 # A token lasts this many days unless its issuer says otherwise.
 API_TOKEN_DEFAULT_DAYS = 365
+# The code a release of the figures was computed from (casetracker/releases): set by the deployment,
+# else ``git describe`` of the checkout.
+CODE_VERSION = os.environ.get("CODE_VERSION", "")
 SPECTACULAR_SETTINGS = {
     "TITLE": "casetracker API",
     "DESCRIPTION": "Read-only figures, de-identified case records and published releases. "

@@ -47,7 +47,7 @@ def test_every_report_gives_what_the_command_prints(api_for, spec, params, args)
 
 
 @pytest.mark.parametrize("spec", REPORT_LIST, ids=lambda spec: spec.name)
-def test_an_office_token_gives_what_the_command_prints_for_an_office_supervisor(api_for, spec):
+def test_an_office_token_matches_the_command_for_its_supervisor(api_for, spec):
     seoul = Office.objects.get(code="seoul")
     UserFactory(username="seoul-supervisor", role="supervisor", office=seoul)
     response = api_for(seoul).get(f"/api/v1/reports/{spec.name}/", {"from": "2022-01-01"})

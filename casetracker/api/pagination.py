@@ -38,6 +38,8 @@ def decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
 
 
 class UpdatedKeysetPagination:
+    """Pages of ``records.page_values`` rows."""
+
     page_size = PAGE_SIZE
 
     def paginate_queryset(self, queryset, request, view=None):
@@ -57,7 +59,7 @@ class UpdatedKeysetPagination:
             return None
         last = self.page[-1]
         parameters = {key: value for key, value in self.request.query_params.items() if key != "cursor"}
-        parameters["cursor"] = encode_cursor(last.updated_at, last.pk)
+        parameters["cursor"] = encode_cursor(last["v_updated_at"], last["v_id"])
         return self.request.build_absolute_uri(self.request.path) + "?" + urlencode(parameters)
 
     def get_paginated_response(self, data) -> Response:

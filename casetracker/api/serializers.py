@@ -1,8 +1,10 @@
 """The de-identified case record the API gives: codes, levels, grades, dates, kinds, channels,
 committee steps, measures and appeals. No name and no free text (a narrative, an extension's
-reason, a protection measure's notes) is a field here: what is not listed cannot leak."""
+reason, a protection measure's notes) is a field here: what is not listed cannot leak.
 
-from django.db.models import Prefetch, QuerySet
+These classes are the schema of the record and the list of its fields; ``records.py`` reads those
+fields as plain values (faster than serializing instances), and tests/api holds them to the same keys."""
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -108,21 +110,6 @@ class IncidentSerializer(serializers.ModelSerializer):
             "takedown_requests",
             "committee_cases",
         ]
-
-
-def with_records(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
-    """``incidents`` with everything the serializer reads: a fixed number of queries for a page."""
-    measures = Measure.objects.select_related("offender").prefetch_related("appeals").order_by("decided_on", "id")
-    committee_cases = CommitteeCase.objects.select_related("committee").prefetch_related(
-        Prefetch("measures", queryset=measures)
-    )
-    return incidents.select_related("office", "school__local_office").prefetch_related(
-        "channels",
-        Prefetch("victims", queryset=Victim.objects.order_by("code", "id")),
-        Prefetch("offenders", queryset=Offender.objects.order_by("code", "id")),
-        Prefetch("takedown_requests", queryset=TakedownRequest.objects.order_by("requested_on", "id")),
-        Prefetch("committee_cases", queryset=committee_cases.order_by("requested_on", "id")),
-    )
 
 
 class IncidentFilterSerializer(serializers.Serializer):

@@ -22,9 +22,10 @@ from casetracker.reports.definitions import REPORT_LIST, REPORTS_BY_NAME
 from casetracker.reports.json_output import OPTIONS, arguments, as_json, parameter
 from casetracker.reports.reporting import InvalidFilters, run_report
 
+from . import records
 from .authentication import ApiClient
 from .pagination import UpdatedKeysetPagination
-from .serializers import IncidentFilterSerializer, IncidentSerializer, with_records
+from .serializers import IncidentFilterSerializer, IncidentSerializer
 
 TRUE, FALSE = ("true", "1", "yes"), ("false", "0", "no", "")
 
@@ -172,17 +173,17 @@ class IncidentListView(ApiView):
         if "updated_since" in filters:
             incidents = incidents.filter(updated_at__gte=filters["updated_since"])
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(with_records(incidents), request, self)
-        return paginator.get_paginated_response(IncidentSerializer(page, many=True).data)
+        page = paginator.paginate_queryset(records.page_values(incidents), request, self)
+        return paginator.get_paginated_response(records.records(page))
 
 
 class IncidentDetailView(ApiView):
     @extend_schema(responses=IncidentSerializer)
     def get(self, request, pk: int):
-        incident = with_records(selectors.incidents_for(request.user)).filter(pk=pk).first()
-        if incident is None:
+        found = records.records(list(records.page_values(selectors.incidents_for(request.user).filter(pk=pk))))
+        if not found:
             raise Http404  # the same for an incident that is not there and one outside the scope
-        return Response(IncidentSerializer(incident).data)
+        return Response(found[0])
 
 
 # Releases --------------------------------------------------------------------------------------

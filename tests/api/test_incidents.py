@@ -146,3 +146,31 @@ def test_no_name_or_narrative_reaches_any_endpoint(api_for):
     assert len(everything) > 100_000
     found = [secret for secret in secrets if secret in everything]
     assert not found, found[:5]
+
+
+def schema_keys(serializer) -> dict:
+    """{field: nested keys or None} of a serializer, as the schema describes the record."""
+    keys = {}
+    for name, declared in serializer.fields.items():
+        child = getattr(declared, "child", None)
+        keys[name] = schema_keys(child) if hasattr(child, "fields") else None
+    return keys
+
+
+def answer_keys(record: dict, schema: dict) -> dict:
+    keys = {}
+    for name, value in record.items():
+        nested = schema.get(name)
+        keys[name] = answer_keys(value[0], nested) if nested is not None and value else nested
+    return keys
+
+
+def test_the_records_have_exactly_the_fields_of_the_schema(api_for):
+    from casetracker.api.serializers import IncidentSerializer
+
+    incident = Incident.objects.filter(
+        committee_cases__measures__appeals__isnull=False, takedown_requests__isnull=False
+    ).first()
+    record = api_for().get(f"{INCIDENTS}{incident.pk}/").json()
+    schema = schema_keys(IncidentSerializer())
+    assert answer_keys(record, schema) == schema

@@ -78,7 +78,7 @@ def test_refused_tokens_get_a_401_with_a_message(case, api_for):
         api.headers = {"HTTP_AUTHORIZATION": "Token two words"}
     else:
         api = Api(None)
-    response = api.get(INCIDENTS)
+    response = api.get(INCIDENTS, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
     expected = {

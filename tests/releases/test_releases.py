@@ -170,8 +170,8 @@ def test_the_files_hold_the_figures_as_published_and_the_methodology(client, rel
         text = "\n".join(str(value) for sheet in book for row in sheet.iter_rows(values_only=True) for value in row)
     assert release.data_version in text and "<5" in text
     assert (
-        "hides a count or share" in text
-        and release.methodology["reports"][0]["tables"][0]["columns"][0]["label"] in text
+        release.methodology["measures"] in text
+        and release.methodology["reports"][0]["tables"][0]["columns"][0]["definition"] in text
     )
 
 

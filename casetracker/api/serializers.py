@@ -119,7 +119,10 @@ class IncidentFilterSerializer(serializers.Serializer):
     reported_from = serializers.DateField(required=False, help_text="reported on or after (YYYY-MM-DD)")
     reported_to = serializers.DateField(required=False, help_text="reported on or before (YYYY-MM-DD)")
     updated_since = serializers.DateTimeField(
-        required=False, help_text="changed at or after this time (ISO 8601), for incremental sync"
+        required=False,
+        help_text="incidents whose own row changed at or after this time (ISO 8601), for incremental sync. "
+        "A change to an incident's people, committee cases, measures or appeals alone does not move "
+        "its updated_at yet.",
     )
 
     def validate(self, attrs):

@@ -34,6 +34,10 @@ def arguments(values: dict[str, str | None], user) -> dict[str, str]:
     scope. Raises InvalidFilters({key: [message]}); the report's own filters check the rest."""
     data = {key: str(values[key]) for key in OPTIONS if values.get(key)}
     errors: dict[str, list[str]] = {}
+    for key in [key for key, value in data.items() if "\x00" in value]:
+        # (PostgreSQL refuses a NUL byte in a query's text.)
+        errors[key] = [_("A NUL character cannot be part of a value.")]
+        del data[key]
     dates = {}
     for key in ("date_from", "date_to"):
         if key in data:

@@ -156,3 +156,44 @@ def test_a_clerk_cannot_issue_tokens(client, clerk):
 
 def test_the_admin_pages(check_admin_pages):
     check_admin_pages(ApiToken)
+
+
+HOSTILE = ["\x00", "1" * 30, "-5", "0", "99999", "x" * 300, "2024-02-30", "(", "%"]
+API_PARAMETERS = [
+    "from",
+    "to",
+    "office",
+    "school_level",
+    "committee_kind",
+    "publication",
+    "reported_from",
+    "reported_to",
+    "updated_since",
+    "cursor",
+]
+
+
+def test_no_api_call_fails_on_hostile_parameters(api_for, settings):
+    """Every endpoint, each parameter in turn and all at once set to each hostile value: a 200, 400 or
+    404 with a JSON message, never a server error."""
+    from tests.factories import IncidentFactory
+
+    settings.API_RATE_LIMIT = "100000/minute"
+    incident = IncidentFactory()
+    api = api_for()
+    paths = [
+        "/api/v1/reports/",
+        "/api/v1/reports/offices/",
+        "/api/v1/reports/channels/",
+        INCIDENTS,
+        f"{INCIDENTS}{incident.pk}/",
+        f"{INCIDENTS}{'9' * 30}/",
+        "/api/v1/releases/",
+        f"/api/v1/releases/{'9' * 30}/",
+    ]
+    for path in paths:
+        for value in HOSTILE:
+            for params in [{name: value} for name in API_PARAMETERS] + [dict.fromkeys(API_PARAMETERS, value)]:
+                response = api.get(path, params)
+                assert response.status_code in (200, 400, 404), (path, params, response.status_code)
+                assert response["Content-Type"] == "application/json", (path, params)

@@ -232,3 +232,12 @@ def test_the_api_gives_the_releases_as_published(release):
     assert detail["reports"]["offices"] == release.figures["offices"]["json"]
     assert detail["data_version"] == release.data_version and "raw_cells" not in detail
     assert api.get("/api/v1/releases/999999/").status_code == 404
+
+
+def test_a_releases_figures_are_what_the_command_prints_for_publication(release):
+    from tests.api.test_reports import cli_json
+
+    stored = Release.objects.get(pk=release.pk)
+    for name in stored.reports:
+        expected = cli_json(name, "--from", "2022-01-01", "--to", "2024-08-31", "--publication")
+        assert stored.figures[name]["json"] == expected

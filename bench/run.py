@@ -34,6 +34,7 @@ BENCHMARKS = {
     "import": "import_bench",
     "upload": "upload_bench",
     "identifiers": "identifiers_bench",
+    "api": "api_bench",
 }
 
 

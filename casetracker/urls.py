@@ -10,5 +10,7 @@ urlpatterns = [
     path("reports/", include("casetracker.reports.urls")),
     path("queue/", include("casetracker.workflow.urls")),
     path("imports/", include("casetracker.imports.urls")),
+    path("releases/", include("casetracker.releases.urls")),
+    path("api/", include("casetracker.api.urls")),
     path("", home, name="home"),
 ]

@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casetracker.accounts.models import User
+from casetracker.api.models import ApiToken, token_hash
 from casetracker.audit.models import AccessLog
 from casetracker.cases import services
 from casetracker.cases.models import (
@@ -392,6 +393,21 @@ class OfficeLetterheadFactory(factory.django.DjangoModelFactory):
     sender = "교육감"
 
 
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """A national token; its text is ``ct_test_<sequence>`` (``raw``)."""
+
+    class Meta:
+        model = ApiToken
+
+    class Params:
+        raw = factory.Sequence(lambda n: f"ct_test_{n}")
+
+    name = factory.Sequence(lambda n: f"system {n}")
+    key_hash = factory.LazyAttribute(lambda o: token_hash(o.raw))
+    key_prefix = factory.LazyAttribute(lambda o: o.raw[:10])
+    expires_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30))
+
+
 FACTORY_BY_MODEL = {
     factory_class._meta.model: factory_class
     for factory_class in (
@@ -419,5 +435,6 @@ FACTORY_BY_MODEL = {
         TOTPDeviceFactory,
         DocumentFactory,
         OfficeLetterheadFactory,
+        ApiTokenFactory,
     )
 }

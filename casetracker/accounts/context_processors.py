@@ -1,4 +1,4 @@
-from .policy import may_import_cases, may_view_reports
+from .policy import may_import_cases, may_view_releases, may_view_reports
 
 
 def navigation(request) -> dict:
@@ -8,4 +8,5 @@ def navigation(request) -> dict:
     return {
         "may_view_reports": signed_in and may_view_reports(user),
         "may_import_cases": signed_in and may_import_cases(user),
+        "may_view_releases": signed_in and may_view_releases(user),
     }

@@ -55,7 +55,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Lockouts (deleting an attempt unlocks the account) and lost authenticators.
     | _perms("axes", ("accessattempt",), ("view", "delete"))
     | _perms("axes", ("accesslog", "accessfailurelog"), ("view",))
-    | _perms("otp_totp", ("totpdevice",), ("view", "delete")),
+    | _perms("otp_totp", ("totpdevice",), ("view", "delete"))
+    # Machine accounts: issued and revoked, never deleted (casetracker/api).
+    | _perms("api", ("apitoken",), ("add", "change", "view")),
 }
 
 
@@ -102,6 +104,24 @@ def may_see_identities(user) -> bool:
 def may_view_reports(user) -> bool:
     """Reports count case data: clerks (their office) and supervisors (their scope) read them."""
     return user.is_active and (user.is_superuser or user.role in (Role.CLERK, Role.SUPERVISOR))
+
+
+def may_publish_releases(user) -> bool:
+    """Releases of the figures are national: only a supervisor of national scope publishes one, and
+    only they see its regeneration check (which names cases of every office)."""
+    # (``pk``: an account; an API token reads like a supervisor but is not one.)
+    return bool(
+        user.is_active
+        and user.is_authenticated
+        and user.pk is not None
+        and user.role == Role.SUPERVISOR
+        and not user.office_id
+    )
+
+
+def may_view_releases(user) -> bool:
+    """A release's page (its figures as published, the diff, the files): supervisors of any scope."""
+    return bool(user.is_active and user.is_authenticated and (user.is_superuser or user.role == Role.SUPERVISOR))
 
 
 def may_import_cases(user) -> bool:

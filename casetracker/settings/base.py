@@ -53,6 +53,11 @@ INSTALLED_APPS = [
     "casetracker.workflow",
     "casetracker.documents",
     "casetracker.imports",
+    "casetracker.releases",
+    "casetracker.api",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_tables2",
 ]
@@ -225,6 +230,36 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
         "form-action": [SELF],
     }
+}
+
+# The read-only API (casetracker/api): machine accounts' tokens only (no sessions, so no CSRF to
+# weigh), JSON only (the browsable API would need inline scripts), every call on the access log.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["casetracker.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["casetracker.api.authentication.ReadOnlyApiClient"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["casetracker.api.authentication.ApiTokenRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# Calls per token ("600/minute"; second, minute, hour or day), counted in the cache.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/minute")
+# A token lasts this many days unless its issuer says otherwise.
+API_TOKEN_DEFAULT_DAYS = 365
+# The code a release of the figures was computed from (casetracker/releases): set by the deployment,
+# else ``git describe`` of the checkout.
+CODE_VERSION = os.environ.get("CODE_VERSION", "")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "casetracker API",
+    "DESCRIPTION": "Read-only figures, de-identified case records and published releases. "
+    "Every call carries `Authorization: Token <token>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from our own static files (drf-spectacular-sidecar), never a CDN: the CSP above holds.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One name for a choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {"ClosureReasonEnum": "casetracker.cases.models.base.ClosureReason"},
 }
 
 # Korean is the users' language; English is one click away.

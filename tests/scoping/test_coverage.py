@@ -28,6 +28,7 @@ ADMIN_ONLY_ADMINS = {
     "axes.accesslog",
     "otp_totp.totpdevice",
     "documents.officeletterhead",
+    "api.apitoken",
 } | {
     f"cases.historical{name}"
     for name in (
@@ -91,6 +92,18 @@ COVERED_VIEWS = {
     "imports:discard": "tests/imports/test_pages.py::test_an_upload_is_only_its_clerks",
     "imports:template": "tests/imports/test_pages.py::test_only_clerks_reach_the_import_pages",
     "imports:export": "tests/imports/test_pages.py::test_the_export_is_scoped_without_names_and_neutralised",
+    "api:schema": "tests/api/test_schema.py::test_the_schema_is_served_at_api_schema",
+    "api:docs": "tests/api/test_schema.py::test_the_docs_page_needs_nothing_the_csp_refuses",
+    "api:reports": "tests/api/test_reports.py::test_the_list_names_every_report",
+    "api:report": "tests/api/test_reports.py::test_an_office_token_matches_the_command_for_its_supervisor",
+    "api:incidents": "tests/api/test_incidents.py::test_an_office_token_reads_only_its_office",
+    "api:incident": "tests/api/test_incidents.py::test_an_office_token_reads_only_its_office",
+    "api:releases": "tests/releases/test_releases.py::test_the_api_gives_the_releases_as_published",
+    "api:release": "tests/releases/test_releases.py::test_the_api_gives_the_releases_as_published",
+    "releases:index": "tests/releases/test_releases.py::test_clerks_and_admins_get_no_release_page",
+    "releases:detail": "tests/releases/test_releases.py::test_an_office_supervisor_reads_but_does_not_check",
+    "releases:publish": "tests/releases/test_releases.py::test_an_office_supervisor_reads_but_does_not_check",
+    "releases:download": "tests/releases/test_releases.py::test_clerks_and_admins_get_no_release_page",
 }
 
 

@@ -123,6 +123,8 @@ class Incident(CaseRecord):
             models.Index(Upper("case_number"), name="incident_case_number_upper"),
             # The admin list filtered by status within an office, newest first.
             models.Index(fields=["office", "status", "report_date"], name="incident_office_status_date"),
+            # The API's incremental sync: ?updated_since= and its keyset pages on (updated_at, id).
+            models.Index(fields=["updated_at", "id"], name="incident_updated_id"),
         ]
 
     def __str__(self) -> str:

@@ -5,11 +5,8 @@ one account (``--user``). Dates filter on the incident's report date. A bad repo
 date, office or account ends with a message on standard error and exit status 2.
 """
 
-import datetime
 import json
 import unicodedata
-from decimal import Decimal
-from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -19,22 +16,14 @@ from casetracker.accounts.policy import may_view_reports
 from casetracker.audit.models import AccessLog
 from casetracker.audit.services import log_access
 from casetracker.core.db_router import reading_from_replica
-from casetracker.core.models import Office
 from casetracker.reports import exports
 from casetracker.reports.definitions import REPORT_LIST, REPORTS_BY_NAME
-from casetracker.reports.engine import CountColumn, Row, ShareColumn, Table, TextColumn
+from casetracker.reports.engine import TextColumn
+from casetracker.reports.json_output import OPTIONS, arguments, as_json
 from casetracker.reports.reporting import InvalidFilters, ReportResult, run_report
 
 FORMATS = ("text", "csv", "json")
 BAD_INPUT = 2
-# The command-line option of each report filter.
-OPTIONS = {
-    "date_from": "--from",
-    "date_to": "--to",
-    "office": "--office",
-    "school_level": "--school-level",
-    "committee_kind": "--committee-kind",
-}
 
 
 def fail(message: str) -> CommandError:
@@ -113,27 +102,10 @@ class Command(BaseCommand):
         return user
 
     def filter_data(self, options: dict, user: User) -> dict[str, str]:
-        data = {key: options[key] for key in OPTIONS if options.get(key)}
-        dates = {}
-        for key in ("date_from", "date_to"):
-            if key in data:
-                try:
-                    dates[key] = datetime.datetime.strptime(data[key], "%Y-%m-%d").date()
-                except ValueError:
-                    raise fail(
-                        _("%(option)s: %(value)r is not a date of the form YYYY-MM-DD.")
-                        % {"option": OPTIONS[key], "value": data[key]}
-                    ) from None
-                data[key] = dates[key].isoformat()
-        if len(dates) == 2 and dates["date_to"] < dates["date_from"]:
-            raise fail(_("--to cannot be before --from."))
-        code = data.get("office")
-        if code and not Office.objects.for_user(user).filter(code=code).exists():
-            if Office.objects.filter(code=code).exists():
-                raise fail(_("--office: the office %(code)r is outside the account's scope.") % {"code": code})
-            codes = ", ".join(Office.objects.values_list("code", flat=True))
-            raise fail(_("--office: unknown office code %(code)r. Codes: %(codes)s.") % {"code": code, "codes": codes})
-        return data
+        try:
+            return arguments({key: options.get(key) for key in OPTIONS}, user)
+        except InvalidFilters as error:
+            raise fail(self.filter_errors(error.errors)) from error
 
     def filter_errors(self, errors) -> str:
         lines = []
@@ -141,69 +113,6 @@ class Command(BaseCommand):
             prefix = f"{OPTIONS[field]}: " if field in OPTIONS else ""
             lines.extend(f"{prefix}{message}" for message in messages)
         return "\n".join(lines)
-
-
-# JSON ------------------------------------------------------------------------------------------
-
-
-def as_json(result: ReportResult, data: dict[str, str], *, publication: bool = False) -> dict[str, Any]:
-    """``{"report", "unit", "filters", "rows", "total"}``; measures add "subtotals", channels "sources".
-
-    Within them, every key is the table's own: its dimension's key and ``json_label``, its subtotals'
-    ``subtotal_key`` and the key of each of its columns that is ``in_json``."""
-    spec = result.spec
-    tables = exports.tables(result, publication=publication)
-    first, *others = tables
-    output = {
-        "report": spec.name,
-        "unit": str(spec.unit),
-        "filters": {option.removeprefix("--").replace("-", "_"): data.get(key) for key, option in OPTIONS.items()},
-        **json_table(first),
-    }
-    subtotals = [row for row in first.rows if row.kind == "subtotal"]
-    if subtotals:
-        label = first.spec.dimension.json_label or "label"
-        output["subtotals"] = [
-            {first.spec.subtotal_key: row.value, label: row.label, **counts(first, row)} for row in subtotals
-        ]
-    for table in others:
-        output[table.spec.key] = json_table(table)
-    return output
-
-
-def json_table(table: Table) -> dict[str, Any]:
-    body = table.body
-    total = next((row for row in table.rows if row.kind == "total"), None)
-    if total is None and len(body) == 1:
-        total = body[0]  # one row for everything (the survey): it is its own total
-    return {
-        "rows": [json_row(table, row) for row in body],
-        "total": counts(table, total) if total is not None else None,
-    }
-
-
-def json_row(table: Table, row: Row) -> dict[str, Any]:
-    dimension = table.spec.dimension
-    values: dict[str, Any] = {}
-    if not dimension.constant:
-        values[dimension.key] = row.value
-        if dimension.json_label:
-            values[dimension.json_label] = row.label
-    values.update((column.key, json_value(row.cells[column.key])) for column in table.spec.columns if column.in_json)
-    return values
-
-
-def counts(table: Table, row: Row) -> dict[str, Any]:
-    """The row's counts and shares (no labels)."""
-    return {
-        column.key: json_value(row.cells[column.key])
-        for column in table.spec.columns
-        if column.in_json and isinstance(column, CountColumn | ShareColumn)
-    }
-
-
-def json_value(value: Any) -> Any:
-    return float(value) if isinstance(value, Decimal) else value
 
 
 # Text ------------------------------------------------------------------------------------------

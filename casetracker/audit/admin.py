@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casetracker.accounts.models import User
 from casetracker.core.admin_base import BaseAdmin
@@ -16,6 +18,15 @@ from .sentences import sentence
 
 
 class ReadOnlyAdmin(BaseAdmin):
+    """A trail: an office's admin reads the entries its office's accounts made (``account_scope``)."""
+
+    actor_path = "history_user"  # who made an entry
+
+    def get_queryset(self, request):
+        scope = request.user.account_scope
+        queryset = super().get_queryset(request)
+        return queryset if scope.national else queryset.filter(scope.condition(f"{self.actor_path}__office"))
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -31,6 +42,7 @@ class AccessLogAdmin(ReadOnlyAdmin):
     """Each entry first as a sentence in the reader's language (who, from where, when, what), then
     its stored columns."""
 
+    actor_path = "user"
     list_display = ["entry", "at", "username", "action", "target_type", "target_id", "ip_address", "detail"]
     list_filter = ["action", "target_type", "at"]
     search_fields = ["username", "=target_id", "target_repr", "=ip_address"]
@@ -116,6 +128,14 @@ class LockoutAdmin(AccessAttemptAdmin):
     """django-axes' lockouts. Its "clean up expired attempts" reads the time axes stamps on a login
     request, which an admin page's request has not (a server error); stamped here."""
 
+    def get_queryset(self, request):
+        # An office's admin unlocks its office's accounts (an attempt names an account by its name).
+        scope = request.user.account_scope
+        queryset = super().get_queryset(request)
+        if scope.national:
+            return queryset
+        return queryset.filter(username__in=User.objects.filter(scope.condition("office")).values("username"))
+
     @admin.action(description=AccessAttemptAdmin.cleanup_expired_attempts.short_description)
     def cleanup_expired_attempts(self, request, queryset):
         request.axes_attempt_time = timezone.now()
@@ -124,3 +144,16 @@ class LockoutAdmin(AccessAttemptAdmin):
 
 admin.site.unregister(AccessAttempt)
 admin.site.register(AccessAttempt, LockoutAdmin)
+
+
+class AuthenticatorAdmin(TOTPDeviceAdmin):
+    """django-otp's authenticators, whose lost ones an admin removes: an office's admin, its office's."""
+
+    def get_queryset(self, request):
+        scope = request.user.account_scope
+        queryset = super().get_queryset(request)
+        return queryset if scope.national else queryset.filter(scope.condition("user__office"))
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, AuthenticatorAdmin)

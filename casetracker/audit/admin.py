@@ -57,6 +57,17 @@ class AccessLogAdmin(ReadOnlyAdmin):
         return sentence(obj)
 
 
+def titled(filter_class, title):
+    """``filter_class`` (a field's list filter) headed ``title`` instead of the field's own name."""
+
+    class Titled(filter_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
+
+
 def is_free_text(field) -> bool:
     """What a clerk writes in their own words (a description, notes, a reason, a code or case
     number they typed): the change history says that it changed, never what it says."""
@@ -70,17 +81,37 @@ class HistoryAdmin(ReadOnlyAdmin):
     """
 
     hides_free_text = True
-    list_display = ["history_date", "history_type", "history_user", "ip_address", "record", "history_change_reason"]
-    list_filter = ["history_type", "history_date"]
+    # simple-history's own columns have no names of their own ("History date"): named here.
+    list_display = ["changed_at", "kind", "changed_by", "ip_address", "record", "reason"]
+    list_filter = [
+        ("history_type", titled(admin.ChoicesFieldListFilter, _("kind of change"))),
+        ("history_date", titled(admin.DateFieldListFilter, _("changed at"))),
+    ]
     search_fields = ["=id", "history_user__username", "=ip_address"]
     date_hierarchy = "history_date"
     list_select_related = ["history_user"]
     show_full_result_count = False
 
     def get_fields(self, request, obj=None):
-        return ["history_date", "history_type", "history_user", "ip_address", "record", "changes"]
+        return ["changed_at", "kind", "changed_by", "ip_address", "record", "changes"]
 
     get_readonly_fields = get_fields
+
+    @admin.display(description=_("changed at"), ordering="history_date")
+    def changed_at(self, obj):
+        return obj.history_date
+
+    @admin.display(description=_("kind of change"), ordering="history_type")
+    def kind(self, obj):
+        return obj.get_history_type_display()
+
+    @admin.display(description=_("changed by"), ordering="history_user__username")
+    def changed_by(self, obj):
+        return obj.history_user or "-"
+
+    @admin.display(description=_("reason"))
+    def reason(self, obj):
+        return obj.history_change_reason or ""
 
     @admin.display(description=_("record"))
     def record(self, obj):

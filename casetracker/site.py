@@ -21,6 +21,9 @@ class CaseTrackerAdminSite(admin.AdminSite):
     site_header = _("casetracker: deepfake school-violence cases")
     site_title = _("casetracker")
     index_title = _("Case records")
+    # The sidebar of every model takes a fifth of a 1366 px laptop screen from each list; the
+    # index and the breadcrumbs lead to the same pages.
+    enable_nav_sidebar = False
 
     @property
     def login_form(self):

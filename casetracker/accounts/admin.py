@@ -15,8 +15,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from casetracker.core.admin_base import BaseAdmin, storable
@@ -145,7 +145,10 @@ class UserAdmin(BaseAdmin, DjangoUserAdmin):
 
     @admin.display(description=_("name"), ordering="last_name")
     def full_name(self, obj):
-        return f"{obj.last_name}{obj.first_name}".strip() or "-"
+        # Korean names read family name first, without a space (홍길동); others given name first.
+        if (get_language() or "ko").startswith("ko"):
+            return f"{obj.last_name}{obj.first_name}".strip() or "-"
+        return obj.get_full_name() or "-"
 
     def save_model(self, request, obj, form, change):
         services.save_account(account=obj, by=request.user, request=request)

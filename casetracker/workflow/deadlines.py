@@ -39,6 +39,9 @@ TAKEDOWN_FOLLOW_UP_DAYS = 7
 # "Due this week": from today to 7 days ahead.
 DUE_SOON_DAYS = 7
 RETENTION_DUE_SOON_DAYS = 30
+# Overdue for longer than this: an old backlog (cases entered late, or left open), which the queue
+# shows apart from the live work so that it does not bury it.
+BACKLOG_AFTER_DAYS = 60
 
 
 # Each stops at 9999-12-31 (``days_after``), so that a date written around the application breaks no page.
@@ -85,6 +88,20 @@ def sql_urgency(deadline: str, today: datetime.date) -> Case:
         When(Q(**{f"{deadline}__lt": today}), then=Value(Urgency.OVERDUE.value)),
         When(Q(**{f"{deadline}__lte": _after(today, DUE_SOON_DAYS)}), then=Value(Urgency.THIS_WEEK.value)),
         default=Value(Urgency.LATER.value),
+        output_field=models.IntegerField(),
+    )
+
+
+def backlog_cutoff(today: datetime.date) -> datetime.date:
+    """A deadline before this day is an old backlog."""
+    return today - datetime.timedelta(days=BACKLOG_AFTER_DAYS)
+
+
+def sql_is_backlog(deadline: str, today: datetime.date) -> Case:
+    """1 when the date annotation named ``deadline`` is an old backlog as of ``today``, else 0."""
+    return Case(
+        When(Q(**{f"{deadline}__lt": backlog_cutoff(today)}), then=Value(1)),
+        default=Value(0),
         output_field=models.IntegerField(),
     )
 

@@ -146,7 +146,7 @@ class QueueTable(ListTable):
     class Meta(ListTable.Meta):
         empty_text = _("Nothing is due.")
         order_by = ("deadline",)
-        row_attrs = {"class": lambda record: f"urgency-{record.urgency.value}"}
+        row_attrs = {"class": lambda record: f"urgency-{record.urgency.value}{' backlog' if record.backlog else ''}"}
 
     def __init__(self, rows, *, today: datetime.date, **kwargs):
         super().__init__(QueueData(rows, today=today), today=today, caption=_("What is due in your cases"), **kwargs)
@@ -154,7 +154,9 @@ class QueueTable(ListTable):
     def render_deadline(self, value):
         return time_element(value)
 
-    def render_urgency(self, value):
+    def render_urgency(self, value, record):
+        if record.backlog:
+            return format_html('{} <span class="badge backlog">{}</span>', urgency_text(value), _("old backlog"))
         return urgency_text(value)
 
     def render_due(self, value):
@@ -173,6 +175,7 @@ class OfficeCountsTable(ListTable):
     overdue = tables.Column(_("overdue"))
     this_week = tables.Column(lazy(_due_within_days, str)())
     total = tables.Column(_("all items due"))
+    backlog = tables.Column(_("of them an old backlog"))
 
     class Meta(ListTable.Meta):
         pass

@@ -89,3 +89,14 @@ def test_the_users_page_fits_a_laptop_screen(new_page, office, screenshot_dir, l
     overflow(page, "/admin/accounts/user/")
     page.screenshot(path=str(screenshot_dir / f"users-1366-{language}.png"))
     assert wide == {}
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_the_reports_fit_a_laptop_screen(new_page, office, language):
+    from casetracker.reports.definitions import REPORT_LIST
+
+    supervisor = UserFactory(username="supervisor_national", supervisor=True, office=None, is_staff=True)
+    page = sign_in(new_page, supervisor, language)
+    urls = ["/reports/", "/queue/", *(f"/reports/{spec.name}/" for spec in REPORT_LIST)]
+    wide = {url: pixels for url in urls if (pixels := overflow(page, url))}
+    assert wide == {}

@@ -78,15 +78,21 @@ def case_admin_urls(case, user) -> list[str]:
 
 def test_a_clerks_admin_pages_read_naturally(clerk):
     case = IncidentFactory(office=clerk.office)
-    VictimFactory(incident=case)
+    victim = VictimFactory(incident=case)
     offender = OffenderFactory(incident=case)
-    MeasureFactory(committee_case=HeardCommitteeCaseFactory(incident=case), offender=offender)
+    measure = MeasureFactory(committee_case=HeardCommitteeCaseFactory(incident=case), offender=offender)
     client = korean_browser(clerk)
     clerk.last_login = timezone.make_aware(datetime.datetime(2026, 3, 4, 8, 41))
     clerk.save(update_fields=["last_login"])
 
+    records = [victim, offender, measure, measure.committee_case]
+    urls = case_admin_urls(case, clerk) + [
+        reverse(f"admin:cases_{type(record)._meta.model_name}_{page}", args=[record.pk])
+        for record in records
+        for page in ("change", "history")
+    ]
     found = {}
-    for url in case_admin_urls(case, clerk):
+    for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
         if bad := bad_phrasings(response.text):
@@ -203,3 +209,28 @@ def test_a_missing_page_and_a_server_error_say_what_to_do(clerk):
         error_page = render_to_string("500.html")
     assert "요청을 처리하지 못했습니다" in error_page
     assert "Traceback" not in error_page
+
+
+def test_a_supervisors_pages_read_naturally(clerk):
+    from casetracker.reports.definitions import REPORT_LIST
+
+    case = IncidentFactory(office=clerk.office)
+    supervisor = UserFactory(supervisor=True, office=clerk.office)
+    client = korean_browser(supervisor)
+    request = RequestFactory().get("/")
+    request.user = supervisor
+    urls = [reverse("admin:index"), reverse("reports:index"), reverse("workflow:queue")]
+    urls += [reverse("reports:detail", args=[spec.name]) for spec in REPORT_LIST]
+    urls += [
+        reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        for model, model_admin in admin.site._registry.items()
+        if model_admin.has_view_permission(request)
+    ]
+    urls.append(reverse("admin:cases_incident_change", args=[case.pk]))
+    found = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if bad := bad_phrasings(response.text):
+            found[url] = bad
+    assert found == {}

@@ -71,6 +71,11 @@ def urgency(*, deadline: datetime.date, today: datetime.date) -> Urgency:
     return Urgency.LATER
 
 
+def backlog_cutoff(today: datetime.date) -> datetime.date:
+    """A deadline before this day is an old backlog."""
+    return today - datetime.timedelta(days=BACKLOG_AFTER_DAYS)
+
+
 # The same rules in SQL --------------------------------------------------------------------
 
 
@@ -82,26 +87,21 @@ def sql_takedown_follow_up(prefix: str = "") -> Coalesce:
     )
 
 
+def sql_is_backlog(deadline: str, today: datetime.date) -> Case:
+    """1 when the date annotation named ``deadline`` is an old backlog as of ``today``, else 0."""
+    return Case(
+        When(Q(**{f"{deadline}__lt": backlog_cutoff(today)}), then=Value(1)),
+        default=Value(0),
+        output_field=models.IntegerField(),
+    )
+
+
 def sql_urgency(deadline: str, today: datetime.date) -> Case:
     """``Urgency`` of the date annotation named ``deadline``, as of ``today``."""
     return Case(
         When(Q(**{f"{deadline}__lt": today}), then=Value(Urgency.OVERDUE.value)),
         When(Q(**{f"{deadline}__lte": _after(today, DUE_SOON_DAYS)}), then=Value(Urgency.THIS_WEEK.value)),
         default=Value(Urgency.LATER.value),
-        output_field=models.IntegerField(),
-    )
-
-
-def backlog_cutoff(today: datetime.date) -> datetime.date:
-    """A deadline before this day is an old backlog."""
-    return today - datetime.timedelta(days=BACKLOG_AFTER_DAYS)
-
-
-def sql_is_backlog(deadline: str, today: datetime.date) -> Case:
-    """1 when the date annotation named ``deadline`` is an old backlog as of ``today``, else 0."""
-    return Case(
-        When(Q(**{f"{deadline}__lt": backlog_cutoff(today)}), then=Value(1)),
-        default=Value(0),
         output_field=models.IntegerField(),
     )
 

@@ -252,3 +252,16 @@ def test_an_office_admin_reads_the_trails_of_its_offices_accounts(office_admin, 
     assert [device.user for device in devices] == [own]
     history = client.get(reverse("admin:audit_historicaluser_changelist")).context["cl"].result_list
     assert {row.id for row in history if row.history_user} == {own.pk}
+
+
+def test_an_office_admin_keeps_its_offices_reference_data_only(office_admin, busan):
+    from casetracker.core.models import Office
+
+    other = OfficeFactory()
+    client = browser(office_admin)
+    assert client.get(reverse("admin:core_office_add")).status_code == 403
+    assert client.get(reverse("admin:core_office_change", args=[busan.pk])).status_code == 200
+    assert client.get(reverse("admin:core_office_change", args=[other.pk])).status_code == 302  # not found
+    form = client.get(reverse("admin:core_school_add")).context["adminform"].form
+    assert list(form.fields["office"].queryset) == [busan]
+    assert Office.objects.count() == 2

@@ -20,6 +20,7 @@ run: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_shipped_data
 	$(BIN)/python manage.py create_demo_accounts
+	$(BIN)/python manage.py create_demo_cases
 	@echo "casetracker: http://127.0.0.1:8000/"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 

@@ -72,6 +72,11 @@ class User(AbstractUser):
         return policy.case_scope(self)
 
     @property
+    def account_scope(self) -> Scope:
+        """Whose accounts this account manages (``accounts.policy``)."""
+        return policy.account_scope(self)
+
+    @property
     def reference_scope(self) -> Scope:
         return policy.reference_scope(self)
 
@@ -81,5 +86,7 @@ class User(AbstractUser):
             raise ValidationError({"office": _("A clerk must belong to an office of education.")})
         if self.local_office_id and self.local_office.office_id != self.office_id:
             raise ValidationError({"local_office": _("This local office belongs to another office of education.")})
-        if self.role == Role.ADMIN and (self.office_id or self.local_office_id):
-            raise ValidationError({"office": _("Admins are not tied to an office.")})
+        if self.role == Role.ADMIN and self.local_office_id:
+            # An admin is national, or an office of education's (``policy.account_scope``).
+            message = _("An admin belongs to an office of education, not a local office.")
+            raise ValidationError({"local_office": message})

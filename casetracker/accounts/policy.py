@@ -3,7 +3,8 @@
 - Clerks enter and change the cases of their office (or local office), and see names.
 - Supervisors read the cases of their office, or of every office; they change nothing.
 - Admins manage accounts and reference data and read the audit trail; case records
-  are not theirs to read.
+  are not theirs to read. An admin of an office of education (an office, no superuser)
+  manages that office's accounts and reference data only (``account_scope``).
 Django's permission checks (``user.has_perm``) get the role's permissions from
 ``RolePermissionBackend``; querysets get the scope through ``user.case_scope``.
 """
@@ -88,6 +89,8 @@ def reference_scope(user) -> Scope:
     """
     if not user.is_active or user.is_anonymous:
         return NOTHING
+    if user.role == Role.ADMIN and user.office_id and not user.is_superuser:
+        return Scope(office_id=user.office_id)  # an office's admin keeps that office's schools and committees
     if user.is_superuser or user.role == Role.ADMIN:
         return NATIONAL
     if user.role == Role.CLERK and user.office_id:
@@ -95,6 +98,18 @@ def reference_scope(user) -> Scope:
     if user.office_id:
         return Scope(office_id=user.office_id)
     return NATIONAL if user.role == Role.SUPERVISOR else NOTHING
+
+
+def account_scope(user) -> Scope:
+    """Whose accounts ``user`` manages: a superuser's and a national admin's, every account; an
+    office's admin, the accounts of that office (its local offices' too); nobody else's any."""
+    if not user.is_active or user.is_anonymous:
+        return NOTHING
+    if user.is_superuser:
+        return NATIONAL
+    if user.role == Role.ADMIN:
+        return Scope(office_id=user.office_id) if user.office_id else NATIONAL
+    return NOTHING
 
 
 def may_see_identities(user) -> bool:

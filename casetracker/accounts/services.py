@@ -101,6 +101,7 @@ def check_account_change(*, account: User, by: User | None) -> None:
     """Refuse a change to ``account`` (as changed in memory) that ``by`` may not make.
 
     - Only admins manage accounts; only a superuser changes a superuser's account.
+    - An office's admin manages the accounts of its office only, before and after the change.
     - Superusers are made on the server (``manage.py createsuperuser``), never here.
     - Nobody changes their own role, office, local office or active status.
     - At least one active admin remains.
@@ -117,6 +118,8 @@ def check_account_change(*, account: User, by: User | None) -> None:
             raise PermissionDenied(_("Superusers are made on the server only (manage.py createsuperuser)."))
         if was_superuser and not by.is_superuser:
             raise PermissionDenied(_("Only a superuser may change a superuser's account."))
+        _check_in_scope(by, before)
+        _check_in_scope(by, account)
         if before is not None and account.pk == by.pk:
             own = [name for name in _changed_fields(before, account) if name in OWN_ACCOUNT_FIELDS]
             if own:
@@ -175,6 +178,15 @@ def _check_may_manage(by: User) -> None:
         raise PermissionDenied(_("Only admins manage accounts."))
 
 
+def _check_in_scope(by: User, account: User | None) -> None:
+    """An office's admin manages its office's accounts: not another office's, nor a national one."""
+    scope = by.account_scope
+    if account is None or scope.national:
+        return
+    if account.office_id is None or account.office_id != scope.office_id:
+        raise PermissionDenied(_("You manage the accounts of your own office of education only."))
+
+
 def end_sessions(*, account: User) -> int:
     """Log ``account`` out everywhere: delete its stored sessions; return how many there were.
 
@@ -212,6 +224,7 @@ def reset_password(*, account: User, by: User, password: str | None = None, requ
     _check_may_manage(by)
     if account.is_superuser and not by.is_superuser:
         raise PermissionDenied(_("Only a superuser may change a superuser's account."))
+    _check_in_scope(by, account)
     password = password or generate_password()
     validate_password(password, user=account)
     account.set_password(password)

@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casetracker.accounts.models import User
 from casetracker.core.admin_base import BaseAdmin
@@ -16,6 +18,15 @@ from .sentences import sentence
 
 
 class ReadOnlyAdmin(BaseAdmin):
+    """A trail: an office's admin reads the entries its office's accounts made (``account_scope``)."""
+
+    actor_path = "history_user"  # who made an entry
+
+    def get_queryset(self, request):
+        scope = request.user.account_scope
+        queryset = super().get_queryset(request)
+        return queryset if scope.national else queryset.filter(scope.condition(f"{self.actor_path}__office"))
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -31,6 +42,7 @@ class AccessLogAdmin(ReadOnlyAdmin):
     """Each entry first as a sentence in the reader's language (who, from where, when, what), then
     its stored columns."""
 
+    actor_path = "user"
     list_display = ["entry", "at", "username", "action", "target_type", "target_id", "ip_address", "detail"]
     list_filter = ["action", "target_type", "at"]
     search_fields = ["username", "=target_id", "target_repr", "=ip_address"]
@@ -43,6 +55,17 @@ class AccessLogAdmin(ReadOnlyAdmin):
     @admin.display(description=_("what happened"))
     def entry(self, obj):
         return sentence(obj)
+
+
+def titled(filter_class, title):
+    """``filter_class`` (a field's list filter) headed ``title`` instead of the field's own name."""
+
+    class Titled(filter_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
 
 
 def is_free_text(field) -> bool:
@@ -58,17 +81,37 @@ class HistoryAdmin(ReadOnlyAdmin):
     """
 
     hides_free_text = True
-    list_display = ["history_date", "history_type", "history_user", "ip_address", "record", "history_change_reason"]
-    list_filter = ["history_type", "history_date"]
+    # simple-history's own columns have no names of their own ("History date"): named here.
+    list_display = ["changed_at", "kind", "changed_by", "ip_address", "record", "reason"]
+    list_filter = [
+        ("history_type", titled(admin.ChoicesFieldListFilter, _("kind of change"))),
+        ("history_date", titled(admin.DateFieldListFilter, _("changed at"))),
+    ]
     search_fields = ["=id", "history_user__username", "=ip_address"]
     date_hierarchy = "history_date"
     list_select_related = ["history_user"]
     show_full_result_count = False
 
     def get_fields(self, request, obj=None):
-        return ["history_date", "history_type", "history_user", "ip_address", "record", "changes"]
+        return ["changed_at", "kind", "changed_by", "ip_address", "record", "changes"]
 
     get_readonly_fields = get_fields
+
+    @admin.display(description=_("changed at"), ordering="history_date")
+    def changed_at(self, obj):
+        return obj.history_date
+
+    @admin.display(description=_("kind of change"), ordering="history_type")
+    def kind(self, obj):
+        return obj.get_history_type_display()
+
+    @admin.display(description=_("changed by"), ordering="history_user__username")
+    def changed_by(self, obj):
+        return obj.history_user or "-"
+
+    @admin.display(description=_("reason"))
+    def reason(self, obj):
+        return obj.history_change_reason or ""
 
     @admin.display(description=_("record"))
     def record(self, obj):
@@ -116,6 +159,14 @@ class LockoutAdmin(AccessAttemptAdmin):
     """django-axes' lockouts. Its "clean up expired attempts" reads the time axes stamps on a login
     request, which an admin page's request has not (a server error); stamped here."""
 
+    def get_queryset(self, request):
+        # An office's admin unlocks its office's accounts (an attempt names an account by its name).
+        scope = request.user.account_scope
+        queryset = super().get_queryset(request)
+        if scope.national:
+            return queryset
+        return queryset.filter(username__in=User.objects.filter(scope.condition("office")).values("username"))
+
     @admin.action(description=AccessAttemptAdmin.cleanup_expired_attempts.short_description)
     def cleanup_expired_attempts(self, request, queryset):
         request.axes_attempt_time = timezone.now()
@@ -124,3 +175,16 @@ class LockoutAdmin(AccessAttemptAdmin):
 
 admin.site.unregister(AccessAttempt)
 admin.site.register(AccessAttempt, LockoutAdmin)
+
+
+class AuthenticatorAdmin(TOTPDeviceAdmin):
+    """django-otp's authenticators, whose lost ones an admin removes: an office's admin, its office's."""
+
+    def get_queryset(self, request):
+        scope = request.user.account_scope
+        queryset = super().get_queryset(request)
+        return queryset if scope.national else queryset.filter(scope.condition("user__office"))
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, AuthenticatorAdmin)

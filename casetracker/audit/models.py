@@ -14,10 +14,9 @@ import simple_history
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from casetracker.accounts.models import User
-from casetracker.core.history import AuditedHistoricalModel
+from casetracker.core.history import AuditedHistoricalModel, TranslatedHistoricalRecords
 
 
 class AppendOnlyError(Exception):
@@ -78,7 +77,7 @@ class AccessLog(models.Model):
         raise AppendOnlyError("Access log entries cannot be deleted.")
 
 
-class AccountHistoricalRecords(HistoricalRecords):
+class AccountHistoricalRecords(TranslatedHistoricalRecords):
     """The change history of accounts, without a row for a save that touched only excluded
     fields (a login's ``last_login``, a password reset, which the access log records)."""
 

@@ -10,6 +10,7 @@ read back from it, and they are written from here too.
 
 from django.apps import apps
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .models import AccessLog
@@ -81,9 +82,9 @@ def _what(entry: AccessLog) -> str:
 
 
 def sentence(entry: AccessLog) -> str:
-    """E.g. "2026-12-03 14:02 서울특별시교육청 주무관 clerk_seoul(10.0.0.5)이(가) 피해자 2024-0001 V1의
-    인적사항을 열람했습니다"."""
-    when = timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M") if entry.at else ""
+    """E.g. "2026년 12월 3일 14:02 서울특별시교육청 주무관 clerk_seoul(10.0.0.5)이(가) 피해자 2024-0001 V1의
+    인적사항을 열람했습니다" (the time in the one format of every page, ``casetracker/formats``)."""
+    when = date_format(timezone.localtime(entry.at), "DATETIME_FORMAT") if entry.at else ""
     return _("%(when)s %(who)s (%(address)s) %(what)s") % {
         "when": when,
         "who": _who(entry),

@@ -182,6 +182,15 @@ def check_reason(reason: str, people: People = ()) -> None:
 
 
 @transaction.atomic
+def own_office(actor) -> Office | None:
+    """The office whose cases ``actor`` may scrub, or None for every office (a national admin,
+    a superuser, the server's command line). An office's admin scrubs its office's cases only."""
+    scope = actor.account_scope if actor is not None else None
+    if scope is None or scope.national:
+        return None
+    return Office.objects.filter(pk=scope.office_id).first() or Office(pk=-1)  # (no office: no case)
+
+
 def scrub_identifiers(
     *,
     actor,
@@ -199,7 +208,10 @@ def scrub_identifiers(
     """
     if not dry_run or reason:
         check_reason(reason)
-    ids = case_ids(office=office, incident_ids=incident_ids)
+    own = own_office(actor)
+    if own is not None and office is not None and office.pk != own.pk:
+        raise ScrubRefused(_("You scrub the cases of your own office of education only."))
+    ids = case_ids(office=office or own, incident_ids=incident_ids)
     result = replace_in_cases(ids, dry_run=dry_run, reason=reason)
     if not dry_run:
         log_access(

@@ -31,6 +31,13 @@ class OfficeAdmin(ReferenceAdmin):
     search_fields = ["code", "name_ko", "name_en"]
     ordering = ["sort_order"]
 
+    # An office's admin keeps its own office's record; the 17 offices themselves are a national matter.
+    def has_add_permission(self, request):
+        return request.user.reference_scope.national and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.reference_scope.national and super().has_delete_permission(request, obj)
+
 
 @admin.register(LocalOffice)
 class LocalOfficeAdmin(ReferenceAdmin):

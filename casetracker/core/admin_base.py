@@ -11,6 +11,7 @@
   the list says so under its search box.
 - A posted foreign key or many-to-many value the database cannot hold (an id of 30 digits) is an
   invalid choice, and a formset's tampered management form (negative counts) an error on the form.
+- The history page names the changed fields in the reader's language (``change_messages``).
 
 ``casetracker.site`` gives third-party admins (axes, django-otp) the same base when they register.
 """
@@ -33,6 +34,8 @@ from django.utils.functional import cached_property
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
+
+from .change_messages import field_labels, with_model_labels
 
 MAX_SEARCH_WORDS = 10
 MAX_SEARCH_LENGTH = 200
@@ -207,6 +210,15 @@ class BaseAdmin(FormGuardMixin, admin.ModelAdmin):
             "list_url": request.path,
         }
         return TemplateResponse(request, "admin/bad_request.html", context, status=400)
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        actions = getattr(response, "context_data", {}).get("action_list")
+        if actions is not None:
+            labels = field_labels(self.model, *(inline.model for inline in self.inlines))
+            for action in actions:  # (the page's entries, shown once: not saved)
+                action.change_message = with_model_labels(action.change_message, labels)
+        return response
 
     def response_action(self, request, queryset):
         # The rows ticked for an action are ids: one the database cannot hold (30 digits, text)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connections, models
 from django.db.models import QuerySet, Value
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -29,6 +30,20 @@ class AuditedHistoricalModel(models.Model):
         abstract = True
 
 
+class TranslatedHistoricalRecords(HistoricalRecords):
+    """simple-history names a history "historical incident" in English whatever the language
+    ("Historical 사안" on a Korean page); here the name is translated when it is read. In English
+    it is the same text, so the migrations do not change."""
+
+    def get_meta_options(self, model):
+        options = super().get_meta_options(model)
+        if not self.user_set_verbose_name:
+            options["verbose_name"] = format_lazy(_("historical {}"), model._meta.verbose_name)
+        if not self.user_set_verbose_name_plural:
+            options["verbose_name_plural"] = format_lazy(_("historical {}"), model._meta.verbose_name_plural)
+        return options
+
+
 def audited_history(**options) -> HistoricalRecords:
     """Change history (who, when, from where, before and after) for a model.
 
@@ -36,7 +51,7 @@ def audited_history(**options) -> HistoricalRecords:
     """
     options.setdefault("excluded_fields", [])
     options["excluded_fields"] = [*options["excluded_fields"], "created_at", "updated_at"]
-    return HistoricalRecords(bases=[AuditedHistoricalModel], **options)
+    return TranslatedHistoricalRecords(bases=[AuditedHistoricalModel], **options)
 
 
 @contextmanager

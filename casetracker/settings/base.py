@@ -265,7 +265,10 @@ SPECTACULAR_SETTINGS = {
 # Korean is the users' language; English is one click away.
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]
+# First, so that our catalogue also replaces Django's own Korean where it reads unnaturally.
 LOCALE_PATHS = [BASE_DIR / "casetracker" / "locale"]
+# One date format per language everywhere (pages, tables, messages), with a 24-hour time.
+FORMAT_MODULE_PATH = ["casetracker.formats"]
 TIME_ZONE = "Asia/Seoul"
 USE_I18N = True
 USE_TZ = True

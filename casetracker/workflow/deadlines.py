@@ -40,6 +40,9 @@ TAKEDOWN_FOLLOW_UP_DAYS = 7
 # "Due this week": from today to 7 days ahead.
 DUE_SOON_DAYS = 7
 RETENTION_DUE_SOON_DAYS = 30
+# Overdue for longer than this: an old backlog (cases entered late, or left open), which the queue
+# shows apart from the live work so that it does not bury it.
+BACKLOG_AFTER_DAYS = 60
 
 
 # Each stops at 9999-12-31 (``days_after``), so that a date written around the application breaks no page.
@@ -69,6 +72,11 @@ def urgency(*, deadline: datetime.date, today: datetime.date) -> Urgency:
     return Urgency.LATER
 
 
+def backlog_cutoff(today: datetime.date) -> datetime.date:
+    """A deadline before this day is an old backlog."""
+    return today - datetime.timedelta(days=BACKLOG_AFTER_DAYS)
+
+
 # The same rules in SQL --------------------------------------------------------------------
 
 
@@ -77,6 +85,15 @@ def sql_takedown_follow_up(prefix: str = "") -> Coalesce:
         F(f"{prefix}follow_up_on"),
         sql_days_after(f"{prefix}requested_on", TAKEDOWN_FOLLOW_UP_DAYS),
         output_field=models.DateField(),
+    )
+
+
+def sql_is_backlog(deadline: str, today: datetime.date) -> Case:
+    """1 when the date annotation named ``deadline`` is an old backlog as of ``today``, else 0."""
+    return Case(
+        When(Q(**{f"{deadline}__lt": backlog_cutoff(today)}), then=Value(1)),
+        default=Value(0),
+        output_field=models.IntegerField(),
     )
 
 

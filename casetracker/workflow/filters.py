@@ -17,6 +17,8 @@ from .tables import QueueTable
 WHEN_CHOICES = [
     ("overdue", _("overdue")),
     ("week", _("overdue or due within 7 days")),
+    ("live", _("live work (without the old backlog)")),
+    ("backlog", _("old backlog only")),
 ]
 WHEN_URGENCIES = {
     "overdue": (Urgency.OVERDUE,),
@@ -53,6 +55,7 @@ class QueueFilterSet(django_filters.FilterSet):
         return QueueFilter(
             dues=(Due(due),) if due else tuple(Due),
             urgencies=WHEN_URGENCIES.get(when, tuple(Urgency)),
+            backlog={"live": False, "backlog": True}.get(when),
         )
 
     @property

@@ -51,6 +51,7 @@ COLUMNS = (
     "measure_no",
     "since",
     "other_date",
+    "backlog",
 )
 
 
@@ -171,15 +172,22 @@ class QueueFilter:
     dues: tuple[Due, ...] = tuple(Due)
     urgencies: tuple[Urgency, ...] = tuple(Urgency)
     latest_first: bool = False
+    backlog: bool | None = None  # only the old backlog (True), only the live work (False), or both
 
 
 def _due_rows(source: Source, today: datetime.date, queue_filter: QueueFilter) -> QuerySet:
     """``source``'s rows with ``due``, ``deadline``, ``urgency`` and ``office_pk``, filtered."""
     rows = (
         source.rows.annotate(due=_text(source.due.value), deadline=source.deadline)
-        .annotate(urgency=deadlines.sql_urgency("deadline", today), office_pk=F(f"{source.incident}office_id"))
+        .annotate(
+            urgency=deadlines.sql_urgency("deadline", today),
+            office_pk=F(f"{source.incident}office_id"),
+            backlog=deadlines.sql_is_backlog("deadline", today),
+        )
         .filter(urgency__in=queue_filter.urgencies)
     )
+    if queue_filter.backlog is not None:
+        rows = rows.filter(backlog=int(queue_filter.backlog))
     return rows.order_by()
 
 
@@ -193,8 +201,9 @@ def _union(parts: list[QuerySet]) -> QuerySet | None:
 def queue_rows(user, *, today: datetime.date, queue_filter: QueueFilter | None = None) -> QuerySet | list:
     """Every item due in ``user``'s scope, as dicts of ``COLUMNS``, in one query.
 
-    Earliest deadline first, which puts the overdue first, then those due within 7 days,
-    then the rest; or latest first.
+    The live work first, then the old backlog (overdue for more than ``BACKLOG_AFTER_DAYS``);
+    within each, earliest deadline first, which puts the overdue first, then those due within
+    7 days, then the rest; or latest first.
     """
     queue_filter = queue_filter or QueueFilter()
     parts = []
@@ -212,7 +221,7 @@ def queue_rows(user, *, today: datetime.date, queue_filter: QueueFilter | None =
     if union is None:
         return []
     direction = "-" if queue_filter.latest_first else ""
-    return union.order_by(f"{direction}deadline", "case_no", "due", "item_pk")
+    return union.order_by("backlog", f"{direction}deadline", "case_no", "due", "item_pk")
 
 
 @dataclass
@@ -221,6 +230,7 @@ class OfficeCounts:
     overdue: int = 0
     this_week: int = 0
     total: int = 0
+    backlog: int = 0
 
 
 def counts_by_office(user, *, today: datetime.date, queue_filter: QueueFilter | None = None) -> list[OfficeCounts]:
@@ -236,8 +246,9 @@ def counts_by_office(user, *, today: datetime.date, queue_filter: QueueFilter | 
             overdue=Count("pk", filter=Q(urgency=Urgency.OVERDUE)),
             this_week=Count("pk", filter=Q(urgency=Urgency.THIS_WEEK)),
             total=Count("pk"),
+            in_backlog=Count("pk", filter=Q(backlog=1)),
         )
-        .values("office_pk", "overdue", "this_week", "total")
+        .values("office_pk", "overdue", "this_week", "total", "in_backlog")
         for source in _sources(user, today)
         if source.due in queue_filter.dues
     ]
@@ -252,6 +263,7 @@ def counts_by_office(user, *, today: datetime.date, queue_filter: QueueFilter | 
             entry.overdue = sum(row["overdue"] for row in rows)
             entry.this_week = sum(row["this_week"] for row in rows)
             entry.total = sum(row["total"] for row in rows)
+            entry.backlog = sum(row["in_backlog"] for row in rows)
     return list(counts.values())
 
 
@@ -267,6 +279,7 @@ class QueueItem:
     case_pk: int
     case_number: str
     detail: str
+    backlog: bool = False
 
     @property
     def days_overdue(self) -> int:
@@ -319,6 +332,7 @@ def as_item(row: dict, *, today: datetime.date) -> QueueItem:
         case_pk=row["case_pk"],
         case_number=row["case_no"],
         detail=_detail(row),
+        backlog=bool(row["backlog"]),
     )
 
 

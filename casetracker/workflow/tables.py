@@ -97,14 +97,15 @@ class ListTable(tables.Table):
 
 class SortedColumn(tables.Column):
     """A column the list sorts by: by the database column ``by``, up or down, then by ``then``
-    (always up), so that rows alike keep the list's usual order and the pages stay stable."""
+    (always up), so that rows alike keep the list's usual order and the pages stay stable;
+    ``first`` (always up) goes before ``by`` (the queue's live work before its old backlog)."""
 
-    def __init__(self, *args, by: str, then: tuple[str, ...] = (), **kwargs):
-        self.by, self.then = by, then
-        super().__init__(*args, order_by=(by, *then), orderable=True, **kwargs)
+    def __init__(self, *args, by: str, then: tuple[str, ...] = (), first: tuple[str, ...] = (), **kwargs):
+        self.by, self.then, self.first = by, then, first
+        super().__init__(*args, order_by=(*first, by, *then), orderable=True, **kwargs)
 
     def order(self, queryset, is_descending):
-        return queryset.order_by(f"-{self.by}" if is_descending else self.by, *self.then), True
+        return queryset.order_by(*self.first, f"-{self.by}" if is_descending else self.by, *self.then), True
 
 
 def case_link(url_name: str, pk: int, case_number: str):
@@ -137,7 +138,7 @@ class QueueTable(ListTable):
     row_header = "case"
     sort_labels = {"deadline": _("earliest deadline first"), "-deadline": _("latest deadline first")}
 
-    deadline = SortedColumn(_("deadline"), by="deadline", then=("case_no", "due", "item_pk"))
+    deadline = SortedColumn(_("deadline"), by="deadline", then=("case_no", "due", "item_pk"), first=("backlog",))
     urgency = tables.Column(_("urgency"), accessor="days_left")
     due = SortedColumn(_("what is due"), by="due", then=("deadline", "case_no", "item_pk"))
     case = SortedColumn(_("case"), accessor="case_number", by="case_no", then=("deadline", "due", "item_pk"))
@@ -146,7 +147,7 @@ class QueueTable(ListTable):
     class Meta(ListTable.Meta):
         empty_text = _("Nothing is due.")
         order_by = ("deadline",)
-        row_attrs = {"class": lambda record: f"urgency-{record.urgency.value}"}
+        row_attrs = {"class": lambda record: f"urgency-{record.urgency.value}{' backlog' if record.backlog else ''}"}
 
     def __init__(self, rows, *, today: datetime.date, **kwargs):
         super().__init__(QueueData(rows, today=today), today=today, caption=_("What is due in your cases"), **kwargs)
@@ -154,7 +155,9 @@ class QueueTable(ListTable):
     def render_deadline(self, value):
         return time_element(value)
 
-    def render_urgency(self, value):
+    def render_urgency(self, value, record):
+        if record.backlog:
+            return format_html('{} <span class="badge backlog">{}</span>', urgency_text(value), _("old backlog"))
         return urgency_text(value)
 
     def render_due(self, value):
@@ -173,6 +176,7 @@ class OfficeCountsTable(ListTable):
     overdue = tables.Column(_("overdue"))
     this_week = tables.Column(lazy(_due_within_days, str)())
     total = tables.Column(_("all items due"))
+    backlog = tables.Column(_("of them an old backlog"))
 
     class Meta(ListTable.Meta):
         pass

@@ -58,6 +58,7 @@ def work_queue(request):
     overdue = sum(entry.overdue for entry in counts)
     this_week = sum(entry.this_week for entry in counts)
     total = sum(entry.total for entry in counts)
+    backlog = sum(entry.backlog for entry in counts)
     if request.user.role == Role.SUPERVISOR:
         table = OfficeCountsTable(counts, today=today)
     else:
@@ -74,6 +75,12 @@ def work_queue(request):
             _("%(total)s in all, as of %(today)s.") % {"total": total, "today": format_date(today)},
         ]
     )
+    if backlog:
+        lead += " " + ngettext(
+            "%(counter)s of them is an old backlog, overdue for more than %(days)s days: listed after the live work.",
+            "%(counter)s of them are an old backlog, overdue for more than %(days)s days: listed after the live work.",
+            backlog,
+        ) % {"counter": backlog, "days": deadlines.BACKLOG_AFTER_DAYS}
     context = {
         "title": _("Work queue"),
         "nav": "queue",

@@ -10,6 +10,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from casetracker.audit.models import AccessLog
 from casetracker.audit.sentences import IDENTITIES_HIDDEN, IDENTITIES_SHOWN, sentence
@@ -43,7 +44,7 @@ def test_a_view_of_a_victims_details_in_korean(seoul, victim):
     entry = logged(UserFactory(username="clerk_seoul", office=seoul), target=victim, detail=IDENTITIES_SHOWN)
     with translation.override("ko"):
         assert sentence(entry) == (
-            "2026-12-03 14:02 서울특별시교육청 주무관 clerk_seoul(10.0.0.5)이(가) "
+            "2026년 12월 3일 14:02 서울특별시교육청 주무관 clerk_seoul(10.0.0.5)이(가) "
             "피해자 2026-0001 V1의 인적사항을 열람했습니다"
         )
 
@@ -52,7 +53,7 @@ def test_the_same_in_english(seoul, victim):
     entry = logged(UserFactory(username="clerk_seoul", office=seoul), target=victim, detail=IDENTITIES_SHOWN)
     with translation.override("en"):
         assert sentence(entry) == (
-            "2026-12-03 14:02 Seoul Metropolitan Office of Education clerk clerk_seoul (10.0.0.5) "
+            "Dec. 3, 2026, 14:02 Seoul Metropolitan Office of Education clerk clerk_seoul (10.0.0.5) "
             "viewed the personal details of victim 2026-0001 V1"
         )
 
@@ -62,7 +63,7 @@ def test_a_supervisors_view_says_the_details_were_not_shown(seoul, victim):
     with translation.override("ko"):
         assert (
             sentence(entry)
-            == "2026-12-03 14:02 장학관 sup(10.0.0.5)이(가) 피해자 2026-0001 V1을(를) 인적사항 없이 열람했습니다"
+            == "2026년 12월 3일 14:02 장학관 sup(10.0.0.5)이(가) 피해자 2026-0001 V1을(를) 인적사항 없이 열람했습니다"
         )
 
 
@@ -70,9 +71,9 @@ def test_a_failed_login_has_no_account_and_may_have_no_address():
     with mock.patch("django.utils.timezone.now", return_value=AT):
         entry = log_access(action=AccessLog.Action.LOGIN_FAILED, username="someone")
     with translation.override("ko"):
-        assert sentence(entry) == "2026-12-03 14:02 someone(주소 미상)이(가) 로그인에 실패했습니다"
+        assert sentence(entry) == "2026년 12월 3일 14:02 someone(주소 미상)이(가) 로그인에 실패했습니다"
     with translation.override("en"):
-        assert sentence(entry) == "2026-12-03 14:02 someone (address unknown) failed to log in"
+        assert sentence(entry) == "Dec. 3, 2026, 14:02 someone (address unknown) failed to log in"
 
 
 @pytest.mark.parametrize("action", AccessLog.Action.values)
@@ -80,7 +81,7 @@ def test_every_action_has_its_own_sentence_in_both_languages(seoul, victim, acti
     entry = logged(UserFactory(office=seoul), action=action, target=victim)
     for language in ("ko", "en"):
         with translation.override(language):
-            assert sentence(entry).startswith("2026-12-03 14:02 ")
+            assert sentence(entry).startswith({"ko": "2026년 12월 3일 14:02 ", "en": "Dec. 3, 2026, 14:02 "}[language])
             assert what_was_done(entry) != entry.get_action_display()  # (not the fallback)
     with translation.override("ko"):
         assert sentence(entry).endswith("다")
@@ -91,7 +92,7 @@ def test_the_admins_list_says_it_in_the_readers_language(client, seoul, victim):
     client.force_login(clerk)
     client.get(reverse("admin:cases_victim_change", args=[victim.pk]), REMOTE_ADDR="10.0.0.5")
     entry = AccessLog.objects.get(action=AccessLog.Action.VIEW, target_type="cases.victim")
-    when = timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M")
+    when = date_format(timezone.localtime(entry.at), "DATETIME_FORMAT")
     client.force_login(UserFactory(role="admin", office=None))
     url = reverse("admin:audit_accesslog_changelist")
     korean = client.get(url).content.decode()

@@ -198,3 +198,21 @@ def test_the_scrub_page_is_refused_to_everybody_else(client, cases, role):
 def test_an_unknown_case_is_not_found(client, admin_account, db):
     client.force_login(admin_account)
     assert client.get(reverse("admin:cases_historicalincident_scrub", args=[999999])).status_code == 404
+
+
+def test_an_office_admin_scrubs_only_its_offices_cases(client, cases):
+    """An admin of an office of education (issue 18, item 6): another office's case is not found,
+    and the service scrubs its own office's cases only."""
+    seoul_case, busan_case = cases["seoul"][0], cases["busan"][0]
+    office_admin = UserFactory(role=User.Role.ADMIN, office=seoul_case.office, is_staff=True)
+    client.force_login(office_admin)
+    assert client.get(scrub_url(busan_case)).status_code == 404
+    assert client.post(scrub_url(busan_case), {"reason": "정리"}).status_code == 404
+    assert client.get(scrub_url(seoul_case)).status_code == 200
+
+    result = scrub.scrub_identifiers(actor=office_admin, reason="정리")
+
+    assert result.cases == len(cases["seoul"])
+    assert ("cases_incident", "content_description") in outside_name_fields(OTHER_OFFICE_NAME)
+    with pytest.raises(scrub.ScrubRefused):
+        scrub.scrub_identifiers(actor=office_admin, reason="정리", office=busan_case.office)

@@ -64,7 +64,7 @@ def test_local_office_scope(seoul):
     [
         (["x", "--role", "clerk"], "", "office"),
         (["x", "--role", "clerk", "--office", "nowhere"], "", "nowhere"),
-        (["x", "--role", "admin", "--office", "seoul"], "", "office"),
+        (["x", "--role", "admin", "--office", "seoul", "--local-office", "other-local"], "", "local_office"),
         (["x", "--role", "clerk", "--office", "seoul"], "short\n", "password"),
         (["x", "--role", "clerk", "--office", "seoul", "--local-office", "other-local"], "", "local_office"),
     ],

@@ -211,4 +211,4 @@ def test_a_clerk_of_another_office_is_refused_the_case(new_page, seoul, language
     expect(page).to_have_url(re.compile(r"/admin/$"))
     message = page.locator(".messagelist .warning")
     expect(message).to_be_visible()
-    expect(message).to_contain_text("Perhaps it was deleted?" if language == "en" else "존재하지 않습니다")
+    expect(message).to_contain_text("Perhaps it was deleted?" if language == "en" else "찾을 수 없습니다")

@@ -30,7 +30,7 @@ from ..models import (
     TakedownRequest,
     Victim,
 )
-from ..scrub import ScrubRefused, case_ids, scrub_identifiers
+from ..scrub import ScrubRefused, case_ids, own_office, scrub_identifiers
 
 HISTORY_MODELS = (
     Incident,
@@ -75,8 +75,8 @@ class IncidentHistoryAdmin(HistoryAdmin):
     def scrub_view(self, request, incident_id: int):
         if not may_scrub_identifiers(request.user):
             raise PermissionDenied
-        if not case_ids(incident_ids=[incident_id]):
-            raise Http404
+        if not case_ids(office=own_office(request.user), incident_ids=[incident_id]):
+            raise Http404  # absent, or another office's (an office's admin scrubs its own)
         form = ScrubForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

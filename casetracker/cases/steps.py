@@ -96,6 +96,14 @@ class MeasureDecision:
     hours: int | None = None
 
 
+class DecisionRefused(ValidationError):
+    """One of the measures decided was refused by its rules: ``position`` says which (in the order given)."""
+
+    def __init__(self, position: int, error: ValidationError):
+        super().__init__(error.error_dict if hasattr(error, "error_dict") else error.error_list)
+        self.position = position
+
+
 @transaction.atomic
 def record_hearing_and_decision(
     *,
@@ -116,21 +124,22 @@ def record_hearing_and_decision(
         raise ValidationError(message % {"date": format_date(committee_case.hearing_date)}, code="not_allowed")
     committee_case.hearing_date = hearing_date
     save_record(record=committee_case, actor=actor)
-    measures = [
-        save_record(
-            record=Measure(
-                committee_case=committee_case,
-                offender=decision.offender,
-                number=decision.number,
-                days=decision.days,
-                hours=decision.hours,
-                decided_on=decided_on or hearing_date,
-                notified_on=notified_on,
-            ),
-            actor=actor,
+    saved = []
+    for position, decision in enumerate(measures):
+        measure = Measure(
+            committee_case=committee_case,
+            offender=decision.offender,
+            number=decision.number,
+            days=decision.days,
+            hours=decision.hours,
+            decided_on=decided_on or hearing_date,
+            notified_on=notified_on,
         )
-        for decision in measures
-    ]
+        try:
+            saved.append(save_record(record=measure, actor=actor))
+        except ValidationError as error:
+            raise DecisionRefused(position, error) from None
+    measures = saved
     log_step(actor=actor, incident=committee_case.incident, step=f"record the hearing, {len(measures)} measure(s)")
     return measures
 

@@ -18,7 +18,6 @@ from casetracker.core.models import Committee, School
 
 from .. import selectors, services
 from ..models import (
-    CommitteeCase,
     Incident,
     Offender,
     Separation,
@@ -28,20 +27,27 @@ from ..models import (
 from ..status import Status
 from .base import CaseAdminMixin, year_filter
 from .forms import form_for_parent
+from .step_views import StepActionsMixin
+from .workspace import case_workspace
 
 
-class VictimInline(CaseAdminMixin, BaseTabularInline):
+class PersonInline(CaseAdminMixin, BaseTabularInline):
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        # Each row's title names the case ("2024-0001 V1"): the case comes with the rows, not once per row.
+        return super().get_queryset(request).select_related("incident")
+
+
+class VictimInline(PersonInline):
     model = Victim
     fields = ["code", "kind", "school_level", "grade", "name"]
-    extra = 0
-    show_change_link = True
 
 
-class OffenderInline(CaseAdminMixin, BaseTabularInline):
+class OffenderInline(PersonInline):
     model = Offender
     fields = ["code", "kind", "school_level", "grade", "expected_graduation_on", "name"]
-    extra = 0
-    show_change_link = True
 
 
 class TakedownRequestInline(CaseAdminMixin, BaseTabularInline):
@@ -60,73 +66,50 @@ class SeparationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.parent is not None:
-            self.fields["offender"].queryset = Offender.objects.filter(incident_id=self.parent.pk)
-            self.fields["victim"].queryset = Victim.objects.filter(incident_id=self.parent.pk)
+            for name, model in (("offender", Offender), ("victim", Victim)):
+                self.fields[name].queryset = model.objects.filter(incident_id=self.parent.pk)
+                self.fields[name].label_from_instance = person_code  # (the case is the page's)
+
+
+def person_code(person) -> str:
+    return person.code
+
+
+class SeparationFormSet(forms.BaseInlineFormSet):
+    """The case's people offered once for all the rows, not read again for each row's two selects."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people_choices = {}
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        for name in ("offender", "victim"):
+            if name not in self.people_choices:
+                self.people_choices[name] = list(iter(form.fields[name].choices))  # (no COUNT first)
+            form.fields[name].choices = self.people_choices[name]
+        return form
+
+    @property
+    def empty_form(self):
+        form = super().empty_form
+        for name, choices in self.people_choices.items():
+            form.fields[name].choices = choices
+        return form
 
 
 class SeparationInline(CaseAdminMixin, BaseTabularInline):
     model = Separation
     form = SeparationForm
+    formset = SeparationFormSet
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("offender", "victim")  # (each row's title)
 
     def get_formset(self, request, obj=None, **kwargs):
         kwargs["form"] = form_for_parent(SeparationForm, obj)
         return super().get_formset(request, obj, **kwargs)
-
-
-class CommitteeCaseFormSet(forms.BaseInlineFormSet):
-    """The committee cases of one incident. The model checks each row's referral and hearing against
-    the committee cases stored; here, the rows this page changes are checked against each other too
-    (two new rows, say, one heard before the other's referral), each pair once."""
-
-    def clean(self):
-        super().clean()
-        changed = [
-            form
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.has_changed()
-        ]
-        for position, form in enumerate(changed):
-            if form.errors:
-                continue
-            case = form.instance
-            case._other_cases = [
-                (other.instance.requested_on, other.instance.hearing_date, other.instance.closed_on)
-                for other in changed[:position]
-            ]
-            errors: dict = {}
-            try:
-                case.clean_referral(errors, self.instance)
-            finally:
-                del case._other_cases  # (the save checks again, against what is stored by then)
-            for field, message in errors.items():
-                form.add_error(field, message)
-
-
-class CommitteeCaseInline(CaseAdminMixin, BaseTabularInline):
-    model = CommitteeCase
-    formset = CommitteeCaseFormSet
-    # The extension is here too: the rules on it depend on the referral date, and an error
-    # must land on a field the form shows (a hidden one makes the admin crash).
-    fields = [
-        "committee",
-        "requested_on",
-        "extended_on",
-        "extension_reason",
-        "hearing_deadline",
-        "hearing_scheduled_on",
-        "hearing_date",
-        "closed_on",
-        "closure_reason",
-    ]
-    readonly_fields = ["hearing_deadline"]
-    autocomplete_fields = ["committee"]
-    extra = 0
-    show_change_link = True
-
-    @admin.display(description=_("hearing deadline"))
-    def hearing_deadline(self, obj):
-        return obj.hearing_deadline or "-"
 
 
 class CommitteeKindFilter(admin.SimpleListFilter):
@@ -195,7 +178,7 @@ MAX_LISTED_SCHOOLS = 500
 
 
 @admin.register(Incident)
-class IncidentAdmin(CaseAdminMixin, BaseAdmin):
+class IncidentAdmin(StepActionsMixin, CaseAdminMixin, BaseAdmin):
     list_display = [
         "case_number",
         "report_date",
@@ -228,8 +211,10 @@ class IncidentAdmin(CaseAdminMixin, BaseAdmin):
         (_("Police"), {"fields": ["police_referred_on"]}),
         (_("Status and closure"), {"fields": ["current_status", "closed_on", "closure_reason"]}),
     ]
-    readonly_fields = ["current_status"]
-    inlines = [VictimInline, OffenderInline, SeparationInline, TakedownRequestInline, CommitteeCaseInline]
+    # The status is the records' (``status.py``); the closing is a step ("close the case"), as are the
+    # committee cases: referred, scheduled, extended, heard and closed from the workspace's step forms.
+    readonly_fields = ["current_status", "closed_on", "closure_reason"]
+    inlines = [VictimInline, OffenderInline, SeparationInline, TakedownRequestInline]
 
     def get_changelist(self, request, **kwargs):
         return IncidentChangeList
@@ -260,7 +245,11 @@ class IncidentAdmin(CaseAdminMixin, BaseAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # The case's timeline, under the forms of a saved case.
         if obj is not None and obj.pk is not None:
-            context["timeline"] = selectors.case_timeline(request.user, obj, people=self.case_people(request))
+            records = selectors.case_records(request.user, obj)
+            people = self.case_people(request)
+            context["timeline"] = selectors.case_timeline(request.user, obj, people=people, records=records)
+            context["workspace"] = case_workspace(request.user, obj, records=records)
+            context["takes_steps"] = self.has_change_permission(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_changeform_initial_data(self, request):

@@ -34,6 +34,7 @@ BENCHMARKS = {
     "import": "import_bench",
     "upload": "upload_bench",
     "identifiers": "identifiers_bench",
+    "case_page": "case_page_bench",
 }
 
 

@@ -1,11 +1,26 @@
-"""The case page: a whole case (10 people, 10 measures) in at most 30 queries, its deadlines beside
-their steps, and its step buttons."""
+"""The case page: a whole case (10 people, 10 measures) in at most 30 queries, and the relations of
+its people as a grid of victims by offenders, saved with the page."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from casetracker.cases.law import appeal_deadline, carry_out_deadline, hearing_deadline
+from casetracker.cases.models import OffenderVictimRelation
+from casetracker.core.models import Committee
 from casetracker.datasets.whole_case import add_whole_case
-from tests.factories import CommitteeFactory, IncidentFactory, UserFactory
+from tests.cases.test_admin import page_data, page_errors
+from tests.factories import (
+    CommitteeCaseFactory,
+    CommitteeFactory,
+    IncidentFactory,
+    MeasureFactory,
+    OffenderFactory,
+    OffenderVictimRelationFactory,
+    UserFactory,
+    VictimFactory,
+    days_after,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +52,81 @@ def test_the_whole_case_page_in_at_most_30_queries(whole_case, clerk_of, django_
     with django_assert_max_num_queries(30):
         response = client.get(case_url(whole_case))
     assert response.status_code == 200
+
+
+def test_the_relations_are_a_grid_saved_with_the_page(clerk_of):
+    incident = IncidentFactory()
+    v1, v2 = VictimFactory(incident=incident, code="V1"), VictimFactory(incident=incident, code="V2")
+    o1 = OffenderFactory(incident=incident, code="O1")
+    OffenderVictimRelationFactory(offender=o1, victim=v1, relation="classmate")
+    client = clerk_of(incident)
+    page = client.get(case_url(incident))
+    assert f'name="relation_{v2.pk}_{o1.pk}"' in page.content.decode()
+    data = page_data(page)
+    assert data[f"relation_{v1.pk}_{o1.pk}"] == "classmate"
+    data[f"relation_{v1.pk}_{o1.pk}"] = ""  # cleared
+    data[f"relation_{v2.pk}_{o1.pk}"] = "same_school"  # new
+
+    response = client.post(case_url(incident), data)
+
+    assert response.status_code == 302, page_errors(response)
+    assert list(OffenderVictimRelation.objects.values_list("victim__code", "offender__code", "relation")) == [
+        ("V2", "O1", "same_school")
+    ]
+    assert OffenderVictimRelation.objects.get().history.latest().history_user.office == incident.office
+
+
+def test_a_relation_outside_the_choices_is_a_field_error_and_saves_nothing(clerk_of):
+    incident = IncidentFactory()
+    victim, offender = VictimFactory(incident=incident), OffenderFactory(incident=incident)
+    client = clerk_of(incident)
+    data = page_data(client.get(case_url(incident)))
+    data[f"relation_{victim.pk}_{offender.pk}"] = "sibling"
+    data["police_referred_on"] = str(incident.report_date)
+    response = client.post(case_url(incident), data)
+    assert response.status_code == 200
+    assert f"relation_{victim.pk}_{offender.pk}" in response.context["adminform"].form.errors
+    incident.refresh_from_db()
+    assert incident.police_referred_on is None and not OffenderVictimRelation.objects.exists()
+
+
+def test_a_supervisor_reads_the_grid_without_choices(client):
+    relation = OffenderVictimRelationFactory()
+    incident = relation.offender.incident
+    client.force_login(UserFactory(supervisor=True, office=incident.office, is_staff=True))
+    page = client.get(case_url(incident)).content.decode()
+    assert 'name="relation_' not in page
+    assert relation.get_relation_display() in page
+
+
+def test_each_deadline_shows_beside_its_step_with_the_days_left_or_overdue(clerk_of):
+    today = timezone.localdate()
+    incident = IncidentFactory(report_date=days_after(today, -40))
+    open_case = CommitteeCaseFactory(incident=incident, requested_on=days_after(today, -10))
+    late_case = CommitteeCaseFactory(
+        incident=incident, requested_on=days_after(today, -30), committee__kind=Committee.Kind.TEACHER_RIGHTS
+    )
+    page = clerk_of(incident).get(case_url(incident))
+    workspace = page.context["workspace"]
+    hearings = {row.case.pk: row.hearing for row in workspace.committee_cases}
+    left = (hearing_deadline(open_case.requested_on) - today).days
+    overdue = (today - hearing_deadline(late_case.requested_on)).days
+    assert (hearings[open_case.pk].state, hearings[late_case.pk].state) == ("open", "overdue")
+    text = page.content.decode()
+    assert f"{left} days left" in text and f"{overdue} days overdue" in text
+    # The extension can still be asked for the open case only; both can be scheduled.
+    schedule = reverse("admin:cases_incident_step", args=[incident.pk, "schedule"])
+    assert f"{schedule}?on={open_case.pk}" in text and f"{schedule}?on={late_case.pk}" in text
+
+
+def test_a_measure_shows_its_carrying_out_and_appeal_deadlines(clerk_of):
+    measure = MeasureFactory()
+    incident = measure.committee_case.incident
+    page = clerk_of(incident).get(case_url(incident))
+    [row] = page.context["workspace"].committee_cases
+    [(offender, [measure_row])] = row.measures_by_offender
+    assert offender == measure.offender
+    assert measure_row.carry_out.due == carry_out_deadline(measure.decided_on)
+    assert measure_row.appeal_by.due == appeal_deadline(measure.decided_on, measure.notified_on)
+    carried_out = reverse("admin:cases_incident_step", args=[incident.pk, "carried_out"])
+    assert f"{carried_out}?on={measure.pk}" in page.content.decode()

@@ -92,7 +92,9 @@ def test_a_local_office_clerk_is_offered_only_their_schools_and_committees(clien
         seoul.north_committee.pk,
         seoul.provincial_committee.pk,
     }
-    form = client.get(reverse("admin:cases_committeecase_add")).context["adminform"].form
+    # The referral step offers the same.
+    incident = IncidentFactory(office=seoul.office, school=seoul.north_school)
+    form = client.get(reverse("admin:cases_incident_step", args=[incident.pk, "refer"])).context["form"]
     assert set(form.fields["committee"].queryset) == {seoul.north_committee, seoul.provincial_committee}
 
 

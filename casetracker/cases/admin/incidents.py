@@ -20,6 +20,7 @@ from .. import selectors, services
 from ..models import (
     Incident,
     Offender,
+    OffenderVictimRelation,
     Separation,
     TakedownRequest,
     Victim,
@@ -28,7 +29,7 @@ from ..status import Status
 from .base import CaseAdminMixin, year_filter
 from .forms import form_for_parent
 from .step_views import StepActionsMixin
-from .workspace import case_workspace
+from .workspace import CasePeople, case_people, case_workspace, relation_field
 
 
 class PersonInline(CaseAdminMixin, BaseTabularInline):
@@ -248,9 +249,69 @@ class IncidentAdmin(StepActionsMixin, CaseAdminMixin, BaseAdmin):
             records = selectors.case_records(request.user, obj)
             people = self.case_people(request)
             context["timeline"] = selectors.case_timeline(request.user, obj, people=people, records=records)
-            context["workspace"] = case_workspace(request.user, obj, records=records)
+            context["workspace"] = case_workspace(
+                request.user, obj, records=records, people=self.people_of(request, obj)
+            )
+            form, people = context["adminform"].form, self.people_of(request, obj)
+            context["relation_grid"] = [
+                (
+                    victim,
+                    [
+                        (
+                            people.relations.get((victim.pk, offender.pk)),
+                            form[name] if (name := relation_field(victim, offender)) in form.fields else None,
+                        )
+                        for offender in people.offenders
+                    ],
+                )
+                for victim in people.victims
+            ]
             context["takes_steps"] = self.has_change_permission(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # The relations of the case's people, as a grid of victims by offenders in the page's form
+    # (``workspace.html``): each cell a choice, saved with the page through the case services.
+
+    def people_of(self, request, obj) -> CasePeople:
+        if getattr(request, "case_people_rows", None) is None:
+            request.case_people_rows = case_people(request.user, obj)
+        return request.case_people_rows
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None or obj.pk is None or not self.has_change_permission(request, obj):
+            return form
+        people = self.people_of(request, obj)
+        choices = [("", "—"), *OffenderVictimRelation.Relation.choices]
+        cells = {
+            relation_field(victim, offender): forms.ChoiceField(
+                label=f"{victim.code} / {offender.code}",
+                choices=choices,
+                required=False,
+                initial=getattr(people.relations.get((victim.pk, offender.pk)), "relation", ""),
+            )
+            for victim in people.victims
+            for offender in people.offenders
+        }
+        return type(form.__name__, (form,), cells) if cells else form
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            return
+        people = self.people_of(request, form.instance)
+        for victim in people.victims:
+            for offender in people.offenders:
+                name = relation_field(victim, offender)
+                if name not in form.fields or name not in form.changed_data:
+                    continue
+                chosen, stored = form.cleaned_data.get(name), people.relations.get((victim.pk, offender.pk))
+                if not chosen and stored is not None:
+                    services.delete_record(record=stored)
+                elif chosen:
+                    relation = stored or OffenderVictimRelation(offender=offender, victim=victim)
+                    relation.relation = chosen
+                    services.save_record(record=relation, actor=request.user)
 
     def get_changeform_initial_data(self, request):
         # A clerk enters their own office's cases: start from their office and its next number.

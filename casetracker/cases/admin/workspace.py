@@ -130,30 +130,49 @@ class Workspace:
     periods = PERIODS
 
     @property
-    def grid(self) -> list[tuple[Victim, list]]:
-        """The relations as rows of victims and columns of offenders (None where none is recorded)."""
-        return [
-            (row.victim, [self.relations.get((row.victim.pk, offender.pk)) for offender in self.offenders])
-            for row in self.victims
-        ]
-
-    @property
     def is_closed(self) -> bool:
         return self.incident.status == Status.CLOSED
 
 
+@dataclass(frozen=True)
+class CasePeople:
+    """The case's victims and offenders (by code) and the relation of each pair recorded."""
+
+    victims: list[Victim]
+    offenders: list[Offender]
+    relations: dict[tuple[int, int], OffenderVictimRelation]  # (victim id, offender id): relation
+
+
+def case_people(user, incident: Incident) -> CasePeople:
+    """Three queries: the victims, the offenders, their relations (in ``user``'s scope)."""
+    return CasePeople(
+        victims=list(selectors.victims_for(user).filter(incident=incident).order_by("code", "pk")),
+        offenders=list(selectors.offenders_for(user).filter(incident=incident).order_by("code", "pk")),
+        relations={
+            (relation.victim_id, relation.offender_id): relation
+            for relation in OffenderVictimRelation.objects.for_user(user).filter(offender__incident=incident)
+        },
+    )
+
+
+def relation_field(victim: Victim, offender: Offender) -> str:
+    """The name of the grid's cell of one pair in the case page's form."""
+    return f"relation_{victim.pk}_{offender.pk}"
+
+
 def case_workspace(
-    user, incident: Incident, *, records: selectors.CaseRecords, today: datetime.date | None = None
+    user,
+    incident: Incident,
+    *,
+    records: selectors.CaseRecords,
+    people: CasePeople | None = None,
+    today: datetime.date | None = None,
 ) -> Workspace:
-    """The whole of ``incident`` for ``user``, from the page's ``records`` and three queries (the people
-    and their relations), whatever its size."""
+    """The whole of ``incident`` for ``user``, from the page's ``records`` and ``people`` (or three
+    queries for them), whatever its size."""
     today = today or timezone.localdate()
-    victims = list(selectors.victims_for(user).filter(incident=incident).order_by("code", "pk"))
-    offenders = list(selectors.offenders_for(user).filter(incident=incident).order_by("code", "pk"))
-    relations = {
-        (relation.victim_id, relation.offender_id): relation
-        for relation in OffenderVictimRelation.objects.for_user(user).filter(offender__incident=incident)
-    }
+    people = people or case_people(user, incident)
+    victims, offenders, relations = people.victims, people.offenders, people.relations
     protections = defaultdict(list)
     for protection in records.protection_measures:
         protections[protection.victim_id].append(protection)

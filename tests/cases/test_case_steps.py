@@ -25,6 +25,7 @@ from tests.factories import (
     OffenderFactory,
     SchoolFactory,
     UserFactory,
+    VictimFactory,
     days_after,
 )
 
@@ -476,3 +477,30 @@ def test_a_supervisor_sees_the_case_but_no_step(client):
         step_url(case.incident, "schedule", case), {"on": days_after(case.requested_on, 5).isoformat()}
     )
     assert response.status_code == 403
+
+
+# Protection measures, per victim ------------------------------------------------------------------
+
+
+def test_a_protection_measure_is_added_from_the_victims_row(clerk_for):
+    victim = VictimFactory()
+    incident = victim.incident
+    client = clerk_for(incident)
+    assert step_url(incident, "protection", victim) in client.get(case_url(incident)).content.decode()
+    data = {"number": "1", "ordered_on": incident.report_date.isoformat(), "notes": "상담 3회"}
+    response = client.post(step_url(incident, "protection", victim), data)
+    assert response.status_code == 302, form_errors(response)
+    protection = victim.protection_measures.get()
+    assert (protection.number, protection.notes) == (1, "상담 3회")
+    assert protection.history.latest().history_user == client.clerk
+
+
+def test_a_protection_measure_for_a_teacher_is_refused_and_not_offered(clerk_for):
+    teacher = VictimFactory(teacher=True)
+    incident = teacher.incident
+    client = clerk_for(incident)
+    assert step_url(incident, "protection", teacher) not in client.get(case_url(incident)).content.decode()
+    data = {"number": "1", "ordered_on": incident.report_date.isoformat()}
+    response = client.post(step_url(incident, "protection", teacher), data)
+    assert form_errors(response)["__all__"] == ["Art. 16 protection measures are for student victims."]
+    assert not teacher.protection_measures.exists()

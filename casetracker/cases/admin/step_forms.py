@@ -12,8 +12,17 @@ from django.utils.translation import gettext_lazy as _
 
 from casetracker.core.models import Committee
 
-from .. import steps
-from ..models import Appeal, ClosureReason, CommitteeCase, Incident, Measure, Offender
+from .. import services, steps
+from ..models import (
+    Appeal,
+    ClosureReason,
+    CommitteeCase,
+    Incident,
+    Measure,
+    Offender,
+    ProtectionMeasure,
+    Victim,
+)
 from .forms import measure_number_field
 
 
@@ -222,6 +231,23 @@ class CloseForm(StepForm):
         steps.close_case(incident=self.incident, on=data["on"], reason=data["reason"], actor=actor)
 
 
+class ProtectionForm(StepForm):
+    """A protection measure ordered for one victim (no step of the workflow: a record of the case,
+    saved through the case services like the page's own rows)."""
+
+    title = _("Add a protection measure")
+    field_map = {"ordered_on": "ordered_on", "number": "number", "notes": "notes"}
+    number = forms.TypedChoiceField(label=_("measure"), choices=ProtectionMeasure.Number.choices, coerce=int)
+    ordered_on = date_field(_("ordered on"))
+    notes = forms.CharField(label=_("notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def run(self, *, actor) -> None:
+        data = self.cleaned_data
+        measure = ProtectionMeasure(victim=self.target, number=data["number"], ordered_on=data["ordered_on"])
+        measure.notes = data["notes"]
+        services.save_record(record=measure, actor=actor)
+
+
 # step: (form, the kind of record it acts on: None for the incident itself)
 STEPS: dict[str, tuple[type[StepForm], type | None]] = {
     "refer": (ReferForm, None),
@@ -232,4 +258,5 @@ STEPS: dict[str, tuple[type[StepForm], type | None]] = {
     "appeal": (FileAppealForm, Measure),
     "decide_appeal": (DecideAppealForm, Appeal),
     "close": (CloseForm, None),
+    "protection": (ProtectionForm, Victim),
 }

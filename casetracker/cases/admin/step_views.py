@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from .. import selectors
-from ..models import Appeal, CommitteeCase, Measure
+from ..models import Appeal, CommitteeCase, Measure, Victim
 from .step_forms import STEPS
 
 # How each kind of record a step acts on is found among the case's records, in the user's scope.
@@ -23,6 +23,7 @@ TARGETS = {
     CommitteeCase: lambda user, incident: selectors.committee_cases_for(user).filter(incident=incident),
     Measure: lambda user, incident: selectors.measures_for(user).filter(committee_case__incident=incident),
     Appeal: lambda user, incident: selectors.appeals_for(user).filter(measure__committee_case__incident=incident),
+    Victim: lambda user, incident: selectors.victims_for(user).filter(incident=incident),
 }
 
 

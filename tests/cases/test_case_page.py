@@ -1,12 +1,14 @@
 """The case page: a whole case (10 people, 10 measures) in at most 30 queries, and the relations of
 its people as a grid of victims by offenders, saved with the page."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from casetracker.cases.law import appeal_deadline, carry_out_deadline, hearing_deadline
-from casetracker.cases.models import OffenderVictimRelation
+from casetracker.cases.models import Incident, OffenderVictimRelation
 from casetracker.core.models import Committee
 from casetracker.datasets.whole_case import add_whole_case
 from tests.cases.test_admin import page_data, page_errors
@@ -130,3 +132,37 @@ def test_a_measure_shows_its_carrying_out_and_appeal_deadlines(clerk_of):
     assert measure_row.appeal_by.due == appeal_deadline(measure.decided_on, measure.notified_on)
     carried_out = reverse("admin:cases_incident_step", args=[incident.pk, "carried_out"])
     assert f"{carried_out}?on={measure.pk}" in page.content.decode()
+
+
+# A new case ------------------------------------------------------------------------------------------
+
+
+def test_the_suggested_case_number_follows_the_report_date(clerk_of):
+    incident = IncidentFactory(case_number="2025-0007", report_date=datetime.date(2025, 3, 2))
+    client = clerk_of(incident)
+    add = reverse("admin:cases_incident_add")
+    page = client.get(add)
+    form = page.context["adminform"].form
+    this_year = timezone.localdate().year
+    assert form.initial["office"] == incident.office_id
+    assert form.initial["case_number"] == form.initial["suggested_case_number"] == f"{this_year}-0001"
+    data = page_data(page)
+    data.update(report_date="2025-05-02", school=str(incident.school_id), content_kind="sexual_image")
+    data.update(image_source="social_profile")
+
+    response = client.post(add, data)
+
+    assert response.status_code == 302, page_errors(response)
+    assert Incident.objects.latest("pk").case_number == "2025-0008"
+
+
+def test_a_case_number_typed_by_the_clerk_is_kept(clerk_of):
+    incident = IncidentFactory(case_number="2025-0007", report_date=datetime.date(2025, 3, 2))
+    client = clerk_of(incident)
+    add = reverse("admin:cases_incident_add")
+    data = page_data(client.get(add))
+    data.update(report_date="2025-05-02", school=str(incident.school_id), content_kind="sexual_image")
+    data.update(image_source="social_profile", case_number="2025-0100")
+    response = client.post(add, data)
+    assert response.status_code == 302, page_errors(response)
+    assert Incident.objects.latest("pk").case_number == "2025-0100"

@@ -178,6 +178,31 @@ def schools_matching(words: list[str]) -> list:
 MAX_LISTED_SCHOOLS = 500
 
 
+SUGGESTED_NUMBER = "suggested_case_number"
+
+
+class IncidentAddForm(forms.ModelForm):
+    """A new case: the number suggested when the page opened (for today's year) follows the report
+    date typed, so a case reported in 2025 gets 2025-NNNN unless the clerk typed a number of their own."""
+
+    suggested_case_number = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        data = super().clean()
+        number, suggested = data.get("case_number"), data.get(SUGGESTED_NUMBER)
+        report_date, office = data.get("report_date"), data.get("office")
+        if (
+            suggested
+            and number == suggested
+            and report_date
+            and office
+            and not number.startswith(f"{report_date.year}-")
+        ):
+            data["case_number"] = services.next_case_number(office=office, year=report_date.year)
+            self.instance.case_number = data["case_number"]
+        return data
+
+
 @admin.register(Incident)
 class IncidentAdmin(StepActionsMixin, CaseAdminMixin, BaseAdmin):
     list_display = [
@@ -277,7 +302,16 @@ class IncidentAdmin(StepActionsMixin, CaseAdminMixin, BaseAdmin):
             request.case_people_rows = case_people(request.user, obj)
         return request.case_people_rows
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        (name, options), *others = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], SUGGESTED_NUMBER]}), *others]
+
     def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = IncidentAddForm
         form = super().get_form(request, obj, change, **kwargs)
         if obj is None or obj.pk is None or not self.has_change_permission(request, obj):
             return form
@@ -319,11 +353,8 @@ class IncidentAdmin(StepActionsMixin, CaseAdminMixin, BaseAdmin):
         office = request.user.office
         if office is not None and "office" not in initial:
             today = timezone.localdate()
-            initial.update(
-                office=office.pk,
-                report_date=today,
-                case_number=services.next_case_number(office=office, year=today.year),
-            )
+            number = services.next_case_number(office=office, year=today.year)
+            initial.update(office=office.pk, report_date=today, case_number=number, **{SUGGESTED_NUMBER: number})
         return initial
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

@@ -6,6 +6,7 @@ is not found, and the attempt is on the access log), and the record the step act
 case, a measure, an appeal) only among that case's, in the same scope.
 """
 
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -73,7 +74,7 @@ class StepActionsMixin:
             except ValidationError as error:
                 form.add_step_errors(error)
             else:
-                self.message_user(request, _("%(step)s: recorded.") % {"step": form.title})
+                self.message_user(request, _("%(step)s: recorded.") % {"step": form.title}, messages.SUCCESS)
                 return HttpResponseRedirect(case_url)
         context = {
             **self.admin_site.each_context(request),

@@ -95,6 +95,10 @@ class ExtendForm(StepForm):
         steps.extend_hearing_deadline(committee_case=self.target, on=data["on"], reason=data["reason"], actor=actor)
 
 
+def code_of(person) -> str:
+    return person.code
+
+
 class DecisionRowForm(forms.Form):
     """One measure decided: on which offender, which measure of the committee's law, for how long."""
 
@@ -105,6 +109,7 @@ class DecisionRowForm(forms.Form):
     def __init__(self, *args, offenders=None, law=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["offender"].queryset = offenders
+        self.fields["offender"].label_from_instance = code_of  # (the case is the page's: no query per option)
         self.fields["number"] = measure_number_field(law, label=_("measure"), required=False)
         self.order_fields(["offender", "number", "days", "hours"])
 

@@ -6,6 +6,8 @@ forms is read-only or absent there."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -504,3 +506,18 @@ def test_a_protection_measure_for_a_teacher_is_refused_and_not_offered(clerk_for
     response = client.post(step_url(incident, "protection", teacher), data)
     assert form_errors(response)["__all__"] == ["Art. 16 protection measures are for student victims."]
     assert not teacher.protection_measures.exists()
+
+
+def test_the_hearing_form_reads_the_offenders_once_for_all_its_rows(clerk_for):
+    case = CommitteeCaseFactory()
+    OffenderFactory(incident=case.incident)
+    client = clerk_for(case.incident)
+    url = step_url(case.incident, "hearing", case)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    OffenderFactory.create_batch(5, incident=case.incident)
+    with CaptureQueriesContext(connection) as six:
+        page = client.get(url)
+    assert len(page.context["form"].decisions.forms) == 6
+    assert len(six) == len(one)

@@ -106,10 +106,10 @@ class DecisionRowForm(forms.Form):
     days = forms.IntegerField(label=_("days"), min_value=1, required=False)
     hours = forms.IntegerField(label=_("hours"), min_value=1, required=False)
 
-    def __init__(self, *args, offenders=None, law=None, **kwargs):
+    def __init__(self, *args, offenders=None, offender_choices=None, law=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["offender"].queryset = offenders
-        self.fields["offender"].label_from_instance = code_of  # (the case is the page's: no query per option)
+        self.fields["offender"].choices = offender_choices  # (read once for all the rows)
         self.fields["number"] = measure_number_field(law, label=_("measure"), required=False)
         self.order_fields(["offender", "number", "days", "hours"])
 
@@ -135,11 +135,16 @@ class HearingForm(StepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         offenders = Offender.objects.for_user(self.user).filter(incident=self.incident, kind=Offender.Kind.STUDENT)
+        offenders = offenders.order_by("code", "pk")
         rows = forms.formset_factory(DecisionRowForm, extra=max(3, len(offenders)), max_num=50, validate_max=True)
         self.decisions = rows(
             data=self.data if self.is_bound else None,
             prefix="measure",
-            form_kwargs={"offenders": offenders.order_by("code", "pk"), "law": self.target.law},
+            form_kwargs={
+                "offenders": offenders,
+                "offender_choices": [("", "---------"), *((o.pk, code_of(o)) for o in offenders)],
+                "law": self.target.law,
+            },
         )
 
     def is_valid(self) -> bool:

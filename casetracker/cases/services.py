@@ -436,6 +436,7 @@ STEP_NAMES = frozenset(
         "MeasureDecision",
         "close_case",
         "decide_appeal",
+        "decide_measures",
         "extend_hearing_deadline",
         "file_appeal",
         "record_hearing_and_decision",

@@ -124,24 +124,59 @@ def record_hearing_and_decision(
         raise ValidationError(message % {"date": format_date(committee_case.hearing_date)}, code="not_allowed")
     committee_case.hearing_date = hearing_date
     save_record(record=committee_case, actor=actor)
+    measures = _save_decisions(committee_case, measures, decided_on or hearing_date, notified_on, actor=actor)
+    log_step(actor=actor, incident=committee_case.incident, step=f"record the hearing, {len(measures)} measure(s)")
+    return measures
+
+
+def _save_decisions(
+    committee_case: CommitteeCase,
+    decisions: Sequence[MeasureDecision],
+    decided_on: datetime.date,
+    notified_on: datetime.date | None,
+    *,
+    actor,
+) -> list[Measure]:
     saved = []
-    for position, decision in enumerate(measures):
+    for position, decision in enumerate(decisions):
         measure = Measure(
             committee_case=committee_case,
             offender=decision.offender,
             number=decision.number,
             days=decision.days,
             hours=decision.hours,
-            decided_on=decided_on or hearing_date,
+            decided_on=decided_on,
             notified_on=notified_on,
         )
         try:
             saved.append(save_record(record=measure, actor=actor))
         except ValidationError as error:
             raise DecisionRefused(position, error) from None
-    measures = saved
-    log_step(actor=actor, incident=committee_case.incident, step=f"record the hearing, {len(measures)} measure(s)")
-    return measures
+    return saved
+
+
+@transaction.atomic
+def decide_measures(
+    *,
+    committee_case: CommitteeCase,
+    measures: Sequence[MeasureDecision],
+    decided_on: datetime.date | None = None,
+    notified_on: datetime.date | None = None,
+    actor=None,
+) -> list[Measure]:
+    """Record measures decided after the hearing was recorded (a measure left out, a later sitting).
+
+    The decision is dated the day of the hearing unless ``decided_on`` says otherwise.
+    """
+    committee_case = _loaded(committee_case)
+    if committee_case.hearing_date is None:
+        raise ValidationError(_("Record the hearing first: measures are decided at a hearing."), code="not_allowed")
+    if not measures:
+        raise ValidationError(_("Enter at least one measure decided."), code="required")
+    decided_on = decided_on or committee_case.hearing_date
+    saved = _save_decisions(committee_case, measures, decided_on, notified_on, actor=actor)
+    log_step(actor=actor, incident=committee_case.incident, step=f"decide {len(saved)} measure(s)")
+    return saved
 
 
 @transaction.atomic

@@ -274,6 +274,39 @@ def test_the_hearing_step_is_not_offered_twice(clerk_for):
     assert form_errors(response)["__all__"][0].startswith("The hearing of this committee case is already recorded")
 
 
+def test_further_measures_are_decided_on_a_heard_case(clerk_for):
+    case = HeardCommitteeCaseFactory()
+    offender = OffenderFactory(incident=case.incident)
+    client = clerk_for(case.incident)
+    url = step_url(case.incident, "decide", case)
+    assert url in client.get(case_url(case.incident)).content.decode()
+    data = hearing_data(case.hearing_date, [{"offender": offender.pk, "number": 2}])
+    del data["hearing_date"]
+    response = client.post(url, data)
+    assert response.status_code == 302, form_errors(response)
+    measure = case.measures.get()
+    assert (measure.offender, measure.number, measure.decided_on) == (offender, 2, case.hearing_date)
+    took_step(client, case.incident, measure, "decide 1 measure(s)")
+    assert status_of(case.incident) == Status.DECIDED
+
+
+def test_further_measures_need_the_hearing_and_a_measure(clerk_for):
+    case = CommitteeCaseFactory()
+    offender = OffenderFactory(incident=case.incident)
+    client = clerk_for(case.incident)
+    data = hearing_data(case.requested_on, [{"offender": offender.pk, "number": 2}])
+    del data["hearing_date"]
+    response = client.post(step_url(case.incident, "decide", case), data)
+    assert form_errors(response)["__all__"] == ["Record the hearing first: measures are decided at a hearing."]
+    heard = HeardCommitteeCaseFactory()
+    client = clerk_for(heard.incident)
+    empty = hearing_data(heard.hearing_date, [])
+    del empty["hearing_date"]
+    response = client.post(step_url(heard.incident, "decide", heard), empty)
+    assert form_errors(response)["__all__"] == ["Enter at least one measure decided."]
+    assert not Measure.objects.exists()
+
+
 # Carry out -------------------------------------------------------------------------------------------
 
 

@@ -150,28 +150,54 @@ class HearingForm(StepForm):
     def is_valid(self) -> bool:
         return super().is_valid() & self.decisions.is_valid()
 
-    def run(self, *, actor) -> None:
-        data = self.cleaned_data
-        decisions = [
+    def decisions_given(self) -> list:
+        return [
             steps.MeasureDecision(offender=row["offender"], number=row["number"], days=row["days"], hours=row["hours"])
             for row in self.decisions.cleaned_data
             if row.get("offender")
         ]
+
+    def mark_row(self, refused) -> None:
+        filled = [form for form in self.decisions.forms if form.cleaned_data.get("offender")]
+        row = filled[refused.position]
+        by_field = refused.error_dict if hasattr(refused, "error_dict") else {None: refused.error_list}
+        for name, errors in by_field.items():
+            row.add_error(name if name in row.fields else None, errors)
+
+    def run(self, *, actor) -> None:
+        data = self.cleaned_data
         try:
             steps.record_hearing_and_decision(
                 committee_case=self.target,
                 hearing_date=data["hearing_date"],
-                measures=decisions,
+                measures=self.decisions_given(),
                 decided_on=data["decided_on"],
                 notified_on=data["notified_on"],
                 actor=actor,
             )
         except steps.DecisionRefused as refused:
-            filled = [form for form in self.decisions.forms if form.cleaned_data.get("offender")]
-            row = filled[refused.position]
-            by_field = refused.error_dict if hasattr(refused, "error_dict") else {None: refused.error_list}
-            for name, errors in by_field.items():
-                row.add_error(name if name in row.fields else None, errors)
+            self.mark_row(refused)
+            raise
+
+
+class DecideMeasuresForm(HearingForm):
+    """Measures decided on a committee case whose hearing is already recorded."""
+
+    title = _("Record further measures decided")
+    hearing_date = None
+
+    def run(self, *, actor) -> None:
+        data = self.cleaned_data
+        try:
+            steps.decide_measures(
+                committee_case=self.target,
+                measures=self.decisions_given(),
+                decided_on=data["decided_on"],
+                notified_on=data["notified_on"],
+                actor=actor,
+            )
+        except steps.DecisionRefused as refused:
+            self.mark_row(refused)
             raise
 
 
@@ -264,6 +290,7 @@ STEPS: dict[str, tuple[type[StepForm], type | None]] = {
     "schedule": (ScheduleForm, CommitteeCase),
     "extend": (ExtendForm, CommitteeCase),
     "hearing": (HearingForm, CommitteeCase),
+    "decide": (DecideMeasuresForm, CommitteeCase),
     "carried_out": (CarriedOutForm, Measure),
     "appeal": (FileAppealForm, Measure),
     "decide_appeal": (DecideAppealForm, Appeal),

@@ -166,3 +166,16 @@ def test_a_case_number_typed_by_the_clerk_is_kept(clerk_of):
     response = client.post(add, data)
     assert response.status_code == 302, page_errors(response)
     assert Incident.objects.latest("pk").case_number == "2025-0100"
+
+
+def test_a_person_deleted_on_the_page_takes_their_changed_cells_with_them(clerk_of):
+    incident = IncidentFactory()
+    victim, offender = VictimFactory(incident=incident), OffenderFactory(incident=incident)
+    client = clerk_of(incident)
+    page = client.get(case_url(incident))
+    data = page_data(page)
+    data[f"relation_{victim.pk}_{offender.pk}"] = "classmate"
+    data["victims-0-DELETE"] = "on"
+    response = client.post(case_url(incident), data)
+    assert response.status_code == 302, page_errors(response)
+    assert not incident.victims.exists() and not OffenderVictimRelation.objects.exists()

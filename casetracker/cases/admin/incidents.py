@@ -334,10 +334,20 @@ class IncidentAdmin(StepActionsMixin, CaseAdminMixin, BaseAdmin):
         if not change:
             return
         people = self.people_of(request, form.instance)
+        changed = [name for name in form.changed_data if name.startswith("relation_")]
+        if not changed:
+            return
+        # (A person deleted on this page takes their relations with them: their cells are left alone.)
+        kept = {
+            model: set(model.objects.filter(incident=form.instance).values_list("pk", flat=True))
+            for model in (Victim, Offender)
+        }
         for victim in people.victims:
             for offender in people.offenders:
                 name = relation_field(victim, offender)
-                if name not in form.fields or name not in form.changed_data:
+                if name not in form.fields or name not in changed:
+                    continue
+                if victim.pk not in kept[Victim] or offender.pk not in kept[Offender]:
                     continue
                 chosen, stored = form.cleaned_data.get(name), people.relations.get((victim.pk, offender.pk))
                 if not chosen and stored is not None:

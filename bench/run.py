@@ -35,6 +35,7 @@ BENCHMARKS = {
     "upload": "upload_bench",
     "identifiers": "identifiers_bench",
     "api": "api_bench",
+    "case_page": "case_page_bench",
 }
 
 

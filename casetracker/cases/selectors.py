@@ -118,26 +118,62 @@ class TimelineEntry:
 ) = range(17)
 
 
-def case_timeline(user, incident: Incident, *, people: visibility.CasePeople | None = None) -> list[TimelineEntry]:
+@dataclass(frozen=True)
+class CaseRecords:
+    """The records below an incident that its page shows, each kind read once (``case_records``)."""
+
+    takedowns: list[TakedownRequest]
+    separations: list[Separation]
+    protection_measures: list[ProtectionMeasure]
+    committee_cases: list[CommitteeCase]
+    measures: list[Measure]
+    appeals: list[Appeal]
+
+
+def case_records(user, incident: Incident) -> CaseRecords:
+    """Six queries, however large the case: one per kind of record, in ``user``'s scope."""
+    return CaseRecords(
+        takedowns=list(takedown_requests_for(user).filter(incident=incident)),
+        separations=list(separations_for(user).filter(incident=incident).select_related("offender", "victim")),
+        protection_measures=list(
+            protection_measures_for(user).filter(victim__incident=incident).select_related("victim")
+        ),
+        committee_cases=list(committee_cases_for(user).filter(incident=incident).select_related("committee")),
+        measures=list(
+            measures_for(user)
+            .filter(committee_case__incident=incident)
+            .select_related("offender")
+            .order_by("decided_on", "pk")
+        ),
+        appeals=list(
+            appeals_for(user).filter(measure__committee_case__incident=incident).select_related("measure__offender")
+        ),
+    )
+
+
+def case_timeline(
+    user, incident: Incident, *, people: visibility.CasePeople | None = None, records: CaseRecords | None = None
+) -> list[TimelineEntry]:
     """Everything recorded about ``incident``, with its date, oldest first.
 
-    Six queries, however long the case: one per kind of record below the incident (and two for
-    the case's people, to those who see its narratives in their protected form, unless the page
-    has ``people`` already).
+    Six queries, however long the case (none with ``records``, which the page read already): one
+    per kind of record below the incident (and two for the case's people, to those who see its
+    narratives in their protected form, unless the page has ``people`` already).
     """
     people = people or visibility.CasePeople()
+    records = records or case_records(user, incident)
     events: list[tuple[datetime.date, int, str, str]] = [(incident.report_date, _REPORT, _("Reported"), "")]
     if incident.police_referred_on:
         events.append((incident.police_referred_on, _POLICE, _("Referred to the police"), ""))
 
-    for request in takedown_requests_for(user).filter(incident=incident):
+    for request in records.takedowns:
         platform = request.get_platform_display()
         events.append((request.requested_on, _TAKEDOWN, _("Takedown requested"), platform))
         if request.answered_on:
             answer = f"{platform}: {request.get_outcome_display()}"
             events.append((request.answered_on, _TAKEDOWN_ANSWER, _("Takedown request answered"), answer))
 
-    for separation in separations_for(user).filter(incident=incident).select_related("offender", "victim"):
+    for separation in records.separations:
         detail = _("%(offender)s from %(victim)s, until %(date)s") % {
             "offender": separation.offender.code,
             "victim": separation.victim.code,
@@ -145,11 +181,11 @@ def case_timeline(user, incident: Incident, *, people: visibility.CasePeople | N
         }
         events.append((separation.starts_on, _SEPARATION, _("Offender and victim separated"), detail))
 
-    for protection in protection_measures_for(user).filter(victim__incident=incident).select_related("victim"):
+    for protection in records.protection_measures:
         detail = f"{protection.victim.code}: {protection.get_number_display()}"
         events.append((protection.ordered_on, _PROTECTION, _("Protection measure ordered"), detail))
 
-    for case in committee_cases_for(user).filter(incident=incident).select_related("committee"):
+    for case in records.committee_cases:
         committee = str(case.committee)
         events.append((case.requested_on, _REFERRAL, _("Referred to the committee"), committee))
         if case.extended_on:
@@ -172,8 +208,7 @@ def case_timeline(user, incident: Incident, *, people: visibility.CasePeople | N
             detail = f"{committee}: {case.get_closure_reason_display()}"
             events.append((case.closed_on, _COMMITTEE_CLOSED, _("Committee case closed without a hearing"), detail))
 
-    measures = measures_for(user).filter(committee_case__incident=incident).select_related("offender")
-    for measure in measures.order_by("decided_on", "pk"):
+    for measure in records.measures:
         detail = f"{measure.offender.code}: {measure}"
         if measure.ordered_by_appeal_id:
             events.append((measure.decided_on, _MEASURE, _("Measure ordered by an appeal"), detail))
@@ -184,8 +219,7 @@ def case_timeline(user, incident: Incident, *, people: visibility.CasePeople | N
         if measure.carried_out_on:
             events.append((measure.carried_out_on, _CARRIED_OUT, _("Measure carried out"), detail))
 
-    appeals = appeals_for(user).filter(measure__committee_case__incident=incident).select_related("measure__offender")
-    for appeal in appeals:
+    for appeal in records.appeals:
         measure = appeal.measure
         detail = f"{measure.offender.code}: {measure} ({appeal.get_kind_display()}, {appeal.get_appellant_display()})"
         events.append((appeal.filed_on, _APPEAL, _("Appeal filed"), detail))

@@ -5,7 +5,8 @@ so a case is never half-saved. The admin, and later the importer and the workflo
 call these functions rather than ``Model.save()``.
 
 The workflow's steps (refer, schedule, extend, hear and decide, carry out, appeal,
-close) set what the step records and save it through the models' rules, the same
+close) live in ``steps.py`` (and are read from here too, ``__getattr__``); they set what the
+step records and save it through the models' rules, the same
 ``full_clean`` that the admin's forms and the importer run: the order of the steps, one
 pending appeal per party, the closing rules and the single extension are rules of the data
 (``clean()``, and constraints where one table can hold them), never of one path.
@@ -33,12 +34,11 @@ from simple_history.models import HistoricalRecords
 
 from casetracker.audit.services import client_address
 from casetracker.core.formatting import format_date
-from casetracker.core.models import Committee, Office
+from casetracker.core.models import Office
 from casetracker.core.scoping import choices_outside_scope
 
 from . import free_text
-from .models import Appeal, CaseRecord, CommitteeCase, Incident, Measure, Offender
-from .status import Status, status_of
+from .models import Appeal, CaseRecord, Incident, Measure
 
 
 @transaction.atomic
@@ -420,177 +420,6 @@ def save_appeal(*, appeal: Appeal) -> Appeal:
     return appeal
 
 
-# The workflow's steps ------------------------------------------------------------------
-#
-# Each step sets what it records and saves it through ``save_record``: whether the step may
-# happen now (the case referred and not yet heard, the measure still counting, no appeal
-# pending...) is a rule of the models, which the admin's forms and the importer run alike.
-# A step only refuses, itself, being taken twice (a hearing, an appeal's decision or a closing
-# already recorded): in the admin that is a correction of the date, not a second step.
-
-
-def _lock_case(incident: Incident) -> None:
-    """Hold the incident's row to the end of the transaction: two steps on one case run one after the other."""
-    list(Incident.objects.select_for_update().filter(pk=incident.pk).values_list("pk"))
-
-
-@transaction.atomic
-def refer_to_committee(*, incident: Incident, committee: Committee, on: datetime.date) -> CommitteeCase:
-    """Refer the incident to a committee (school violence, or teacher rights): the hearing is due in 21 days."""
-    _lock_case(incident)
-    incident.refresh_from_db()
-    committee_case = CommitteeCase(incident=incident, committee=committee, requested_on=on)
-    return save_record(record=committee_case, actor=None)
-
-
-def _loaded(committee_case: CommitteeCase) -> CommitteeCase:
-    _lock_case(committee_case.incident)
-    committee_case.refresh_from_db()
-    return committee_case
-
-
-@transaction.atomic
-def extend_hearing_deadline(*, committee_case: CommitteeCase, on: datetime.date, reason: str) -> CommitteeCase:
-    """Extend the hearing deadline by 7 days; the law allows this once."""
-    committee_case = _loaded(committee_case)
-    committee_case.extended_on = on
-    committee_case.extension_reason = reason
-    return save_record(record=committee_case, actor=None)
-
-
-@transaction.atomic
-def schedule_hearing(*, committee_case: CommitteeCase, on: datetime.date) -> CommitteeCase:
-    """Set (or move) the date of the hearing."""
-    committee_case = _loaded(committee_case)
-    committee_case.hearing_scheduled_on = on
-    return save_record(record=committee_case, actor=None)
-
-
-@dataclass(frozen=True)
-class MeasureDecision:
-    """One measure the committee imposed on one offender (the number under the committee's law)."""
-
-    offender: Offender
-    number: int
-    days: int | None = None
-    hours: int | None = None
-
-
-@transaction.atomic
-def record_hearing_and_decision(
-    *,
-    committee_case: CommitteeCase,
-    hearing_date: datetime.date,
-    measures: Sequence[MeasureDecision],
-    decided_on: datetime.date | None = None,
-    notified_on: datetime.date | None = None,
-) -> list[Measure]:
-    """Record the hearing and the measures decided (none, if the committee imposed none).
-
-    The decision is dated the day of the hearing unless ``decided_on`` says otherwise.
-    """
-    committee_case = _loaded(committee_case)
-    if committee_case.hearing_date is not None:
-        message = _("The hearing of this committee case is already recorded (%(date)s).")
-        raise ValidationError(message % {"date": format_date(committee_case.hearing_date)}, code="not_allowed")
-    committee_case.hearing_date = hearing_date
-    save_record(record=committee_case, actor=None)
-    return [
-        save_record(
-            record=Measure(
-                committee_case=committee_case,
-                offender=decision.offender,
-                number=decision.number,
-                days=decision.days,
-                hours=decision.hours,
-                decided_on=decided_on or hearing_date,
-                notified_on=notified_on,
-            ),
-            actor=None,
-        )
-        for decision in measures
-    ]
-
-
-@transaction.atomic
-def record_measure_carried_out(*, measure: Measure, on: datetime.date) -> Measure:
-    """Record that the school carried the measure out (due within 14 days of the decision).
-
-    Allowed for each measure decided and still to carry out: one that an appeal changed or
-    revoked is not, and its replacement is.
-    """
-    _lock_case(measure.committee_case.incident)
-    measure.refresh_from_db()
-    measure.carried_out_on = on
-    return save_record(record=measure, actor=None)
-
-
-@transaction.atomic
-def file_appeal(
-    *,
-    measure: Measure,
-    appellant: str,
-    filed_on: datetime.date,
-    kind: str = Appeal.Kind.ADMINISTRATIVE_APPEAL,
-) -> Appeal:
-    """An offender or a victim (or their guardians) appeals against a measure."""
-    _lock_case(measure.committee_case.incident)
-    return save_appeal(appeal=Appeal(measure=measure, appellant=appellant, kind=kind, filed_on=filed_on))
-
-
-@transaction.atomic
-def decide_appeal(
-    *,
-    appeal: Appeal,
-    outcome: str,
-    decided_on: datetime.date,
-    replacement_number: int | None = None,
-    replacement_days: int | None = None,
-    replacement_hours: int | None = None,
-) -> Appeal:
-    """Record the appeal's decision; a changed measure is replaced, a revoked one no longer counts."""
-    _lock_case(appeal.measure.committee_case.incident)
-    appeal.refresh_from_db()
-    if appeal.outcome != Appeal.Outcome.PENDING:
-        raise ValidationError(
-            _("This appeal was already decided (%(outcome)s).") % {"outcome": appeal.get_outcome_display()},
-            code="not_allowed",
-        )
-    if outcome == Appeal.Outcome.PENDING:
-        raise ValidationError({"outcome": _("Choose the outcome: upheld, changed or revoked.")})
-    appeal.outcome = outcome
-    appeal.decided_on = decided_on
-    appeal.replacement_number = replacement_number
-    appeal.replacement_days = replacement_days
-    appeal.replacement_hours = replacement_hours
-    return save_appeal(appeal=appeal)
-
-
-@transaction.atomic
-def close_case(*, incident: Incident, on: datetime.date, reason: str = "") -> Incident:
-    """Close the case.
-
-    Without a hearing (never referred, or referred and not heard) the reason is required,
-    and every committee case still open closes with it. After a hearing the case closes once
-    its measures are carried out and no appeal is pending, and needs no reason (the models'
-    rules of closing, ``rules.incident_closure``).
-    """
-    _lock_case(incident)
-    incident.refresh_from_db()
-    if status_of(incident) == Status.CLOSED:
-        raise ValidationError(_("This case is already closed."), code="not_allowed")
-    open_cases = list(incident.committee_cases.filter(hearing_date__isnull=True, closed_on__isnull=True))
-    for committee_case in open_cases:
-        committee_case.closed_on = on
-        committee_case.closure_reason = reason
-        save_record(record=committee_case, actor=None)
-    heard = incident.committee_cases.filter(hearing_date__isnull=False).exists()
-    incident.closed_on = on
-    # After a hearing, a reason is that of the committee cases still open, never the incident's.
-    incident.closure_reason = "" if heard and open_cases else reason
-    return save_record(record=incident, actor=None)
-
-
 def next_case_number(*, office: Office, year: int) -> str:
     """The next free number of the form YYYY-NNNN in ``office`` (a suggestion; clerks may type their own)."""
     numbers = Incident.objects.filter(office=office, case_number__startswith=f"{year}-").values_list(
@@ -598,3 +427,29 @@ def next_case_number(*, office: Office, year: int) -> str:
     )
     highest = max((int(n.split("-", 1)[1]) for n in numbers if n.split("-", 1)[1].isdigit()), default=0)
     return f"{year}-{highest + 1:04d}"
+
+
+# The workflow's steps live in ``steps.py`` (this module had reached its size), which saves through
+# the functions above; read from here too, lazily, since ``steps`` imports this module.
+STEP_NAMES = frozenset(
+    {
+        "MeasureDecision",
+        "close_case",
+        "decide_appeal",
+        "decide_measures",
+        "extend_hearing_deadline",
+        "file_appeal",
+        "record_hearing_and_decision",
+        "record_measure_carried_out",
+        "refer_to_committee",
+        "schedule_hearing",
+    }
+)
+
+
+def __getattr__(name: str):
+    if name in STEP_NAMES:
+        from . import steps
+
+        return getattr(steps, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,10 +11,8 @@ from django.utils.html import escape
 from django.utils.translation import override
 
 from casetracker.cases.models import (
-    Appeal,
     CommitteeCase,
     Incident,
-    Measure,
     Offender,
     ProtectionMeasure,
     TakedownRequest,
@@ -28,13 +26,11 @@ from tests.factories import (
     ChannelFactory,
     CommitteeCaseFactory,
     CommitteeFactory,
-    HeardCommitteeCaseFactory,
     IncidentFactory,
     MeasureFactory,
     OffenderFactory,
     SchoolFactory,
     VictimFactory,
-    days_after,
 )
 
 pytestmark = [
@@ -136,7 +132,7 @@ def committee(middle_school):
 # Incident page ---------------------------------------------------------------------------------
 
 
-def test_incident_with_people_takedown_and_committee_case_in_one_post(admin_client, middle_school, committee):
+def test_incident_with_people_and_takedown_in_one_post(admin_client, middle_school):
     channels = ChannelFactory.create_batch(2)
     page = admin_client.get(INCIDENT_ADD)
     data = page_data(page)
@@ -162,7 +158,7 @@ def test_incident_with_people_takedown_and_committee_case_in_one_post(admin_clie
     add_rows(
         data, page, TakedownRequest, [{"platform": "telegram", "requested_on": "2024-05-03", "outcome": "requested"}]
     )
-    add_rows(data, page, CommitteeCase, [{"committee": str(committee.pk), "requested_on": "2024-05-09"}])
+    # (A referral is a step of the saved case: tests/cases/test_case_steps.py.)
 
     response = admin_client.post(INCIDENT_ADD, data)
 
@@ -186,8 +182,7 @@ def test_incident_with_people_takedown_and_committee_case_in_one_post(admin_clie
     assert list(incident.takedown_requests.values_list("platform", "requested_on")) == [
         ("telegram", datetime.date(2024, 5, 3))
     ]
-    case = incident.committee_cases.get()
-    assert (case.committee, case.requested_on, case.hearing_date) == (committee, datetime.date(2024, 5, 9), None)
+    assert not incident.committee_cases.exists()
 
 
 INVALID_ROWS = [
@@ -219,27 +214,7 @@ INVALID_ROWS = [
         "The answer cannot be before the request.",
         id="takedown-answered-before-request",
     ),
-    pytest.param(
-        CommitteeCase,
-        {"committee": "{committee}", "requested_on": "2024-05-01"},
-        "requested_on",
-        "The referral cannot be before the report (May 2, 2024).",
-        id="committee-case-referred-before-report",
-    ),
-    pytest.param(
-        CommitteeCase,
-        {"committee": "{committee}", "requested_on": "2024-05-09", "hearing_date": "2024-05-08"},
-        "hearing_date",
-        "The hearing cannot be before the referral.",
-        id="hearing-before-referral",
-    ),
-    pytest.param(
-        CommitteeCase,
-        {"committee": "{committee}", "requested_on": "2024-05-09", "closed_on": "2024-05-20"},
-        "closure_reason",
-        "A case closed without hearing needs both the date and the reason.",
-        id="closed-without-reason",
-    ),
+    # (The committee cases' rules, through the step forms: tests/cases/test_case_steps.py.)
 ]
 
 
@@ -297,44 +272,6 @@ def test_incident_change_page_keeps_the_rows_and_adds_one(admin_client):
     assert list(incident.channels.all()) == [channel]
 
 
-def test_an_extension_broken_on_the_incident_page_is_a_field_error(admin_client):
-    """The committee case's extension is checked on the incident page too, where it shows."""
-    case = CommitteeCaseFactory()
-    case.extended_on, case.extension_reason = days_after(case.requested_on, 20), "Witnesses."
-    case.save()
-    url = reverse("admin:cases_incident_change", args=[case.incident.pk])
-    page = admin_client.get(url)
-    data = page_data(page)
-    prefix = inline_formset(page, CommitteeCase).prefix
-    data[f"{prefix}-0-requested_on"] = days_after(case.extended_on, 1).isoformat()
-
-    response = admin_client.post(url, data)
-
-    assert response.status_code == 200
-    errors = inline_formset(response, CommitteeCase).forms[0].errors
-    assert errors["extended_on"][0].startswith("The deadline can only be extended between the referral")
-    case.refresh_from_db()
-    assert case.requested_on == days_after(case.incident.report_date, 7)
-
-
-def test_removing_the_hearing_of_a_case_with_measures_is_a_field_error(admin_client):
-    measure = MeasureFactory()
-    case = measure.committee_case
-    url = reverse("admin:cases_incident_change", args=[case.incident.pk])
-    page = admin_client.get(url)
-    data = page_data(page)
-    data[f"{inline_formset(page, CommitteeCase).prefix}-0-hearing_date"] = ""
-
-    response = admin_client.post(url, data)
-
-    assert response.status_code == 200
-    assert inline_formset(response, CommitteeCase).forms[0].errors["hearing_date"] == [
-        f"Measures were decided on {english_date(measure.decided_on)}: the hearing must stay on or before that date."
-    ]
-    case.refresh_from_db()
-    assert case.hearing_date == measure.decided_on
-
-
 def test_an_offender_with_measures_cannot_lose_identification_on_the_incident_page(admin_client):
     offender = MeasureFactory().offender
     url = reverse("admin:cases_incident_change", args=[offender.incident.pk])
@@ -351,195 +288,7 @@ def test_an_offender_with_measures_cannot_lose_identification_on_the_incident_pa
     assert offender.kind == "student"
 
 
-# Committee-case page: measures -------------------------------------------------------------------
-
-
-@pytest.fixture
-def middle_school_case():
-    incident = IncidentFactory(school=SchoolFactory(level=SchoolLevel.MIDDLE))
-    return HeardCommitteeCaseFactory(incident=incident)
-
-
-def committee_case_url(case) -> str:
-    return reverse("admin:cases_committeecase_change", args=[case.pk])
-
-
-def test_measures_are_added_on_the_committee_case_page(admin_client, middle_school_case):
-    case = middle_school_case
-    first, second = OffenderFactory.create_batch(2, incident=case.incident)
-    page = admin_client.get(committee_case_url(case))
-    data = page_data(page)
-    decided_on = case.hearing_date.isoformat()
-    add_rows(
-        data,
-        page,
-        Measure,
-        [
-            {"offender": str(first.pk), "number": "1", "decided_on": decided_on},
-            {"offender": str(first.pk), "number": "5", "decided_on": decided_on, "hours": "4"},
-            {"offender": str(second.pk), "number": "8", "decided_on": decided_on},
-        ],
-    )
-
-    response = admin_client.post(committee_case_url(case), data)
-
-    assert response.status_code == 302, page_errors(response)
-    assert sorted(case.measures.values_list("offender__code", "law", "number", "hours")) == sorted(
-        [(first.code, "art17", 1, None), (first.code, "art17", 5, 4), (second.code, "art17", 8, None)]
-    )
-
-
-def test_expulsion_of_a_middle_school_student_is_a_field_error(admin_client, middle_school_case):
-    case = middle_school_case
-    offender = OffenderFactory(incident=case.incident)
-    page = admin_client.get(committee_case_url(case))
-    data = page_data(page)
-    add_rows(data, page, Measure, [{"offender": str(offender.pk), "number": "9", "decided_on": str(case.hearing_date)}])
-
-    response = admin_client.post(committee_case_url(case), data)
-
-    assert response.status_code == 200
-    message = "Expulsion can only be imposed on high-school students (this student is at a middle school)."
-    assert inline_formset(response, Measure).forms[0].errors["number"] == [message]
-    assert escape(message) in response.content.decode()
-    assert not Measure.objects.exists()
-
-
-def test_a_measure_before_the_hearing_is_a_field_error(admin_client, middle_school_case):
-    case = middle_school_case
-    offender = OffenderFactory(incident=case.incident)
-    page = admin_client.get(committee_case_url(case))
-    data = page_data(page)
-    early = case.hearing_date - datetime.timedelta(days=1)
-    add_rows(data, page, Measure, [{"offender": str(offender.pk), "number": "1", "decided_on": str(early)}])
-
-    response = admin_client.post(committee_case_url(case), data)
-
-    assert response.status_code == 200
-    assert inline_formset(response, Measure).forms[0].errors["decided_on"] == [
-        f"The decision cannot be before the hearing ({english_date(case.hearing_date)})."
-    ]
-    assert not Measure.objects.exists()
-
-
-@pytest.mark.parametrize(
-    ("kind", "numbers", "absent_label"),
-    [
-        (Committee.Kind.SCHOOL_VIOLENCE, list(range(1, 10)), "7. expulsion"),
-        (Committee.Kind.TEACHER_RIGHTS, list(range(1, 8)), "9. expulsion"),
-    ],
-)
-def test_measure_select_offers_the_measures_of_the_committee_law(admin_client, kind, numbers, absent_label):
-    case = HeardCommitteeCaseFactory(committee__kind=kind)
-    student = OffenderFactory(incident=case.incident)
-    OffenderFactory(incident=case.incident, unidentified=True)
-    OffenderFactory()  # another incident
-
-    page = admin_client.get(committee_case_url(case))
-
-    form = inline_formset(page, Measure).empty_form
-    choices = [value for value, _label in form.fields["number"].choices if value != ""]
-    assert choices == numbers
-    assert list(form.fields["offender"].queryset) == [student]
-    assert absent_label not in page.content.decode()
-
-
-def test_a_measure_for_another_law_is_refused_on_the_page(admin_client):
-    case = HeardCommitteeCaseFactory(committee__kind=Committee.Kind.TEACHER_RIGHTS)
-    offender = OffenderFactory(incident=case.incident)
-    page = admin_client.get(committee_case_url(case))
-    data = page_data(page)
-    add_rows(data, page, Measure, [{"offender": str(offender.pk), "number": "8", "decided_on": str(case.hearing_date)}])
-
-    response = admin_client.post(committee_case_url(case), data)
-
-    assert response.status_code == 200
-    assert inline_formset(response, Measure).forms[0].errors["number"]
-    assert not Measure.objects.exists()
-
-
-# Measure page: appeals -----------------------------------------------------------------------------
-
-
-def test_a_changed_appeal_on_the_measure_page_orders_the_replacement(admin_client):
-    measure = MeasureFactory(number=8)
-    url = reverse("admin:cases_measure_change", args=[measure.pk])
-    page = admin_client.get(url)
-    replacement_choices = inline_formset(page, Appeal).empty_form.fields["replacement_number"].choices
-    assert [value for value, _label in replacement_choices if value != ""] == list(range(1, 10))
-    data = page_data(page)
-    filed_on = days_after(measure.decided_on, 10)
-    add_rows(
-        data,
-        page,
-        Appeal,
-        [
-            {
-                "appellant": "offender",
-                "kind": "administrative_appeal",
-                "filed_on": str(filed_on),
-                "outcome": "changed",
-                "decided_on": str(days_after(filed_on, 40)),
-                "replacement_number": "6",
-                "replacement_days": "5",
-            }
-        ],
-    )
-
-    response = admin_client.post(url, data)
-
-    assert response.status_code == 302, page_errors(response)
-    appeal = measure.appeals.get()
-    replacement = Measure.objects.get(ordered_by_appeal=appeal)
-    assert (replacement.number, replacement.days, replacement.decided_on) == (6, 5, days_after(filed_on, 40))
-    assert (replacement.committee_case, replacement.offender) == (measure.committee_case, measure.offender)
-    assert list(Measure.objects.final()) == [replacement]
-
-
-def test_two_superseding_appeals_in_one_post_are_refused(admin_client):
-    measure = MeasureFactory(number=8)
-    url = reverse("admin:cases_measure_change", args=[measure.pk])
-    page = admin_client.get(url)
-    data = page_data(page)
-    filed_on, decided_on = days_after(measure.decided_on, 10), days_after(measure.decided_on, 40)
-    row = {"appellant": "offender", "kind": "administrative_appeal", "filed_on": str(filed_on)}
-    add_rows(
-        data,
-        page,
-        Appeal,
-        [
-            {**row, "outcome": "revoked", "decided_on": str(decided_on)},
-            {**row, "outcome": "changed", "decided_on": str(decided_on), "replacement_number": "7"},
-        ],
-    )
-
-    response = admin_client.post(url, data)
-
-    assert response.status_code == 200
-    assert inline_formset(response, Appeal).non_form_errors() == [
-        "A measure can be changed or revoked on appeal only once."
-    ]
-    assert not Appeal.objects.exists()
-    assert Measure.objects.count() == 1
-
-
-def test_dropping_a_replacement_under_appeal_is_a_field_error(admin_client):
-    appeal = AppealFactory(changed=True)
-    AppealFactory(measure=appeal.replacement)
-    url = reverse("admin:cases_measure_change", args=[appeal.measure.pk])
-    page = admin_client.get(url)
-    data = page_data(page)
-    prefix = inline_formset(page, Appeal).prefix
-    data[f"{prefix}-0-outcome"] = "upheld"
-    data[f"{prefix}-0-replacement_number"] = ""
-
-    response = admin_client.post(url, data)
-
-    assert response.status_code == 200
-    assert inline_formset(response, Appeal).forms[0].errors["outcome"] == [
-        "The measure this appeal ordered is itself under appeal; decide that appeal first."
-    ]
-    assert Appeal.objects.get(pk=appeal.pk).outcome == "changed"
+# (Measures and appeals are decided by the workflow's steps: tests/cases/test_case_steps.py.)
 
 
 # Changelists: search, filters, date hierarchy ---------------------------------------------------------
@@ -710,72 +459,6 @@ def test_protection_measure_for_a_teacher_is_refused_on_the_page(admin_client):
         "Art. 16 protection measures are for student victims."
     ]
     assert not ProtectionMeasure.objects.exists()
-
-
-@pytest.mark.parametrize("missing", ["committee_case", "offender"])
-def test_measure_page_with_a_missing_field_and_an_appeal_row_is_a_field_error(admin_client, missing):
-    case = HeardCommitteeCaseFactory()
-    offender = OffenderFactory(incident=case.incident)
-    url = reverse("admin:cases_measure_add")
-    page = admin_client.get(url)
-    data = page_data(page)
-    data.update(committee_case=str(case.pk), offender=str(offender.pk), number="8", decided_on=str(case.hearing_date))
-    data[missing] = ""
-    filed_on = days_after(case.hearing_date, 10)
-    add_rows(
-        data,
-        page,
-        Appeal,
-        [
-            {
-                "appellant": "offender",
-                "kind": "administrative_appeal",
-                "filed_on": str(filed_on),
-                "outcome": "changed",
-                "decided_on": str(days_after(filed_on, 30)),
-                "replacement_number": "7",
-            }
-        ],
-    )
-
-    response = admin_client.post(url, data)
-
-    assert response.status_code == 200
-    assert missing in response.context["adminform"].form.errors
-    assert not Measure.objects.exists()
-    assert not Appeal.objects.exists()
-
-
-def test_measure_page_saves_the_measure_with_a_changed_appeal(admin_client):
-    case = HeardCommitteeCaseFactory()
-    offender = OffenderFactory(incident=case.incident)
-    url = reverse("admin:cases_measure_add")
-    page = admin_client.get(url)
-    data = page_data(page)
-    data.update(committee_case=str(case.pk), offender=str(offender.pk), number="8", decided_on=str(case.hearing_date))
-    filed_on = days_after(case.hearing_date, 10)
-    add_rows(
-        data,
-        page,
-        Appeal,
-        [
-            {
-                "appellant": "offender",
-                "kind": "administrative_appeal",
-                "filed_on": str(filed_on),
-                "outcome": "changed",
-                "decided_on": str(days_after(filed_on, 30)),
-                "replacement_number": "7",
-            }
-        ],
-    )
-
-    response = admin_client.post(url, data)
-
-    assert response.status_code == 302, page_errors(response)
-    original = Measure.objects.get(ordered_by_appeal__isnull=True)
-    assert (original.law, original.number) == ("art17", 8)
-    assert list(Measure.objects.final().values_list("number", flat=True)) == [7]
 
 
 def test_a_case_number_taken_meanwhile_shows_the_form_again_not_a_server_error(

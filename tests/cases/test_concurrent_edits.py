@@ -11,11 +11,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from casetracker.cases import services
-from casetracker.cases.models import CommitteeCase, Incident, Measure, Victim
+from casetracker.cases.models import Incident, Measure, Victim
 from tests.cases.test_admin import english_date, inline_formset, page_data, page_errors
 from tests.factories import (
     ChannelFactory,
-    CommitteeCaseFactory,
     IncidentFactory,
     MeasureFactory,
     OffenderFactory,
@@ -95,24 +94,24 @@ def test_the_second_save_of_an_incident_is_refused_with_what_changed(incident):
     assert (incident.content_kind, incident.version) == (Incident.ContentKind.OTHER_COMPOSITE, 3)
 
 
-def test_the_second_save_of_a_committee_case_is_refused_with_what_changed():
-    case = CommitteeCaseFactory(
-        requested_on=datetime.date(2024, 5, 10), incident__report_date=datetime.date(2024, 5, 2)
+def test_the_second_save_of_a_measure_is_refused_with_what_changed():
+    measure = MeasureFactory(
+        decided_on=datetime.date(2024, 5, 23), committee_case__hearing_date=datetime.date(2024, 5, 23)
     )
-    first, second = clerk(case.incident.office), clerk(case.incident.office)
-    url = change_url(case)
+    first, second = clerk(measure.committee_case.incident.office), clerk(measure.committee_case.incident.office)
+    url = change_url(measure)
     first_data, second_data = page_data(first.get(url)), page_data(second.get(url))
 
-    first_data["hearing_scheduled_on"] = "2024-05-28"
+    first_data["notified_on"] = "2024-05-28"
     response = first.post(url, first_data)
     assert response.status_code == 302, page_errors(response)
-    second_data["hearing_scheduled_on"] = "2024-05-30"
+    second_data["notified_on"] = "2024-05-30"
     response = second.post(url, second_data)
 
-    label = in_page_language(response, CommitteeCase._meta.get_field("hearing_scheduled_on").verbose_name)
+    label = in_page_language(response, Measure._meta.get_field("notified_on").verbose_name)
     assert f"{label}: — → May 28, 2024" in refusal(response)  # the date as the page's language writes it
-    case.refresh_from_db()
-    assert (case.hearing_scheduled_on, case.version) == (datetime.date(2024, 5, 28), 2)
+    measure.refresh_from_db()
+    assert (measure.notified_on, measure.version) == (datetime.date(2024, 5, 28), 2)
 
 
 def test_a_save_with_no_concurrent_change_succeeds_and_raises_the_version(incident):
@@ -186,16 +185,16 @@ def test_the_second_save_of_a_measure_page_is_refused():
 
 
 def test_a_workflow_step_raises_the_version_so_a_form_loaded_before_it_is_refused():
-    case = CommitteeCaseFactory()
-    client = clerk(case.incident.office)
-    data = page_data(client.get(change_url(case)))
-    services.schedule_hearing(committee_case=case, on=case.requested_on)
-    case.refresh_from_db()
-    assert case.version == 2
-    data["extension_reason"] = "typed on a stale page"
-    response = client.post(change_url(case), data)
-    label = in_page_language(response, CommitteeCase._meta.get_field("hearing_scheduled_on").verbose_name)
-    assert f"{label}: — → {english_date(case.requested_on)}" in refusal(response)
+    measure = MeasureFactory()
+    client = clerk(measure.committee_case.incident.office)
+    data = page_data(client.get(change_url(measure)))
+    services.record_measure_carried_out(measure=measure, on=measure.decided_on)
+    measure.refresh_from_db()
+    assert measure.version == 2
+    data["hours"] = "3"  # typed on a stale page
+    response = client.post(change_url(measure), data)
+    label = in_page_language(response, Measure._meta.get_field("carried_out_on").verbose_name)
+    assert f"{label}: — → {english_date(measure.decided_on)}" in refusal(response)
 
 
 def test_the_service_refuses_a_stale_version_and_saves_nothing(incident):

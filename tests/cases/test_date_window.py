@@ -110,19 +110,14 @@ def test_a_hearing_may_be_scheduled_a_little_ahead_not_further():
 
 
 @pytest.mark.django_db
-def test_the_entry_form_refuses_an_absurd_date_on_its_field(client):
+def test_the_step_form_refuses_an_absurd_date_on_its_field(client):
     case = CommitteeCaseFactory()
     client.force_login(UserFactory(office=case.incident.office))
-    url = reverse("admin:cases_committeecase_change", args=[case.pk])
-    form = client.get(url).context["adminform"].form
-    data = {name: form[name].value() or "" for name in form.fields}
-    data["requested_on"] = "9999-12-31"
-    response = client.post(url, data)
+    url = reverse("admin:cases_incident_step", args=[case.incident.pk, "schedule"]) + f"?on={case.pk}"
+    response = client.post(url, {"on": "9999-12-31"})
     assert response.status_code == 200
-    assert [error.code for error in response.context["adminform"].form.errors.as_data()["requested_on"]] == [
-        "in_future"
-    ]
-    assert CommitteeCase.objects.get(pk=case.pk).requested_on == case.requested_on
+    assert [error.code for error in response.context["form"].errors.as_data()["on"]] == ["too_far_ahead"]
+    assert CommitteeCase.objects.get(pk=case.pk).hearing_scheduled_on is None
 
 
 @pytest.mark.django_db

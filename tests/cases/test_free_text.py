@@ -11,7 +11,7 @@ from django.db import connection
 from django.urls import reverse
 
 from casetracker.cases import free_text, services
-from casetracker.cases.models import CommitteeCase, Incident, ProtectionMeasure, Victim
+from casetracker.cases.models import Incident, ProtectionMeasure, Victim
 from tests.factories import CommitteeCaseFactory, IncidentFactory, OffenderFactory, VictimFactory
 
 from .test_admin import add_rows, inline_formset, page_data, page_errors
@@ -118,23 +118,18 @@ def test_a_new_incident_with_its_victim_named_in_the_description(admin_client):
     assert created.victims.get().name == NAME
 
 
-def test_an_identifier_in_an_inline_is_marked_on_the_inline_field(admin_client):
+def test_an_identifier_in_the_extension_step_is_refused_on_its_field(admin_client):
+    """The extension's reason is written by its step (tests/cases/test_case_steps.py): refused there."""
     case = CommitteeCaseFactory(extended_on=None, extension_reason="")
-    incident = case.incident
-    url = change_url(incident)
-    page = admin_client.get(url)
-    data = page_data(page)
-    prefix = inline_formset(page, CommitteeCase).prefix
-    data[f"{prefix}-0-extended_on"] = str(case.requested_on + datetime.timedelta(days=3))
-    data[f"{prefix}-0-extension_reason"] = f"보호자 요청 ({PHONE})"
+    url = reverse("admin:cases_incident_step", args=[case.incident.pk, "extend"]) + f"?on={case.pk}"
+    data = {"on": str(case.requested_on + datetime.timedelta(days=3)), "reason": f"보호자 요청 ({PHONE})"}
 
     refused = admin_client.post(url, data)
 
     assert refused.status_code == 200
-    [row] = inline_formset(refused, CommitteeCase).errors
-    assert f"<mark>【{PHONE}】</mark>" in row["extension_reason"][0]
+    assert list(refused.context["form"].errors) == ["reason"]
     case.refresh_from_db()
-    assert case.extension_reason == ""
+    assert (case.extended_on, case.extension_reason) == (None, "")
 
 
 def test_the_victim_page_checks_the_protection_notes_against_the_name_typed(admin_client):
@@ -265,23 +260,6 @@ def test_the_page_says_it_in_korean(admin_client):
     assert f"<mark>【{NAME}】</mark>(사안 관련자의 성명)" in page
     assert f"<mark>【{PHONE}】</mark>(전화번호)" in page
     assert "이 글에 식별정보가 있습니다" in page
-
-
-def test_a_replacement_too_long_for_its_field_shows_the_page_again(admin_client):
-    case = CommitteeCaseFactory(extended_on=None, extension_reason="")
-    url = change_url(case)
-    data = page_data(admin_client.get(url))
-    reason = " ".join(["@ab"] * 50)  # 50 messenger handles, each [연락처] once replaced: over 200 characters
-    assert (
-        len(reason) <= 200 < len(free_text.replace_identifiers(reason, free_text.find_identifiers(reason, people=[])))
-    )
-    data.update(extended_on=str(case.requested_on + datetime.timedelta(days=3)), extension_reason=reason)
-
-    page = admin_client.post(url, {**data, "_replace_identifiers": "1"})
-
-    assert page.status_code == 200
-    case.refresh_from_db()
-    assert case.extension_reason == ""
 
 
 def test_a_protection_measure_of_a_victims_page_finds_its_case_without_a_query(django_assert_num_queries):

@@ -11,7 +11,7 @@ from casetracker.cases.models import Incident, Measure
 from casetracker.core.models import SchoolLevel
 from casetracker.reports.definitions import REPORT_LIST
 from tests.factories import (
-    HeardCommitteeCaseFactory,
+    CommitteeCaseFactory,
     IncidentFactory,
     LocalOfficeFactory,
     MeasureFactory,
@@ -19,6 +19,7 @@ from tests.factories import (
     OfficeFactory,
     SchoolFactory,
     UserFactory,
+    days_after,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -28,7 +29,7 @@ PASSWORD = "a-long-test-password"
 
 @pytest.fixture
 def seoul(db):
-    """Seoul's office with a high and a middle school, a clerk, and a heard case about a middle-school student."""
+    """Seoul's office with a high and a middle school, a clerk, and a referred case about a middle-school student."""
     office = OfficeFactory(code="seoul", name_ko="서울특별시교육청", name_en="Seoul Metropolitan Office of Education")
     local = LocalOfficeFactory(office=office, name_ko="서울강남서초교육지원청", name_en="Gangnam Seocho")
     high = SchoolFactory(office=office, local_office=local, name_ko="서울시험고등학교", name_en="Seoul Test High")
@@ -39,7 +40,7 @@ def seoul(db):
         name_ko="서울시험중학교",
         name_en="Seoul Test Middle",
     )
-    committee_case = HeardCommitteeCaseFactory(incident=IncidentFactory(office=office, school=middle))
+    committee_case = CommitteeCaseFactory(incident=IncidentFactory(office=office, school=middle))
     offender = OffenderFactory(incident=committee_case.incident, code="O-MID-1")
     for _ in range(5):  # enough measures that no count on the report is small
         MeasureFactory(committee_case__incident__office=office, committee_case__incident__school=high)
@@ -100,9 +101,6 @@ def test_clerk_enters_an_incident_and_sees_the_measure_error(new_page, seoul, sc
         page.select_option(f"#id_offenders-{row}-kind", "student")
         page.select_option(f"#id_offenders-{row}-school_level", SchoolLevel.HIGH)
         page.fill(f"#id_offenders-{row}-grade", "2")
-    page.locator("#committee_cases-group .add-row a").click()
-    choose(page, "committee", seoul["committee_case"].committee.name_ko, within="#committee_cases-0")
-    page.fill("#id_committee_cases-0-requested_on", "2024-09-06")
     page.screenshot(path=screenshot_dir / "incident-entry-ko.png", full_page=True)
     page.click("input[name=_save]")
     expect(page.locator(".messagelist .success")).to_contain_text("2024-E2E-1")
@@ -111,18 +109,24 @@ def test_clerk_enters_an_incident_and_sees_the_measure_error(new_page, seoul, sc
     assert sorted(incident.victims.values_list("code", flat=True)) == ["V-E2E-1", "V-E2E-2"]
     offenders = list(incident.offenders.order_by("code"))
     assert [offender.code for offender in offenders] == ["O-E2E-1", "O-E2E-2"]
-    new_case = incident.committee_cases.get()
 
-    # The committee case: the hearing date, and a measure for each offender through the measure inline.
-    page.goto(f"/admin/cases/committeecase/{new_case.pk}/change/")
+    # The steps, from the case page: refer, then record the hearing with a measure for each offender.
+    page.goto(f"/admin/cases/incident/{incident.pk}/change/")
+    page.locator(".case-steps a", has_text="심의위원회 회부").click()
+    page.select_option("#id_committee", str(seoul["committee_case"].committee_id))
+    page.fill("#id_on", "2024-09-06")
+    page.click("input[type=submit]")
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    new_case = incident.committee_cases.get()
+    assert new_case.requested_on == datetime.date(2024, 9, 6)
+    page.locator(".committee-case a", has_text="심의 결과 및 조치 입력").click()
     page.fill("#id_hearing_date", "2024-09-20")
     for row, (offender, number) in enumerate(zip(offenders, ("1", "2"), strict=True)):
-        page.locator("#measures-group .add-row a").click()
-        page.select_option(f"#id_measures-{row}-offender", str(offender.pk))
-        page.select_option(f"#id_measures-{row}-number", number)
-        page.fill(f"#id_measures-{row}-decided_on", "2024-09-20")
-    page.click("input[name=_save]")
+        page.select_option(f"#id_measure-{row}-offender", str(offender.pk))
+        page.select_option(f"#id_measure-{row}-number", number)
+    page.click("input[type=submit]")
     expect(page.locator(".messagelist .success")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "case-workspace-ko.png", full_page=True)
     new_case.refresh_from_db()
     assert new_case.hearing_date == datetime.date(2024, 9, 20)
     assert sorted(Measure.objects.filter(committee_case=new_case).values_list("offender__code", "number")) == [
@@ -130,16 +134,15 @@ def test_clerk_enters_an_incident_and_sees_the_measure_error(new_page, seoul, sc
         ("O-E2E-2", 2),
     ]
 
-    # Expulsion is only for high-school students: the committee case page says so on the field.
+    # Expulsion is only for high-school students: the hearing's form says so on the measure's row.
     committee_case = seoul["committee_case"]
-    page.goto(f"/admin/cases/committeecase/{committee_case.pk}/change/")
-    page.locator("#measures-group .add-row a").click()
-    page.select_option("#id_measures-0-offender", str(seoul["offender"].pk))
-    page.select_option("#id_measures-0-number", "9")
-    page.fill("#id_measures-0-decided_on", committee_case.hearing_date.isoformat())
-    page.click("input[name=_save]")
+    page.goto(f"/admin/cases/incident/{committee_case.incident_id}/step/hearing/?on={committee_case.pk}")
+    page.fill("#id_hearing_date", days_after(committee_case.requested_on, 14).isoformat())
+    page.select_option("#id_measure-0-offender", str(seoul["offender"].pk))
+    page.select_option("#id_measure-0-number", "9")
+    page.click("input[type=submit]")
     expect(page.locator(".errornote")).to_be_visible()
-    expect(page.locator("#measures-group .errorlist").first).to_be_visible()
+    expect(page.locator(".errorlist").first).to_be_visible()
     assert not committee_case.measures.exists()
 
     # A national supervisor sees the two new measures counted for Seoul.

@@ -115,6 +115,15 @@ def post(client, url, data):
     return response
 
 
+def step(client, incident, name: str, data: dict, *, on=None):
+    """Take a step of the case page (its short form), which must be accepted."""
+    url = reverse("admin:cases_incident_step", args=[incident.pk, name]) + (f"?on={on.pk}" if on is not None else "")
+    response = client.post(url, data)
+    if response.status_code != 302:
+        pytest.fail(f"the step was refused: {response.context['form'].errors}")
+    return response
+
+
 def admin_url(model, action, *args):
     return reverse(f"admin:cases_{model._meta.model_name}_{action}", args=args)
 
@@ -146,29 +155,16 @@ def test_a_heavy_measure_in_seoul_moves_exactly_its_cells(client, clerk, seoul, 
             "offenders-0-school_level": "high",
             "offenders-0-grade": 2,
             "offenders-0-name": "",
-            "committee_cases-TOTAL_FORMS": 1,
-            "committee_cases-INITIAL_FORMS": 0,
-            "committee_cases-0-committee": committee.pk,
-            "committee_cases-0-requested_on": "2024-05-13",
         },
     )
     incident = Incident.objects.get(office=seoul, case_number="2024-9001")
-    case = CommitteeCase.objects.get(incident=incident)
     offender = incident.offenders.get()
+    step(client, incident, "refer", {"committee": committee.pk, "on": "2024-05-13"})
+    case = CommitteeCase.objects.get(incident=incident)
 
-    # 2. The hearing, and measure 8 (transfer) entered on the committee case's page.
-    url = admin_url(CommitteeCase, "change", case.pk)
-    data = form_data(client.get(url))
-    data.update(
-        {
-            "hearing_date": "2024-05-31",
-            "measures-TOTAL_FORMS": 1,
-            "measures-0-offender": offender.pk,
-            "measures-0-number": 8,
-            "measures-0-decided_on": "2024-05-31",
-        }
-    )
-    post(client, url, data)
+    # 2. The hearing, and measure 8 (transfer), by the hearing's step on the case page.
+    hearing = {"hearing_date": "2024-05-31", "measure-TOTAL_FORMS": 1, "measure-INITIAL_FORMS": 0}
+    step(client, incident, "hearing", {**hearing, "measure-0-offender": offender.pk, "measure-0-number": 8}, on=case)
     assert Measure.objects.get(committee_case=case).number == 8
 
     after = figures(reader)
@@ -226,21 +222,19 @@ def test_a_measure_revoked_on_appeal_leaves_every_count(client, clerk, seoul, re
     )
     assert measure.committee_case.incident.office == seoul
 
-    # An appeal revokes it, entered on the measure's page.
-    url = admin_url(Measure, "change", measure.pk)
-    data = form_data(client.get(url))
+    # An appeal revokes it, filed and decided by their steps on the case page.
+    incident = measure.committee_case.incident
     filed = measure.decided_on + datetime.timedelta(days=14)
-    data.update(
-        {
-            "appeals-TOTAL_FORMS": 1,
-            "appeals-0-appellant": Appeal.Appellant.OFFENDER,
-            "appeals-0-kind": Appeal.Kind.ADMINISTRATIVE_APPEAL,
-            "appeals-0-filed_on": filed.isoformat(),
-            "appeals-0-outcome": Appeal.Outcome.REVOKED,
-            "appeals-0-decided_on": (filed + datetime.timedelta(days=30)).isoformat(),
-        }
+    appeal = {"appellant": Appeal.Appellant.OFFENDER, "kind": Appeal.Kind.ADMINISTRATIVE_APPEAL}
+    step(client, incident, "appeal", {**appeal, "filed_on": filed.isoformat()}, on=measure)
+    decided = (filed + datetime.timedelta(days=30)).isoformat()
+    step(
+        client,
+        incident,
+        "decide_appeal",
+        {"outcome": Appeal.Outcome.REVOKED, "decided_on": decided},
+        on=measure.appeals.get(),
     )
-    post(client, url, data)
     assert measure.appeals.get().outcome == Appeal.Outcome.REVOKED
 
     tier = measure.tier.value if hasattr(measure.tier, "value") else measure.tier

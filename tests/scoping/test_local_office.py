@@ -15,7 +15,7 @@ from casetracker.cases import services
 from casetracker.cases.models import CommitteeCase, Incident, Victim
 from casetracker.core.models import Committee, LocalOffice, Office, School
 from casetracker.imports import exports
-from tests.cases.test_admin import add_rows, incident_form, inline_formset, page_data, page_errors
+from tests.cases.test_admin import incident_form, page_data, page_errors
 from tests.factories import (
     ChannelFactory,
     CommitteeFactory,
@@ -92,7 +92,9 @@ def test_a_local_office_clerk_is_offered_only_their_schools_and_committees(clien
         seoul.north_committee.pk,
         seoul.provincial_committee.pk,
     }
-    form = client.get(reverse("admin:cases_committeecase_add")).context["adminform"].form
+    # The referral step offers the same.
+    incident = IncidentFactory(office=seoul.office, school=seoul.north_school)
+    form = client.get(reverse("admin:cases_incident_step", args=[incident.pk, "refer"])).context["form"]
     assert set(form.fields["committee"].queryset) == {seoul.north_committee, seoul.provincial_committee}
 
 
@@ -161,16 +163,13 @@ def test_a_case_filed_by_a_local_office_clerk_stays_in_their_view(client, seoul)
     assert list(Incident.objects.for_user(seoul.north_clerk)) == list(Incident.objects.all())
 
 
-def test_a_crafted_inline_row_with_another_local_offices_committee_is_refused(client, seoul):
+def test_a_crafted_referral_to_another_local_offices_committee_is_refused(client, seoul):
     incident = IncidentFactory(office=seoul.office, school=seoul.north_school)
     client.force_login(seoul.north_clerk)
-    url = reverse("admin:cases_incident_change", args=[incident.pk])
-    page = client.get(url)
-    data = page_data(page)
-    add_rows(data, page, CommitteeCase, [{"committee": str(seoul.south_committee.pk), "requested_on": "2024-05-09"}])
-    response = client.post(url, data)
+    url = reverse("admin:cases_incident_step", args=[incident.pk, "refer"])
+    response = client.post(url, {"committee": str(seoul.south_committee.pk), "on": "2024-05-09"})
     assert response.status_code == 200
-    assert list(inline_formset(response, CommitteeCase).forms[-1].errors) == ["committee"]
+    assert list(response.context["form"].errors) == ["committee"]
     assert not CommitteeCase.objects.exists()
 
 

@@ -178,10 +178,10 @@ def test_every_view_of_the_case_shows_names_only_to_the_offices_clerks(client, w
         assert NARRATIVE in incident_page and NAME in victim_page and NARRATIVE in case_page
         assert NARRATIVE in exports
     elif reads:
-        # The description, the extension's reason (inline and on the timeline), the protection
-        # measure's notes, the export.
+        # The description and the extension's reason on the timeline (the case's workspace shows
+        # no free text); the protection measure's notes, the export.
         assert PROTECTED in incident_page and PROTECTED in case_page and PROTECTED in victim_page
-        assert incident_page.count(PROTECTED) == 3
+        assert incident_page.count(PROTECTED) == 2
         assert PROTECTED in exports
     else:
         assert PROTECTED not in incident_page
@@ -228,5 +228,5 @@ def test_the_protected_form_fetches_the_cases_people_once_per_page(client, world
         )
     with CaptureQueriesContext(connection) as named:
         response = client.get(url)
-    assert response.content.decode().count(PROTECTED) == 3 + 2 * len(cases)
+    assert response.content.decode().count(PROTECTED) == 2 + len(cases)  # (each reason on the timeline)
     assert len(named) == len(plain)

@@ -123,18 +123,14 @@ def test_the_admin_lists_and_pages_answer(client, absurd):
         assert client.get(reverse(f"admin:cases_{model}_change", args=[pk])).status_code == 200, model
 
 
-def test_saving_the_committee_case_asks_for_a_plausible_date(client, absurd):
+def test_extending_the_committee_case_asks_for_a_plausible_date(client, absurd):
     client.force_login(users(absurd["office"])["clerk"])
     case = absurd["committee_case"]
-    url = reverse("admin:cases_committeecase_change", args=[case.pk])
-    form = client.get(url).context["adminform"].form
-    data = {name: form[name].value() or "" for name in form.fields}
-    data["requested_on"] = "9999-12-31"
-    data["extended_on"] = "9999-12-31"
-    data["extension_reason"] = "why not"
-    response = client.post(url, data)
+    url = reverse("admin:cases_incident_step", args=[case.incident_id, "extend"]) + f"?on={case.pk}"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"on": "9999-12-31", "reason": "why not"})
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["requested_on"]
+    assert response.context["form"].errors["on"]
 
 
 @pytest.mark.parametrize("role", ["clerk", "office supervisor", "national supervisor"])

@@ -94,43 +94,44 @@ def test_a_new_incident_has_no_separations_yet(clerk_client):
     assert all(inline.formset.model is not Separation for inline in response.context["inline_admin_formsets"])
 
 
-def test_closing_on_the_incident_page_needs_the_reason(clerk_client, incident):
-    data = page_data(clerk_client.get(change_url(incident)))
-    data["closed_on"] = str(days_after(incident.report_date, 3))
-    response = clerk_client.post(change_url(incident), data)
-    assert response.context["adminform"].form.errors["closure_reason"] == [
-        "Give the reason for closing the case without a hearing."
-    ]
-    data["closure_reason"] = "resolved_by_principal"
-    response = clerk_client.post(change_url(incident), data)
-    assert response.status_code == 302, page_errors(response)
+def step_url(incident: Incident, step: str, on=None) -> str:
+    url = reverse("admin:cases_incident_step", args=[incident.pk, step])
+    return f"{url}?on={on.pk}" if on is not None else url
+
+
+def test_closing_by_its_step_needs_the_reason(clerk_client, incident):
+    data = {"on": str(days_after(incident.report_date, 3))}
+    response = clerk_client.post(step_url(incident, "close"), data)
+    assert response.context["form"].errors["reason"] == ["Give the reason for closing the case without a hearing."]
+    data["reason"] = "resolved_by_principal"
+    response = clerk_client.post(step_url(incident, "close"), data)
+    assert response.status_code == 302, response.context["form"].errors
     assert status_of(incident) == Status.CLOSED
 
 
-def test_the_committee_case_page_schedules_the_hearing(clerk_client, incident):
+def test_the_schedule_step_schedules_the_hearing(clerk_client, incident):
     case = HeardCommitteeCaseFactory(incident=incident, hearing_date=None)
-    url = reverse("admin:cases_committeecase_change", args=[case.pk])
-    data = page_data(clerk_client.get(url))
-    data["hearing_scheduled_on"] = str(days_after(case.requested_on, 10))
-    response = clerk_client.post(url, data)
-    assert response.status_code == 302, page_errors(response)
+    data = {"on": str(days_after(case.requested_on, 10))}
+    response = clerk_client.post(step_url(incident, "schedule", case), data)
+    assert response.status_code == 302, response.context["form"].errors
     assert CommitteeCase.objects.get(pk=case.pk).hearing_scheduled_on == days_after(case.requested_on, 10)
     assert status_of(incident) == Status.HEARING_SCHEDULED
 
 
-def test_the_measure_page_records_notification_and_execution(clerk_client, incident):
+def test_the_measure_page_records_the_notification_and_its_step_the_execution(clerk_client, incident):
     measure = MeasureFactory(committee_case__incident=incident, offender=incident.offenders.get())
     url = reverse("admin:cases_measure_change", args=[measure.pk])
     data = page_data(clerk_client.get(url))
     data["notified_on"] = str(days_after(measure.decided_on, 1))
-    data["carried_out_on"] = str(days_after(measure.decided_on, -1))
-    response = clerk_client.post(url, data)
-    assert response.context["adminform"].form.errors["carried_out_on"] == [
-        "A measure cannot be carried out before it was decided."
-    ]
-    data["carried_out_on"] = str(days_after(measure.decided_on, 10))
     response = clerk_client.post(url, data)
     assert response.status_code == 302, page_errors(response)
+    early = {"on": str(days_after(measure.decided_on, -1))}
+    response = clerk_client.post(step_url(incident, "carried_out", measure), early)
+    assert response.context["form"].errors["on"] == ["A measure cannot be carried out before it was decided."]
+    response = clerk_client.post(
+        step_url(incident, "carried_out", measure), {"on": str(days_after(measure.decided_on, 10))}
+    )
+    assert response.status_code == 302, response.context["form"].errors
     measure = Measure.objects.get(pk=measure.pk)
     assert (measure.notified_on, measure.carried_out_on) == (
         days_after(measure.decided_on, 1),

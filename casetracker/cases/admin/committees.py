@@ -43,11 +43,36 @@ class MeasureForm(forms.ModelForm):
                 )
 
 
-class MeasureInline(CaseAdminMixin, BaseTabularInline):
+# What the workflow's steps write (``steps``, from the case page's step forms): read-only on these
+# pages, so that a case's status moves only by its steps. A measure is decided with its hearing
+# ("record the hearing"), carried out, appealed and its appeal decided by a step; a committee case
+# is referred, scheduled, extended, heard and closed by a step.
+MEASURE_STEP_FIELDS = ["decided_on", "carried_out_on"]
+APPEAL_STEP_FIELDS = ["outcome", "decided_on", "replacement_number", "replacement_days", "replacement_hours"]
+COMMITTEE_CASE_STEP_FIELDS = [
+    "committee",
+    "requested_on",
+    "extended_on",
+    "extension_reason",
+    "hearing_scheduled_on",
+    "hearing_date",
+    "closed_on",
+    "closure_reason",
+]
+
+
+class StepRecordsOnly:
+    """Records that only a step creates: no "add" here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class MeasureInline(StepRecordsOnly, CaseAdminMixin, BaseTabularInline):
     model = Measure
     form = MeasureForm
     fields = ["offender", "number", "decided_on", "days", "hours", "notified_on", "carried_out_on", "appeals_summary"]
-    readonly_fields = ["appeals_summary"]
+    readonly_fields = ["offender", *MEASURE_STEP_FIELDS, "appeals_summary"]
     extra = 0
     show_change_link = True
 
@@ -70,7 +95,7 @@ class MeasureInline(CaseAdminMixin, BaseTabularInline):
 
 
 @admin.register(CommitteeCase)
-class CommitteeCaseAdmin(CaseAdminMixin, BaseAdmin):
+class CommitteeCaseAdmin(StepRecordsOnly, CaseAdminMixin, BaseAdmin):
     list_display = [
         "incident",
         "committee",
@@ -89,8 +114,7 @@ class CommitteeCaseAdmin(CaseAdminMixin, BaseAdmin):
     ]
     list_select_related = ["incident", "committee"]
     search_fields = ["=incident__case_number", "committee__name_ko", "committee__name_en"]
-    autocomplete_fields = ["incident", "committee"]
-    readonly_fields = ["hearing_deadline"]
+    readonly_fields = ["incident", "hearing_deadline", *COMMITTEE_CASE_STEP_FIELDS]
     fieldsets = [
         (None, {"fields": ["incident", "committee", "requested_on"]}),
         (_("Deadline"), {"fields": ["hearing_deadline", "extended_on", "extension_reason"]}),
@@ -168,11 +192,12 @@ class AppealFormSet(forms.BaseInlineFormSet):
             pending.add(party)
 
 
-class AppealInline(CaseAdminMixin, BaseStackedInline):
+class AppealInline(StepRecordsOnly, CaseAdminMixin, BaseStackedInline):
     model = Appeal
     form = AppealForm
     formset = AppealFormSet
     fk_name = "measure"
+    readonly_fields = APPEAL_STEP_FIELDS
     extra = 0
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -181,13 +206,12 @@ class AppealInline(CaseAdminMixin, BaseStackedInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(CaseAdminMixin, BaseAdmin):
+class MeasureAdmin(StepRecordsOnly, CaseAdminMixin, BaseAdmin):
     form = MeasureForm
     list_display = ["__str__", "committee_case", "offender", "law", "decided_on", "is_final"]
     list_filter = [year_filter("decided_on", _("year decided")), "law", "number", "committee_case__committee__office"]
     list_select_related = ["committee_case__incident", "committee_case__committee", "offender__incident"]
     search_fields = ["=committee_case__incident__case_number", "offender__code"]
-    autocomplete_fields = ["committee_case", "offender"]
     fields = [
         "committee_case",
         "offender",
@@ -204,9 +228,8 @@ class MeasureAdmin(CaseAdminMixin, BaseAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_finality()
 
-    def get_readonly_fields(self, request, obj=None):
-        # A measure stays with its case and offender; correct those by deleting it.
-        return ["committee_case", "offender"] if obj is not None else []
+    # A measure stays with its case and offender; correct those by deleting it.
+    readonly_fields = ["committee_case", "offender", *MEASURE_STEP_FIELDS]
 
     @admin.display(description=_("final"), boolean=True)
     def is_final(self, obj):
@@ -214,13 +237,13 @@ class MeasureAdmin(CaseAdminMixin, BaseAdmin):
 
 
 @admin.register(Appeal)
-class AppealAdmin(CaseAdminMixin, BaseAdmin):
+class AppealAdmin(StepRecordsOnly, CaseAdminMixin, BaseAdmin):
     form = AppealForm
+    readonly_fields = ["measure", *APPEAL_STEP_FIELDS]
     list_display = ["__str__", "measure", "appellant", "filed_on", "outcome", "decided_on"]
     list_filter = [year_filter("filed_on", _("year filed")), "outcome", "kind", "appellant"]
     list_select_related = ["measure"]
     search_fields = ["=measure__committee_case__incident__case_number"]
-    autocomplete_fields = ["measure"]
 
     def get_fields(self, request, obj=None):
         return ["measure", *AppealForm.Meta.fields]

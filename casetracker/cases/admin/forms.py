@@ -3,6 +3,7 @@ a form was loaded at), the identifiers found in its free text marked on their fi
 knows the record its inline belongs to, and a select of a law's measures."""
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -56,6 +57,22 @@ class VersionCheckedForm(forms.ModelForm):
         if self.identifier_people is not None:
             self.mark_identifiers(cleaned_data)
         return cleaned_data
+
+    def _update_errors(self, errors):
+        # A rule of the record may name a field this form shows read-only (a step's date, say): its
+        # message goes above the form, where it is read, instead of failing the page.
+        if hasattr(errors, "error_dict"):
+            shown = {
+                name if name in self.fields or name == NON_FIELD_ERRORS else NON_FIELD_ERRORS
+                for name in errors.error_dict
+            }
+            if shown != set(errors.error_dict):
+                moved: dict = {}
+                for name, messages in errors.error_dict.items():
+                    key = name if name in self.fields else NON_FIELD_ERRORS
+                    moved.setdefault(key, []).extend(messages)
+                errors = ValidationError(moved)
+        super()._update_errors(errors)
 
     def mark_identifiers(self, cleaned_data) -> None:
         """On each free-text field, the identifiers it holds, marked; the summary on the page's form."""

@@ -18,9 +18,9 @@ from casetracker.core.models import Committee, School
 
 from .. import selectors, services
 from ..models import (
-    CommitteeCase,
     Incident,
     Offender,
+    OffenderVictimRelation,
     Separation,
     TakedownRequest,
     Victim,
@@ -28,20 +28,27 @@ from ..models import (
 from ..status import Status
 from .base import CaseAdminMixin, year_filter
 from .forms import form_for_parent
+from .step_views import StepActionsMixin
+from .workspace import CasePeople, case_people, case_workspace, relation_field
 
 
-class VictimInline(CaseAdminMixin, BaseTabularInline):
+class PersonInline(CaseAdminMixin, BaseTabularInline):
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        # Each row's title names the case ("2024-0001 V1"): the case comes with the rows, not once per row.
+        return super().get_queryset(request).select_related("incident")
+
+
+class VictimInline(PersonInline):
     model = Victim
     fields = ["code", "kind", "school_level", "grade", "name"]
-    extra = 0
-    show_change_link = True
 
 
-class OffenderInline(CaseAdminMixin, BaseTabularInline):
+class OffenderInline(PersonInline):
     model = Offender
     fields = ["code", "kind", "school_level", "grade", "expected_graduation_on", "name"]
-    extra = 0
-    show_change_link = True
 
 
 class TakedownRequestInline(CaseAdminMixin, BaseTabularInline):
@@ -60,73 +67,50 @@ class SeparationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.parent is not None:
-            self.fields["offender"].queryset = Offender.objects.filter(incident_id=self.parent.pk)
-            self.fields["victim"].queryset = Victim.objects.filter(incident_id=self.parent.pk)
+            for name, model in (("offender", Offender), ("victim", Victim)):
+                self.fields[name].queryset = model.objects.filter(incident_id=self.parent.pk)
+                self.fields[name].label_from_instance = person_code  # (the case is the page's)
+
+
+def person_code(person) -> str:
+    return person.code
+
+
+class SeparationFormSet(forms.BaseInlineFormSet):
+    """The case's people offered once for all the rows, not read again for each row's two selects."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people_choices = {}
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        for name in ("offender", "victim"):
+            if name not in self.people_choices:
+                self.people_choices[name] = list(iter(form.fields[name].choices))  # (no COUNT first)
+            form.fields[name].choices = self.people_choices[name]
+        return form
+
+    @property
+    def empty_form(self):
+        form = super().empty_form
+        for name, choices in self.people_choices.items():
+            form.fields[name].choices = choices
+        return form
 
 
 class SeparationInline(CaseAdminMixin, BaseTabularInline):
     model = Separation
     form = SeparationForm
+    formset = SeparationFormSet
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("offender", "victim")  # (each row's title)
 
     def get_formset(self, request, obj=None, **kwargs):
         kwargs["form"] = form_for_parent(SeparationForm, obj)
         return super().get_formset(request, obj, **kwargs)
-
-
-class CommitteeCaseFormSet(forms.BaseInlineFormSet):
-    """The committee cases of one incident. The model checks each row's referral and hearing against
-    the committee cases stored; here, the rows this page changes are checked against each other too
-    (two new rows, say, one heard before the other's referral), each pair once."""
-
-    def clean(self):
-        super().clean()
-        changed = [
-            form
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.has_changed()
-        ]
-        for position, form in enumerate(changed):
-            if form.errors:
-                continue
-            case = form.instance
-            case._other_cases = [
-                (other.instance.requested_on, other.instance.hearing_date, other.instance.closed_on)
-                for other in changed[:position]
-            ]
-            errors: dict = {}
-            try:
-                case.clean_referral(errors, self.instance)
-            finally:
-                del case._other_cases  # (the save checks again, against what is stored by then)
-            for field, message in errors.items():
-                form.add_error(field, message)
-
-
-class CommitteeCaseInline(CaseAdminMixin, BaseTabularInline):
-    model = CommitteeCase
-    formset = CommitteeCaseFormSet
-    # The extension is here too: the rules on it depend on the referral date, and an error
-    # must land on a field the form shows (a hidden one makes the admin crash).
-    fields = [
-        "committee",
-        "requested_on",
-        "extended_on",
-        "extension_reason",
-        "hearing_deadline",
-        "hearing_scheduled_on",
-        "hearing_date",
-        "closed_on",
-        "closure_reason",
-    ]
-    readonly_fields = ["hearing_deadline"]
-    autocomplete_fields = ["committee"]
-    extra = 0
-    show_change_link = True
-
-    @admin.display(description=_("hearing deadline"))
-    def hearing_deadline(self, obj):
-        return obj.hearing_deadline or "-"
 
 
 class CommitteeKindFilter(admin.SimpleListFilter):
@@ -194,8 +178,33 @@ def schools_matching(words: list[str]) -> list:
 MAX_LISTED_SCHOOLS = 500
 
 
+SUGGESTED_NUMBER = "suggested_case_number"
+
+
+class IncidentAddForm(forms.ModelForm):
+    """A new case: the number suggested when the page opened (for today's year) follows the report
+    date typed, so a case reported in 2025 gets 2025-NNNN unless the clerk typed a number of their own."""
+
+    suggested_case_number = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        data = super().clean()
+        number, suggested = data.get("case_number"), data.get(SUGGESTED_NUMBER)
+        report_date, office = data.get("report_date"), data.get("office")
+        if (
+            suggested
+            and number == suggested
+            and report_date
+            and office
+            and not number.startswith(f"{report_date.year}-")
+        ):
+            data["case_number"] = services.next_case_number(office=office, year=report_date.year)
+            self.instance.case_number = data["case_number"]
+        return data
+
+
 @admin.register(Incident)
-class IncidentAdmin(CaseAdminMixin, BaseAdmin):
+class IncidentAdmin(StepActionsMixin, CaseAdminMixin, BaseAdmin):
     list_display = [
         "case_number",
         "report_date",
@@ -228,8 +237,10 @@ class IncidentAdmin(CaseAdminMixin, BaseAdmin):
         (_("Police"), {"fields": ["police_referred_on"]}),
         (_("Status and closure"), {"fields": ["current_status", "closed_on", "closure_reason"]}),
     ]
-    readonly_fields = ["current_status"]
-    inlines = [VictimInline, OffenderInline, SeparationInline, TakedownRequestInline, CommitteeCaseInline]
+    # The status is the records' (``status.py``); the closing is a step ("close the case"), as are the
+    # committee cases: referred, scheduled, extended, heard and closed from the workspace's step forms.
+    readonly_fields = ["current_status", "closed_on", "closure_reason"]
+    inlines = [VictimInline, OffenderInline, SeparationInline, TakedownRequestInline]
 
     def get_changelist(self, request, **kwargs):
         return IncidentChangeList
@@ -260,8 +271,91 @@ class IncidentAdmin(CaseAdminMixin, BaseAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # The case's timeline, under the forms of a saved case.
         if obj is not None and obj.pk is not None:
-            context["timeline"] = selectors.case_timeline(request.user, obj, people=self.case_people(request))
+            records = selectors.case_records(request.user, obj)
+            people = self.case_people(request)
+            context["timeline"] = selectors.case_timeline(request.user, obj, people=people, records=records)
+            context["workspace"] = case_workspace(
+                request.user, obj, records=records, people=self.people_of(request, obj)
+            )
+            form, people = context["adminform"].form, self.people_of(request, obj)
+            context["relation_grid"] = [
+                (
+                    victim,
+                    [
+                        (
+                            people.relations.get((victim.pk, offender.pk)),
+                            form[name] if (name := relation_field(victim, offender)) in form.fields else None,
+                        )
+                        for offender in people.offenders
+                    ],
+                )
+                for victim in people.victims
+            ]
+            context["takes_steps"] = self.has_change_permission(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # The relations of the case's people, as a grid of victims by offenders in the page's form
+    # (``workspace.html``): each cell a choice, saved with the page through the case services.
+
+    def people_of(self, request, obj) -> CasePeople:
+        if getattr(request, "case_people_rows", None) is None:
+            request.case_people_rows = case_people(request.user, obj)
+        return request.case_people_rows
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        (name, options), *others = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], SUGGESTED_NUMBER]}), *others]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = IncidentAddForm
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None or obj.pk is None or not self.has_change_permission(request, obj):
+            return form
+        people = self.people_of(request, obj)
+        choices = [("", "—"), *OffenderVictimRelation.Relation.choices]
+        cells = {
+            relation_field(victim, offender): forms.ChoiceField(
+                label=f"{victim.code} / {offender.code}",
+                choices=choices,
+                required=False,
+                initial=getattr(people.relations.get((victim.pk, offender.pk)), "relation", ""),
+            )
+            for victim in people.victims
+            for offender in people.offenders
+        }
+        return type(form.__name__, (form,), cells) if cells else form
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            return
+        people = self.people_of(request, form.instance)
+        changed = [name for name in form.changed_data if name.startswith("relation_")]
+        if not changed:
+            return
+        # (A person deleted on this page takes their relations with them: their cells are left alone.)
+        kept = {
+            model: set(model.objects.filter(incident=form.instance).values_list("pk", flat=True))
+            for model in (Victim, Offender)
+        }
+        for victim in people.victims:
+            for offender in people.offenders:
+                name = relation_field(victim, offender)
+                if name not in form.fields or name not in changed:
+                    continue
+                if victim.pk not in kept[Victim] or offender.pk not in kept[Offender]:
+                    continue
+                chosen, stored = form.cleaned_data.get(name), people.relations.get((victim.pk, offender.pk))
+                if not chosen and stored is not None:
+                    services.delete_record(record=stored)
+                elif chosen:
+                    relation = stored or OffenderVictimRelation(offender=offender, victim=victim)
+                    relation.relation = chosen
+                    services.save_record(record=relation, actor=request.user)
 
     def get_changeform_initial_data(self, request):
         # A clerk enters their own office's cases: start from their office and its next number.
@@ -269,11 +363,8 @@ class IncidentAdmin(CaseAdminMixin, BaseAdmin):
         office = request.user.office
         if office is not None and "office" not in initial:
             today = timezone.localdate()
-            initial.update(
-                office=office.pk,
-                report_date=today,
-                case_number=services.next_case_number(office=office, year=today.year),
-            )
+            number = services.next_case_number(office=office, year=today.year)
+            initial.update(office=office.pk, report_date=today, case_number=number, **{SUGGESTED_NUMBER: number})
         return initial
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

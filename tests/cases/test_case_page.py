@@ -179,3 +179,10 @@ def test_a_person_deleted_on_the_page_takes_their_changed_cells_with_them(clerk_
     response = client.post(case_url(incident), data)
     assert response.status_code == 302, page_errors(response)
     assert not incident.victims.exists() and not OffenderVictimRelation.objects.exists()
+
+
+def test_the_case_page_links_to_its_document_register(whole_case, clerk_of):
+    client = clerk_of(whole_case)
+    register = f"{reverse('admin:documents_document_changelist')}?case={whole_case.pk}"
+    assert register in client.get(case_url(whole_case)).content.decode()
+    assert client.get(register).status_code == 200

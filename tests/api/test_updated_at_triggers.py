@@ -166,3 +166,15 @@ def test_the_stored_value_parses_as_django_writes_it(case):
     assert refreshed.updated_at.tzinfo is not None
     assert abs(refreshed.updated_at - timezone.now()) < datetime.timedelta(minutes=5)
     assert Incident.objects.filter(updated_at__gt=LONG_AGO, pk=incident.pk).exists()
+
+
+def test_migrate_puts_back_a_touch_trigger_that_a_table_rebuild_dropped():
+    """Installed with the derived-status triggers, so ``reinstall_missing`` puts these back too."""
+    from casetracker.cases import touch_triggers, triggers
+
+    name = f"{touch_triggers.PREFIX}_cases_victim_insert"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER {name}" + (' ON "cases_victim"' if connection.vendor == "postgresql" else ""))
+    assert triggers.missing_triggers(connection) == [name]
+    call_command("migrate", verbosity=0)
+    assert triggers.missing_triggers(connection) == []

@@ -120,9 +120,9 @@ class IncidentFilterSerializer(serializers.Serializer):
     reported_to = serializers.DateField(required=False, help_text="reported on or before (YYYY-MM-DD)")
     updated_since = serializers.DateTimeField(
         required=False,
-        help_text="incidents whose own row changed at or after this time (ISO 8601), for incremental sync. "
-        "A change to an incident's people, committee cases, measures or appeals alone does not move "
-        "its updated_at yet.",
+        help_text="incidents changed at or after this time (ISO 8601), for incremental sync: a change to "
+        "the incident or to any of its records (people, relations, takedown requests, protection measures, "
+        "separations, committee cases, measures, appeals, channels) moves its updated_at.",
     )
 
     def validate(self, attrs):

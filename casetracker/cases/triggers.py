@@ -11,6 +11,9 @@ single tables leave no figure wrong, with no call to remember:
 - committee cases (insert, update, delete), measures and appeals (likewise), through their incident,
 - committees (a change of kind moves the referral flags of every case it heard).
 
+With them go the triggers of ``touch_triggers.py``, which move the incident's ``updated_at`` for
+every write to its case's records (the API's incremental sync): one installation, one migration.
+
 PostgreSQL runs them once per statement over its transition tables (a bulk insert of 500 rows is
 one UPDATE of their incidents); SQLite, which has row triggers only, once per row.
 
@@ -34,6 +37,7 @@ from django.db.models.expressions import RawSQL
 
 from casetracker.core.models import Committee
 
+from . import touch_triggers
 from .models import DERIVED_INCIDENT_FIELDS, Appeal, CommitteeCase, Incident, Measure
 from .status import derived_expressions
 
@@ -130,8 +134,10 @@ def _name(model, event: str) -> str:
 
 
 def create_statements(connection) -> list[str]:
-    """The SQL that installs every trigger, for the connection's database."""
-    return _postgresql(connection) if connection.vendor == "postgresql" else _sqlite(connection)
+    """The SQL that installs every trigger, for the connection's database (with those of
+    ``touch_triggers``, which move ``updated_at``)."""
+    derived = _postgresql(connection) if connection.vendor == "postgresql" else _sqlite(connection)
+    return [*derived, *touch_triggers.create_statements(connection.vendor)]
 
 
 def drop_statements(vendor: str) -> list[str]:
@@ -146,7 +152,7 @@ def drop_statements(vendor: str) -> list[str]:
                 statements.append(f"DROP TRIGGER IF EXISTS {name}")
     if vendor == "postgresql":
         statements.append(f"DROP FUNCTION IF EXISTS {PREFIX}_incidents(bigint[])")
-    return statements
+    return [*statements, *touch_triggers.drop_statements(vendor)]
 
 
 def refresh_statement(connection) -> str:
@@ -303,7 +309,8 @@ def refresh_derived(incidents) -> None:
 
 
 def trigger_names() -> list[str]:
-    return [_name(watched.model, event) for watched in watched_tables() for event in watched.events]
+    derived = [_name(watched.model, event) for watched in watched_tables() for event in watched.events]
+    return [*derived, *touch_triggers.trigger_names()]
 
 
 def missing_triggers(connection) -> list[str]:

@@ -12,6 +12,7 @@ from tests.factories import (
     LocalOfficeFactory,
     OffenderFactory,
     OfficeFactory,
+    SchoolFactory,
     UserFactory,
     VictimFactory,
 )
@@ -96,3 +97,14 @@ def test_the_search_list_takes_a_pinned_number_of_queries(admin_client, django_a
         VictimFactory(incident=incident, code="V1")
     with django_assert_max_num_queries(15):
         assert found(admin_client, q="0003 V1") == {"2024-0003"}
+
+
+def test_a_local_office_clerk_is_offered_only_their_local_offices_schools(client):
+    local, other = LocalOfficeFactory(), LocalOfficeFactory()
+    SchoolFactory(office=local.office, local_office=local, name_en="Our First School")
+    SchoolFactory(office=local.office, local_office=local, name_en="Our Second School")
+    SchoolFactory(office=local.office, local_office=other, name_en="Their School")
+    client.force_login(UserFactory(office=local.office, local_office=local))
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    choices = filter_choices(client, "school")
+    assert len(choices) == 2 and all("Their" not in label for label in choices)

@@ -27,7 +27,7 @@ from ..models import (
 )
 from ..status import Status
 from .base import CaseAdminMixin, year_filter
-from .finding import LocalOfficeFilter, OfficeFilter, ReportDateRangeFilter, search_years, word_condition
+from .finding import LocalOfficeFilter, OfficeFilter, ReportDateRangeFilter, SchoolFilter, search_years, word_condition
 from .forms import form_for_parent
 from .step_views import StepActionsMixin
 from .workspace import CasePeople, case_people, case_workspace, relation_field
@@ -223,6 +223,7 @@ class IncidentAdmin(StepActionsMixin, CaseAdminMixin, BaseAdmin):
         ReportDateRangeFilter,
         OfficeFilter,
         LocalOfficeFilter,
+        SchoolFilter,
         "school__level",
         "content_kind",
         "image_source",

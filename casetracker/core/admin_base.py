@@ -238,6 +238,11 @@ class BaseAdmin(FormGuardMixin, admin.ModelAdmin):
                 if lookup == item.parameter_name:
                     return True
                 continue
+            if isinstance(item, type) and issubclass(item, admin.ListFilter):
+                # A filter of several parameters (a date range) names them.
+                if lookup in getattr(item, "parameters", ()):
+                    return True
+                continue
             path = item[0] if isinstance(item, (list, tuple)) else item
             # A field's filter takes ``path__exact``, ``path__isnull``, ``path__id__exact``, ...;
             # which of them it really reads is checked once it has read them (``get_filters``).

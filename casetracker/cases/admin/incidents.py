@@ -27,6 +27,7 @@ from ..models import (
 )
 from ..status import Status
 from .base import CaseAdminMixin, year_filter
+from .finding import LocalOfficeFilter, OfficeFilter, ReportDateRangeFilter, SchoolFilter, search_years, word_condition
 from .forms import form_for_parent
 from .step_views import StepActionsMixin
 from .workspace import CasePeople, case_people, case_workspace, relation_field
@@ -219,7 +220,10 @@ class IncidentAdmin(StepActionsMixin, CaseAdminMixin, BaseAdmin):
     list_filter = [
         StatusFilter,
         year_filter("report_date", _("report year")),
-        "office",
+        ReportDateRangeFilter,
+        OfficeFilter,
+        LocalOfficeFilter,
+        SchoolFilter,
         "school__level",
         "content_kind",
         "image_source",
@@ -248,7 +252,8 @@ class IncidentAdmin(StepActionsMixin, CaseAdminMixin, BaseAdmin):
     def get_search_results(self, request, queryset, search_term):
         """The search of ``search_fields``, as one condition on the incident's own columns.
 
-        Each word is a case number or part of a school's name. The schools of all the words
+        Each word is a case number, its sequence ("0028", ``finding.case_numbers_with_sequence``),
+        a person's code (V1, O2) or part of a school's name. The schools of all the words
         are looked up first, in one query, so the list's query is ``(case_number = ... OR
         school_id IN (...)) AND ...``, which the indexes answer (a join to the schools with
         ``LIKE`` would read every incident).
@@ -259,9 +264,10 @@ class IncidentAdmin(StepActionsMixin, CaseAdminMixin, BaseAdmin):
         if not words:
             return queryset, False
         school_ids = schools_matching(words)
+        years = search_years(queryset, words)
         queryset = queryset.alias(case_number_upper=Upper("case_number"))  # case-insensitive, as "=" searches
         per_word = zip(words, school_ids, strict=True)
-        condition = Q.create([Q(case_number_upper=word.upper()) | Q(school_id__in=ids) for word, ids in per_word])
+        condition = Q.create([word_condition(word, school_ids=ids, years=years) for word, ids in per_word])
         return queryset.filter(condition), False
 
     def get_inlines(self, request, obj):

@@ -40,8 +40,12 @@ from .models import (
 PREFIX = "casetracker_touch"
 EVENTS = ("INSERT", "UPDATE", "DELETE")
 # The database's clock as Django writes it: timestamptz on PostgreSQL; on SQLite UTC text with
-# microseconds (strftime gives milliseconds; the zeros keep one format for ordering and parsing).
-NOW = {"postgresql": "statement_timestamp()", "sqlite": "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000')"}
+# microseconds (strftime gives milliseconds), and none at all on a whole second, as Python's
+# str(datetime) writes it, so that equal instants are equal texts (the API's keyset pages compare them).
+NOW = {
+    "postgresql": "statement_timestamp()",
+    "sqlite": "replace(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000', '.000000', '')",
+}
 
 
 def _q(name: str) -> str:

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from casetracker.core.admin_base import BadListRequest
+from casetracker.core.admin_base import BadListRequest, storable
 from casetracker.core.dates import years_spanned
 from casetracker.core.models import LocalOffice, Office, School
 
@@ -61,6 +61,7 @@ class ScopedChoiceFilter(admin.SimpleListFilter):
     holds more than one (an office's clerk has no office to choose)."""
 
     field_path = ""
+    key_model = None  # the model whose ids the filter takes
 
     def rows(self, request):
         raise NotImplementedError
@@ -78,14 +79,20 @@ class ScopedChoiceFilter(admin.SimpleListFilter):
         return len(self.lookup_choices) > 1
 
     def queryset(self, request, queryset):
-        # Within the list's own scope: another office's id filters to nothing.
-        return queryset.filter(**{self.field_path: int(self.value())}) if self.value() else queryset
+        # Within the list's own scope: another office's id filters to nothing, and so does an id
+        # no key can be (30 digits: an error on SQLite).
+        if not self.value():
+            return queryset
+        if not storable(self.key_model, None, self.value()):
+            return queryset.none()
+        return queryset.filter(**{self.field_path: int(self.value())})
 
 
 class OfficeFilter(ScopedChoiceFilter):
     title = _("office of education")
     parameter_name = "office__id__exact"  # the parameter of Django's own office filter: old links still open
     field_path = "office_id"
+    key_model = Office
 
     def rows(self, request):
         scope = request.user.case_scope
@@ -98,6 +105,7 @@ class LocalOfficeFilter(ScopedChoiceFilter):
     title = _("local office of education")
     parameter_name = "local_office"
     field_path = "school__local_office_id"
+    key_model = LocalOffice
 
     def rows(self, request):
         scope = request.user.case_scope
@@ -165,6 +173,7 @@ class SchoolFilter(ScopedChoiceFilter):
     title = _("school")
     parameter_name = "school__id__exact"
     field_path = "school_id"
+    key_model = School
 
     def rows(self, request):
         scope = request.user.case_scope

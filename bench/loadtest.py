@@ -13,9 +13,10 @@ Loopback only, bounded in time. It
    sessions on Redis when one answers at ``--redis-url``;
 3. runs the clerks and supervisors, each a thread with its own cookies, for ``--duration``
    seconds. A clerk signs in, then over and over opens the admin's incident form, looks up a
-   school (and for some incidents a committee) through the admin's autocomplete, posts the
-   incident with its victims and offenders (and a committee referral) the way the form's
-   "add another" rows do, and follows the redirect to the case list. Two clerks of one office
+   school through the admin's autocomplete, posts the
+   incident with its victims and offenders the way the form's "add another" rows do (for some
+   incidents then a committee referral through the case page's "refer" step), and opens the
+   case list. Two clerks of one office
    may be offered the same next case number: the one refused retries, as a person would. A
    supervisor signs in, then opens report pages with random filters, drill-down lists, and
    CSV and XLSX files. Every request goes as nginx would pass it: ``X-Forwarded-Proto: https``
@@ -300,6 +301,7 @@ def clerk(browser: Browser, account: dict, world: World, ledger: Ledger, deadlin
 
 
 def enter_incident(browser: Browser, account: dict, world: World, ledger: Ledger, rng: random.Random, serial: int):
+    mark = f"{MARK} {account['username']} {serial}"
     for _attempt in range(5):
         page = browser.get("incident form", ADD_INCIDENT)
         if page.status != 200:
@@ -331,7 +333,9 @@ def enter_incident(browser: Browser, account: dict, world: World, ledger: Ledger
             report_date=report_date.isoformat(),
             content_kind=rng.choice([v for v in form.options["content_kind"] if v]),
             image_source=rng.choice([v for v in form.options["image_source"] if v]),
-            content_description=f"Composite images shared in a class group chat ({MARK} {serial}).",
+            # The mark tells this save's incident apart: the form may renumber a case reported in
+            # another year (its suggested number follows the report date).
+            content_description=f"Composite images shared in a class group chat ({mark}).",
             police_referred_on=(report_date + datetime.timedelta(days=1)).isoformat() if rng.random() < 0.5 else "",
         )
         victims = [
@@ -342,43 +346,33 @@ def enter_incident(browser: Browser, account: dict, world: World, ledger: Ledger
             {"code": f"O{n}", "kind": "student", "school_level": level, "grade": str(rng.randint(1, 3))}
             for n in range(1, rng.randint(1, 2) + 1)
         ]
-        referral = []
-        if rng.random() < 0.35:
-            found = browser.get(
-                "autocomplete",
-                "/admin/autocomplete/?"
-                + urlencode(
-                    {"app_label": "cases", "model_name": "committeecase", "field_name": "committee", "term": ""}
-                ),
-            )
-            offered = [int(item["id"]) for item in json.loads(found.body)["results"]] if found.status == 200 else []
-            usable = [c for c in offered if c in world.school_violence_committees[account["office_id"]]]
-            if usable:
-                requested_on = report_date + datetime.timedelta(days=rng.randint(1, 10))
-                referral = [{"committee": str(rng.choice(usable)), "requested_on": requested_on.isoformat()}]
+        # A committee referral is a step of the saved case (its page's "refer" form), as a clerk takes it.
+        refer = rng.random() < 0.35
         fields = [(name, value) for name, value in values.items() if name != "channels"]
         fields += [("channels", value) for value in channels]
         fields = add_rows(fields, template, "victims", victims)
         fields = add_rows(fields, template, "offenders", offenders)
-        fields = add_rows(fields, template, "committee_cases", referral)
-        fields.append(("_save", "저장"))
+        fields.append(("_continue", "저장 후 계속 편집") if refer else ("_save", "저장"))
 
         response = browser.post("incident save", ADD_INCIDENT, fields, expect=(302, 200))
         if response.status == 302:
+            location = urlsplit(response.headers.get("location", "")).path
+            referrals = 0
+            if refer:
+                referrals = refer_case(browser, account, world, rng, location, report_date)
+            elif location != INCIDENT_LIST:
+                browser.recorder.error(f"incident save redirected to {location!r}, not the case list")
             ledger.add(
                 {
                     "office_id": account["office_id"],
-                    "case_number": values["case_number"],
+                    "mark": mark,
                     "victims": sorted(row["code"] for row in victims),
                     "offenders": sorted(row["code"] for row in offenders),
-                    "referrals": len(referral),
+                    "referrals": referrals,
                     "clerk": account["username"],
                 }
             )
-            location = urlsplit(response.headers.get("location", "")).path
-            if location != INCIDENT_LIST:
-                browser.recorder.error(f"incident save redirected to {location!r}, not the case list")
-            browser.get("incident list", location or INCIDENT_LIST)
+            browser.get("incident list", INCIDENT_LIST)
             return
         if response.status != 200:
             return
@@ -391,6 +385,29 @@ def enter_incident(browser: Browser, account: dict, world: World, ledger: Ledger
         browser.recorder.error(f"{account['username']}: the incident was refused: {errors[:400]}")
         return
     browser.recorder.error(f"{account['username']}: five case numbers in a row were taken")
+
+
+def refer_case(browser: Browser, account: dict, world: World, rng: random.Random, case_page: str, report_date) -> int:
+    """Refer the case just saved (``case_page``: its change page) to one of its office's school
+    violence committees through the case page's "refer" step; 1 if it was recorded."""
+    match = re.fullmatch(r"/admin/cases/incident/(\d+)/change/", case_page)
+    if not match:
+        browser.recorder.error(f"incident save redirected to {case_page!r}, not the case's page")
+        return 0
+    step = f"/admin/cases/incident/{match.group(1)}/step/refer/"
+    page = browser.get("step form", step)
+    if page.status != 200:
+        return 0
+    form = parse_form(page.text, "step_form")
+    committees = world.school_violence_committees[account["office_id"]]
+    usable = [c for c in form.options["committee"] if c and int(c) in committees]
+    if not usable:
+        return 0
+    fields = [(name, value) for name, value in form.fields if name not in ("committee", "on")]
+    requested_on = report_date + datetime.timedelta(days=rng.randint(1, 10))
+    fields += [("committee", rng.choice(usable)), ("on", requested_on.isoformat())]
+    response = browser.post("step save", step, fields, expect=(302,))
+    return 1 if response.status == 302 else 0
 
 
 def add_rows(fields: list, template: dict[str, str], prefix: str, rows: list[dict]) -> list:
@@ -533,6 +550,11 @@ def baseline() -> dict[str, int]:
     }
 
 
+def _mark_of(description: str) -> str | None:
+    found = re.search(rf"\(({MARK} [^)]+)\)", description)
+    return found.group(1) if found else None
+
+
 def verify(ledger: Ledger, before: dict[str, int], downloads: int) -> list[str]:
     """The clerks' saves and the supervisors' downloads, against the database."""
     from casetracker.audit.models import AccessLog
@@ -541,14 +563,13 @@ def verify(ledger: Ledger, before: dict[str, int], downloads: int) -> list[str]:
 
     problems = []
     new = Incident.objects.filter(pk__gt=before["incident"])
-    found = {
-        (incident.office_id, incident.case_number): incident
-        for incident in new.prefetch_related("victims", "offenders", "committee_cases")
-    }
+    marked = defaultdict(list)
+    for incident in new.prefetch_related("victims", "offenders", "committee_cases"):
+        marked[(incident.office_id, _mark_of(incident.content_description))].append(incident)
     for entry in ledger.saved:
-        key = (entry["office_id"], entry["case_number"])
-        matches = Incident.objects.filter(office_id=key[0], case_number=key[1]).count()
-        incident = found.get(key)
+        key = (entry["office_id"], entry["mark"])
+        matches = len(marked.get(key, []))
+        incident = marked[key][0] if matches else None
         if matches != 1 or incident is None:
             problems.append(f"incident {key} saved by {entry['clerk']}: {matches} rows among the new ones")
             continue
@@ -559,8 +580,8 @@ def verify(ledger: Ledger, before: dict[str, int], downloads: int) -> list[str]:
         )
         if people != (entry["victims"], entry["offenders"], entry["referrals"]):
             problems.append(f"incident {key}: stored {people}, posted {entry}")
-    if len(found) != len(ledger.saved):
-        problems.append(f"{len(found)} new incidents in the database, {len(ledger.saved)} saves acknowledged")
+    if len(new) != len(ledger.saved):
+        problems.append(f"{len(new)} new incidents in the database, {len(ledger.saved)} saves acknowledged")
     logged = AccessLog.objects.filter(pk__gt=before["access"], action=AccessLog.Action.EXPORT).count()
     if logged != downloads:
         problems.append(f"{downloads} files downloaded, {logged} downloads on the access log")

@@ -172,6 +172,8 @@ class World:
     saved: list[dict] = field(default_factory=list)
     downloads: int = 0
     retries: int = 0
+    signed_in: int = 0  # people who have signed in and opened their first page
+    saved_before: int = 0  # saves made while the others were still signing in
     problems: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -257,6 +259,7 @@ class Clerk(Person):
         self.serial = 0
         self.log_in(self.account["username"])
         self.page("queue", "/queue/")
+        self.world.signed_in += 1
 
     @task(3)
     def work_queue(self):
@@ -439,6 +442,7 @@ class Supervisor(Person):
         self.account = next(Supervisor.accounts)
         self.log_in(self.account["username"])
         self.page("report index", "/reports/")
+        self.world.signed_in += 1
 
     def filters(self) -> dict:
         rng = self.rng

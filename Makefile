@@ -50,10 +50,16 @@ bench: venv
 dataset: venv
 	$(BIN)/python manage.py generate_dataset
 
-# Load test on this machine: gunicorn on loopback, PostgreSQL at 127.0.0.1:5432 (database
-# loadtest_casetracker, recreated), 20 clerks and 4 supervisors for DURATION seconds (bench/README.md).
-loadtest: venv
-	$(BIN)/python bench/loadtest.py --duration $(or $(DURATION),180)
+# Load test on this machine (locust, from bench/requirements.txt): gunicorn on loopback, PostgreSQL at
+# 127.0.0.1:5432 (database loadtest_casetracker, recreated), 20 clerks and 4 supervisors for DURATION
+# seconds, thinking 2-10 s between actions (THINK=none for the saturation run; bench/README.md).
+BENCH_INSTALLED := $(VENV)/.installed-bench-requirements
+$(BENCH_INSTALLED): bench/requirements.txt $(INSTALLED)
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet -r bench/requirements.txt
+	@touch $@
+
+loadtest: $(BENCH_INSTALLED)
+	$(BIN)/python bench/loadtest.py --duration $(or $(DURATION),180) $(if $(THINK),--think $(THINK))
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache

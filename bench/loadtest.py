@@ -1,462 +1,60 @@
-"""Load test: clerks entering cases and supervisors reading reports, on gunicorn and PostgreSQL.
+"""Load test: clerks at work and supervisors reading reports, on gunicorn, PostgreSQL and Redis, driven by locust.
 
     .venv/bin/python bench/loadtest.py [--duration 180] [--clerks 20] [--supervisors 4] [--workers 4]
+        [--think 2-10 | --think none] [--incidents N] [--csv-dir DIR]
     make loadtest DURATION=60
 
 Loopback only, bounded in time. It
 
 1. recreates the PostgreSQL database ``loadtest_casetracker`` (``--database-url``), migrates it,
-   loads the shipped data, collects the static files and creates the accounts: clerks spread
-   over the 17 offices of education, one national supervisor and office supervisors;
+   loads the shipped data (and with ``--incidents N``, ``manage.py generate_cases --incidents N``
+   on top, then ``VACUUM ANALYZE``), collects the static files and creates the accounts: clerks
+   spread over the 17 offices of education, one national supervisor and office supervisors;
 2. starts gunicorn (casetracker/gunicorn.conf.py, ``--workers``) on 127.0.0.1 under
    bench/loadtest_settings.py (production's settings without two-factor), with the cache and
    sessions on Redis when one answers at ``--redis-url``;
-3. runs the clerks and supervisors, each a thread with its own cookies, for ``--duration``
-   seconds. A clerk signs in, then over and over opens the admin's incident form, looks up a
-   school through the admin's autocomplete, posts the
-   incident with its victims and offenders the way the form's "add another" rows do (for some
-   incidents then a committee referral through the case page's "refer" step), and opens the
-   case list. Two clerks of one office
-   may be offered the same next case number: the one refused retries, as a person would. A
-   supervisor signs in, then opens report pages with random filters, drill-down lists, and
-   CSV and XLSX files. Every request goes as nginx would pass it: ``X-Forwarded-Proto: https``
-   and ``X-Real-IP``;
-4. stops gunicorn and checks: no 5xx, no unexpected status, no traceback in the server's log;
-   every incident a clerk was redirected for exists exactly once with its people and referral,
-   and no other incident appeared; every file download is on the access log. It prints the
-   latency percentiles per kind of request and the throughput, and exits 1 if a check failed.
-
-Clerks and supervisors wait ``--think`` seconds on average between actions (0 for a stress test).
+3. runs the people of bench/loadtest_people.py (locust ``FastHttpUser``s, in this process) for
+   ``--duration`` seconds, each waiting ``--think`` seconds (uniformly between the two bounds)
+   between actions, or not at all with ``--think none`` (to find where the machine saturates);
+4. stops gunicorn and checks: no failure in locust's statistics (a 5xx, an unexpected status, a
+   failed connection) and no exception in a person's task, no traceback in the server's log;
+   every incident a clerk was told was saved exists exactly once with its people, referral and
+   scheduled hearing, and no other incident appeared; every file download is on the access log.
+   It prints locust's figures per request kind and the requests per second, and the case page's
+   median against the probe's (a trivial view of the same gunicorn), writes locust's CSV files
+   (and its HTML report) to ``--csv-dir``, and exits 1 if a check failed.
 """
 
 import argparse
 import datetime
-import json
 import os
-import random
 import re
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
-from html import unescape
-from html.parser import HTMLParser
-from http.client import HTTPConnection
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
+
+import gevent  # locust's: imported (and the standard library patched) before Django's database connections
+from locust import between, constant
+from locust.env import Environment
+from locust.html import get_html_report
+from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter, stats_history
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from loadtest_people import CASE_PAGE, MARK, Clerk, Person, Probe, Supervisor, World  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/loadtest_casetracker"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
-ADD_INCIDENT = "/admin/cases/incident/add/"
-INCIDENT_LIST = "/admin/cases/incident/"
-LOGIN = "/admin/login/"
-MARK = "loadtest"  # in every incident description, to tell the load test's incidents apart
-
-
-# Taking part: a browser with cookies ------------------------------------------------------------
-
-
-@dataclass
-class Response:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
-
-@dataclass
-class Recorder:
-    """Every request's kind, latency and outcome, from all threads."""
-
-    samples: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    statuses: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
-    errors: list[str] = field(default_factory=list)
-    retries: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def record(self, kind: str, seconds: float, status: int) -> None:
-        with self.lock:
-            self.samples[kind].append(seconds)
-            self.statuses[kind][status] += 1
-
-    def error(self, message: str) -> None:
-        with self.lock:
-            self.errors.append(message)
-
-
-class Browser:
-    """One person's browser: its cookies, its address, the static files it has cached."""
-
-    def __init__(self, port: int, address: str, recorder: Recorder):
-        self.port = port
-        self.host = f"127.0.0.1:{port}"
-        self.address = address
-        self.recorder = recorder
-        self.cookies: dict[str, str] = {}
-        self.cached: set[str] = set()
-
-    def request(self, kind: str, method: str, path: str, form=None, *, expect=(200,)) -> Response:
-        headers = {
-            "Host": self.host,
-            # What the reverse proxy adds (docs/deploy.md): the scheme and the client's address.
-            "X-Forwarded-Proto": "https",
-            "X-Real-IP": self.address,
-            "Accept-Language": "ko",
-        }
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urlencode(form, doseq=True).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Origin"] = f"https://{self.host}"
-            headers["Referer"] = f"https://{self.host}{path}"
-        connection = HTTPConnection("127.0.0.1", self.port, timeout=120)
-        started = time.perf_counter()
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            raw = connection.getresponse()
-            response = Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, raw.read())
-            cookies = raw.headers.get_all("Set-Cookie") or []
-        except OSError as error:
-            self.recorder.record(kind, time.perf_counter() - started, 0)
-            self.recorder.error(f"{kind} {method} {path}: {error!r}")
-            raise
-        finally:
-            connection.close()
-        self.recorder.record(kind, time.perf_counter() - started, response.status)
-        for header in cookies:
-            for name, morsel in SimpleCookie(header).items():
-                if morsel["max-age"] == "0" or not morsel.value:
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
-        if response.status not in expect:
-            excerpt = " ".join(re.sub(r"<[^>]+>", " ", response.text).split())[:300]
-            self.recorder.error(f"{kind} {method} {path}: HTTP {response.status}: {excerpt}")
-        return response
-
-    def get(self, kind: str, path: str, **kwargs) -> Response:
-        return self.request(kind, "GET", path, **kwargs)
-
-    def post(self, kind: str, path: str, form, **kwargs) -> Response:
-        return self.request(kind, "POST", path, form, **kwargs)
-
-    def static_files(self, page: Response) -> None:
-        """The page's stylesheets and scripts, the first time this browser sees them (then cached)."""
-        for url in re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text):
-            if url not in self.cached:
-                self.cached.add(url)
-                self.get("static", url)
-
-    def log_in(self, username: str, password: str) -> None:
-        page = self.get("login", LOGIN)
-        form = parse_form(page.text, "login-form")
-        data = dict(form.fields)
-        data.update(username=username, password=password, next="/admin/")
-        response = self.post("login", LOGIN, data, expect=(302,))
-        if response.status != 302:
-            raise RuntimeError(f"{username} could not sign in")
-
-
-# Reading the admin's forms the way a browser does -----------------------------------------------
-
-
-class Form(HTMLParser):
-    """The fields of one <form>: what the browser would submit untouched, and the choices offered."""
-
-    def __init__(self, form_id: str):
-        super().__init__(convert_charrefs=True)
-        self.form_id = form_id
-        self.inside = False
-        self.fields: list[tuple[str, str]] = []
-        self.options: dict[str, list[str]] = defaultdict(list)  # select and checkbox choices
-        self._select: tuple[str, bool] | None = None
-        self._selected: list[str] = []
-        self._textarea: str | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("id") == self.form_id:
-            self.inside = True
-        if not self.inside:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name:
-            kind = attrs.get("type", "text")
-            if kind in {"checkbox", "radio"}:
-                self.options[name].append(attrs.get("value", "on"))
-                if "checked" in attrs:
-                    self.fields.append((name, attrs.get("value", "on")))
-            elif kind not in {"submit", "button", "image", "file", "reset"}:
-                self.fields.append((name, attrs.get("value") or ""))
-        elif tag == "select" and name:
-            self._select, self._selected = (name, "multiple" in attrs), []
-        elif tag == "option" and self._select:
-            value = attrs.get("value", "")
-            self.options[self._select[0]].append(value)
-            if "selected" in attrs:
-                self._selected.append(value)
-        elif tag == "textarea" and name:
-            self._textarea, self._text = name, []
-
-    def handle_data(self, data):
-        if self._textarea:
-            self._text.append(data)
-
-    def handle_endtag(self, tag):
-        if not self.inside:
-            return
-        if tag == "form":
-            self.inside = False
-        elif tag == "select" and self._select:
-            name, multiple = self._select
-            chosen = self._selected if multiple else (self._selected or self.options[name][:1] or [""])
-            self.fields.extend((name, value) for value in chosen)
-            self._select = None
-        elif tag == "textarea" and self._textarea:
-            self.fields.append((self._textarea, "".join(self._text).removeprefix("\n")))
-            self._textarea = None
-
-    def value(self, name: str) -> str:
-        return next((value for key, value in self.fields if key == name), "")
-
-
-def parse_form(html: str, form_id: str) -> Form:
-    form = Form(form_id)
-    form.feed(html)
-    form.close()
-    if not form.fields:
-        raise RuntimeError(f"no form #{form_id} on the page")
-    return form
-
-
-def page_errors(html: str) -> str:
-    """The form's error messages, each after its field where the page says which."""
-    messages = []
-    for attrs, item in re.findall(r'<ul class="errorlist[^"]*"([^>]*)>(.*?)</ul>', html, re.S):
-        where = re.search(r'id="id_([^"]+)_error"', attrs)
-        text = " ".join(unescape(re.sub(r"<[^>]+>", " ", item)).split())
-        messages.append(f"{where.group(1)}: {text}" if where else text)
-    return " | ".join(messages)
-
-
-class Ledger:
-    """What the clerks were told was saved."""
-
-    def __init__(self):
-        self.saved: list[dict] = []
-        self.lock = threading.Lock()
-
-    def add(self, entry: dict) -> None:
-        with self.lock:
-            self.saved.append(entry)
-
-
-# The people ------------------------------------------------------------------------------------
-
-
-@dataclass
-class World:
-    """What the setup made: accounts, and the reference data a person would know."""
-
-    password: str
-    clerks: list[dict]  # username, office_id
-    supervisors: list[dict]  # username, national
-    school_level: dict[int, str]  # school id -> level
-    school_violence_committees: dict[int, list[int]]  # office id -> committee ids
-    reports: list[str]
-    cells: list[tuple[str, str, str]]  # (report, table, count column) of a total row
-    offices: list[str]
-    number_taken: str  # the form's message when another clerk took the case number first
-
-
-def think(rng: random.Random, mean: float, deadline: float) -> None:
-    if mean > 0:
-        time.sleep(max(0.0, min(rng.uniform(0.5 * mean, 1.5 * mean), deadline - time.monotonic())))
-
-
-def clerk(browser: Browser, account: dict, world: World, ledger: Ledger, deadline: float, args, seed: int) -> None:
-    rng = random.Random(seed)
-    browser.log_in(account["username"], world.password)
-    serial = 0
-    while time.monotonic() < deadline:
-        serial += 1
-        enter_incident(browser, account, world, ledger, rng, serial)
-        think(rng, args.think, deadline)
-
-
-def enter_incident(browser: Browser, account: dict, world: World, ledger: Ledger, rng: random.Random, serial: int):
-    mark = f"{MARK} {account['username']} {serial}"
-    for _attempt in range(5):
-        page = browser.get("incident form", ADD_INCIDENT)
-        if page.status != 200:
-            return
-        browser.static_files(page)
-        form = parse_form(page.text, "incident_form")
-        data = [(name, value) for name, value in form.fields if "__prefix__" not in name]
-        template = {name: value for name, value in form.fields if "__prefix__" in name}
-        values = dict(data)
-
-        found = browser.get(
-            "autocomplete",
-            "/admin/autocomplete/?"
-            + urlencode({"app_label": "cases", "model_name": "incident", "field_name": "school", "term": ""}),
-        )
-        schools = [int(item["id"]) for item in json.loads(found.body)["results"]] if found.status == 200 else []
-        if not schools:
-            browser.recorder.error(f"{account['username']}: the school autocomplete offered no school")
-            return
-        school = rng.choice(schools)
-        level = world.school_level[school]
-        report_date = datetime.date.today() - datetime.timedelta(days=rng.randint(20, 400))
-        channels = rng.sample(form.options["channels"], rng.randint(1, 2))
-        values.update(
-            office=str(account["office_id"]),
-            school=str(school),
-            # The number the form proposes, as a clerk would take it.
-            case_number=form.value("case_number"),
-            report_date=report_date.isoformat(),
-            content_kind=rng.choice([v for v in form.options["content_kind"] if v]),
-            image_source=rng.choice([v for v in form.options["image_source"] if v]),
-            # The mark tells this save's incident apart: the form may renumber a case reported in
-            # another year (its suggested number follows the report date).
-            content_description=f"Composite images shared in a class group chat ({mark}).",
-            police_referred_on=(report_date + datetime.timedelta(days=1)).isoformat() if rng.random() < 0.5 else "",
-        )
-        victims = [
-            {"code": f"V{n}", "kind": "student", "school_level": level, "grade": str(rng.randint(1, 3))}
-            for n in range(1, rng.randint(1, 3) + 1)
-        ]
-        offenders = [
-            {"code": f"O{n}", "kind": "student", "school_level": level, "grade": str(rng.randint(1, 3))}
-            for n in range(1, rng.randint(1, 2) + 1)
-        ]
-        # A committee referral is a step of the saved case (its page's "refer" form), as a clerk takes it.
-        refer = rng.random() < 0.35
-        fields = [(name, value) for name, value in values.items() if name != "channels"]
-        fields += [("channels", value) for value in channels]
-        fields = add_rows(fields, template, "victims", victims)
-        fields = add_rows(fields, template, "offenders", offenders)
-        fields.append(("_continue", "저장 후 계속 편집") if refer else ("_save", "저장"))
-
-        response = browser.post("incident save", ADD_INCIDENT, fields, expect=(302, 200))
-        if response.status == 302:
-            location = urlsplit(response.headers.get("location", "")).path
-            referrals = 0
-            if refer:
-                referrals = refer_case(browser, account, world, rng, location, report_date)
-            elif location != INCIDENT_LIST:
-                browser.recorder.error(f"incident save redirected to {location!r}, not the case list")
-            ledger.add(
-                {
-                    "office_id": account["office_id"],
-                    "mark": mark,
-                    "victims": sorted(row["code"] for row in victims),
-                    "offenders": sorted(row["code"] for row in offenders),
-                    "referrals": referrals,
-                    "clerk": account["username"],
-                }
-            )
-            browser.get("incident list", INCIDENT_LIST)
-            return
-        if response.status != 200:
-            return
-        errors = page_errors(response.text)
-        if world.number_taken in errors:
-            # Another clerk of the office took the proposed number first: open the form again.
-            with browser.recorder.lock:
-                browser.recorder.retries += 1
-            continue
-        browser.recorder.error(f"{account['username']}: the incident was refused: {errors[:400]}")
-        return
-    browser.recorder.error(f"{account['username']}: five case numbers in a row were taken")
-
-
-def refer_case(browser: Browser, account: dict, world: World, rng: random.Random, case_page: str, report_date) -> int:
-    """Refer the case just saved (``case_page``: its change page) to one of its office's school
-    violence committees through the case page's "refer" step; 1 if it was recorded."""
-    match = re.fullmatch(r"/admin/cases/incident/(\d+)/change/", case_page)
-    if not match:
-        browser.recorder.error(f"incident save redirected to {case_page!r}, not the case's page")
-        return 0
-    step = f"/admin/cases/incident/{match.group(1)}/step/refer/"
-    page = browser.get("step form", step)
-    if page.status != 200:
-        return 0
-    form = parse_form(page.text, "step_form")
-    committees = world.school_violence_committees[account["office_id"]]
-    usable = [c for c in form.options["committee"] if c and int(c) in committees]
-    if not usable:
-        return 0
-    fields = [(name, value) for name, value in form.fields if name not in ("committee", "on")]
-    requested_on = report_date + datetime.timedelta(days=rng.randint(1, 10))
-    fields += [("committee", rng.choice(usable)), ("on", requested_on.isoformat())]
-    response = browser.post("step save", step, fields, expect=(302,))
-    return 1 if response.status == 302 else 0
-
-
-def add_rows(fields: list, template: dict[str, str], prefix: str, rows: list[dict]) -> list:
-    """Add ``rows`` to the inline ``prefix`` as the admin's "add another" does: copies of the empty form."""
-    total = int(dict(fields)[f"{prefix}-TOTAL_FORMS"])
-    fields = [(k, v) for k, v in fields if k != f"{prefix}-TOTAL_FORMS"]
-    for index, row in enumerate(rows, start=total):
-        for name, value in template.items():
-            if name.startswith(f"{prefix}-__prefix__-"):
-                column = name.removeprefix(f"{prefix}-__prefix__-")
-                fields.append((f"{prefix}-{index}-{column}", row.get(column, value)))
-    fields.append((f"{prefix}-TOTAL_FORMS", str(total + len(rows))))
-    return fields
-
-
-def supervisor(browser: Browser, account: dict, world: World, deadline: float, args, seed: int) -> None:
-    rng = random.Random(seed)
-    browser.log_in(account["username"], world.password)
-    page = browser.get("report index", "/reports/")
-    browser.static_files(page)
-    while time.monotonic() < deadline:
-        year = rng.randint(2022, datetime.date.today().year)
-        filters = {"date_from": f"{year}-01-01", "date_to": f"{year}-12-31"} if rng.random() < 0.7 else {}
-        if account["national"] and rng.random() < 0.3:
-            filters["office"] = rng.choice(world.offices)
-        if rng.random() < 0.2:
-            filters["publication"] = "1"
-        query = f"?{urlencode(filters)}" if filters else ""
-        name = rng.choice(world.reports)
-        roll = rng.random()
-        if roll < 0.55:
-            browser.static_files(browser.get("report page", f"/reports/{name}/{query}"))
-        elif roll < 0.75:
-            browser.get("report csv", f"/reports/{name}/download.csv{query}")
-        elif roll < 0.85:
-            browser.get("report xlsx", f"/reports/{name}/download.xlsx{query}")
-        else:
-            report, table, column = rng.choice(world.cells)
-            cell = {**filters, "table": table, "row": "total", "column": column}
-            cell.pop("publication", None)
-            browser.get("report drill-down", f"/reports/{report}/cases/?{urlencode(cell)}")
-        think(rng, args.think, deadline)
-
-
-def run_person(target, *args) -> None:
-    try:
-        target(*args)
-    except Exception as error:  # a person's crash is a finding, not the end of the test
-        args[0].recorder.error(f"{target.__name__} stopped: {error!r}")
 
 
 # Setting up and checking: the database, through Django ----------------------------------------
@@ -467,12 +65,27 @@ def recreate_database(url: str) -> None:
 
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise SystemExit(f"refusing to recreate a database named {name!r}")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or not name.startswith("loadtest"):
+        raise SystemExit(f"refusing to recreate a database named {name!r} (the load test's start with 'loadtest')")
     admin = parts._replace(path="/postgres").geturl()
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         connection.execute(f"CREATE DATABASE {name}")
+
+
+def generate_cases(args, env: dict[str, str]) -> None:
+    """``manage.py generate_cases`` on top of the shipped data, then fresh planner statistics (as
+    bench/run.py prepares its database). The generator is an app of the local settings only."""
+    started = time.monotonic()
+    command = [sys.executable, "manage.py", "generate_cases", "--incidents", str(args.incidents), "--no-progress"]
+    subprocess.run(
+        command, cwd=ROOT, env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "casetracker.settings.local"}, check=True
+    )
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(f"generate_cases --incidents {args.incidents}: {time.monotonic() - started:.0f} s", flush=True)
 
 
 def set_up(args, env: dict[str, str]) -> World:
@@ -493,6 +106,8 @@ def set_up(args, env: dict[str, str]) -> World:
 
     call_command("migrate", "--noinput", verbosity=0)
     call_command("load_shipped_data", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    if args.incidents:
+        generate_cases(args, env)
     call_command("collectstatic", "--noinput", verbosity=0)
     password = secrets.token_urlsafe(18)
     offices = list(Office.objects.order_by("pk"))
@@ -533,6 +148,7 @@ def set_up(args, env: dict[str, str]) -> World:
         cells=cells,
         offices=[office.code for office in offices],
         number_taken=number_taken,
+        seed=args.seed,
     )
     connections.close_all()
     return world
@@ -555,7 +171,7 @@ def _mark_of(description: str) -> str | None:
     return found.group(1) if found else None
 
 
-def verify(ledger: Ledger, before: dict[str, int], downloads: int) -> list[str]:
+def verify(world: World, before: dict[str, int]) -> list[str]:
     """The clerks' saves and the supervisors' downloads, against the database."""
     from casetracker.audit.models import AccessLog
     from casetracker.cases.models import Incident
@@ -566,25 +182,28 @@ def verify(ledger: Ledger, before: dict[str, int], downloads: int) -> list[str]:
     marked = defaultdict(list)
     for incident in new.prefetch_related("victims", "offenders", "committee_cases"):
         marked[(incident.office_id, _mark_of(incident.content_description))].append(incident)
-    for entry in ledger.saved:
+    for entry in world.saved:
         key = (entry["office_id"], entry["mark"])
-        matches = len(marked.get(key, []))
-        incident = marked[key][0] if matches else None
-        if matches != 1 or incident is None:
-            problems.append(f"incident {key} saved by {entry['clerk']}: {matches} rows among the new ones")
+        found = marked.get(key, [])
+        if len(found) != 1:
+            problems.append(f"incident {key} saved by {entry['clerk']}: {len(found)} rows among the new ones")
             continue
-        people = (
+        incident = found[0]
+        referrals = incident.committee_cases.all()
+        stored = (
             sorted(victim.code for victim in incident.victims.all()),
             sorted(offender.code for offender in incident.offenders.all()),
-            len(incident.committee_cases.all()),
+            len(referrals),
+            sum(1 for case in referrals if case.hearing_scheduled_on is not None),
         )
-        if people != (entry["victims"], entry["offenders"], entry["referrals"]):
-            problems.append(f"incident {key}: stored {people}, posted {entry}")
-    if len(new) != len(ledger.saved):
-        problems.append(f"{len(new)} new incidents in the database, {len(ledger.saved)} saves acknowledged")
+        posted = (entry["victims"], entry["offenders"], entry["referrals"], entry["scheduled"])
+        if stored != posted:
+            problems.append(f"incident {key} of {entry['clerk']}: stored {stored}, posted {posted}")
+    if len(new) != len(world.saved):
+        problems.append(f"{len(new)} new incidents in the database, {len(world.saved)} saves acknowledged")
     logged = AccessLog.objects.filter(pk__gt=before["access"], action=AccessLog.Action.EXPORT).count()
-    if logged != downloads:
-        problems.append(f"{downloads} files downloaded, {logged} downloads on the access log")
+    if logged != world.downloads:
+        problems.append(f"{world.downloads} files downloaded, {logged} downloads on the access log")
     # The status and referrals stored by the concurrent saves are what the records give.
     stale = out_of_step(new)
     if stale:
@@ -612,6 +231,18 @@ def redis_answers(url: str) -> bool:
         return False
 
 
+def answers(port: int) -> bool:
+    """gunicorn's answer to ``/healthz``, as nginx would ask (HTTPS told by the header)."""
+    headers = f"Host: 127.0.0.1:{port}\r\nX-Forwarded-Proto: https\r\nConnection: close"
+    request = f"GET /healthz HTTP/1.1\r\n{headers}\r\n\r\n"
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+            connection.sendall(request.encode())
+            return connection.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+
+
 def start_server(args, env: dict[str, str], port: int, logs: Path) -> subprocess.Popen:
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
@@ -631,62 +262,131 @@ def start_server(args, env: dict[str, str], port: int, logs: Path) -> subprocess
     server = subprocess.Popen(
         command, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
     )
-    probe = Browser(port, "127.0.0.1", Recorder())
     for _ in range(300):
         if server.poll() is not None:
             raise SystemExit(f"gunicorn exited with {server.returncode}; see {logs / 'error.log'}")
-        try:
-            if probe.get("probe", LOGIN).status == 200:
-                return server
-        except OSError:
-            time.sleep(0.1)
+        if answers(port):
+            return server
+        time.sleep(0.1)
     server.terminate()
     raise SystemExit("gunicorn did not answer within 30 seconds")
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))]
+def run_locust(args, world: World, port: int, csv_dir: Path) -> tuple[Environment, float]:
+    """The people for ``--duration`` seconds once all have signed in, locust's statistics written to
+    ``csv_dir`` as they come; and the seconds the signing in took.
 
-
-def report(recorder: Recorder, elapsed: float) -> tuple[str, dict]:
-    lines = [
-        f"{'request':<18} {'count':>7} {'req/s':>7} {'p50':>7} {'p90':>7} {'p95':>7} {'p99':>7} {'max':>7}  statuses",
+    The statistics start again when the last person has signed in (as locust's ``--reset-stats``
+    does after the ramp-up): 24 sign-ins at once are no part of a working day. A failure of the
+    signing in stays a problem of the run.
+    """
+    wait = constant(0) if args.think is None else between(*args.think)
+    Clerk.wait_time = Supervisor.wait_time = wait
+    Clerk.fixed_count, Supervisor.fixed_count = len(world.clerks), len(world.supervisors)
+    Clerk.accounts, Supervisor.accounts = iter(world.clerks), iter(world.supervisors)
+    Person.world = world
+    # stop_timeout: at the end each person finishes the action under way (a save is never cut off
+    # between its answer and the ledger); one waiting between actions stops at once.
+    env = Environment(user_classes=[Clerk, Supervisor, Probe], host=f"http://127.0.0.1:{port}", stop_timeout=120)
+    runner = env.create_local_runner()
+    writer = StatsCSVFileWriter(env, PERCENTILES_TO_REPORT, str(csv_dir / "loadtest"), full_history=True)
+    greenlets = [gevent.spawn(writer.stats_writer), gevent.spawn(stats_history, runner)]
+    people = len(world.clerks) + len(world.supervisors) + 1
+    runner.start(people, spawn_rate=people)
+    started = time.monotonic()
+    while world.signed_in < people - 1 and time.monotonic() - started < 600 and not runner.exceptions:
+        gevent.sleep(0.2)
+    signing_in = time.monotonic() - started
+    world.problems += [
+        f"signing in: {e.method} {e.name}: {e.error} ({e.occurrences}x)" for e in env.stats.errors.values()
     ]
-    summary = {}
-    total = 0
-    for kind in sorted(recorder.samples):
-        values = recorder.samples[kind]
-        total += len(values)
-        ms = {name: 1000 * percentile(values, share) for name, share in [("p50", 0.5), ("p90", 0.9), ("p95", 0.95)]}
-        ms["p99"] = 1000 * percentile(values, 0.99)
-        ms["max"] = 1000 * max(values)
-        statuses = dict(sorted(recorder.statuses[kind].items()))
-        summary[kind] = {"count": len(values), "per_second": len(values) / elapsed, "ms": ms, "statuses": statuses}
+    if world.signed_in < people - 1:
+        world.problem(f"only {world.signed_in} of {people - 1} people signed in, in {signing_in:.0f} s")
+    env.stats.reset_all()
+    world.saved_before = len(world.saved)
+    gevent.spawn_later(args.duration, runner.quit)
+    runner.greenlet.join()
+    gevent.sleep(1.5)  # one more round of the CSV writer, with the final figures
+    gevent.killall(greenlets)
+    writer.close_files()
+    (csv_dir / "loadtest.html").write_text(get_html_report(env, show_download_link=False))
+    return env, signing_in
+
+
+def table(env: Environment) -> str:
+    """Locust's figures per request kind, in milliseconds."""
+    stats = env.stats
+    lines = [f"{'request':<16} {'count':>7} {'fail':>5} {'req/s':>6} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>6}"]
+    for entry in [*sorted(stats.entries.values(), key=lambda e: e.name), stats.total]:
+        if not entry.num_requests:
+            continue
         lines.append(
-            f"{kind:<18} {len(values):>7} {len(values) / elapsed:>7.1f} "
-            + " ".join(f"{ms[name]:>7.0f}" for name in ("p50", "p90", "p95", "p99", "max"))
-            + "  "
-            + ", ".join(f"{status}: {count}" for status, count in statuses.items())
+            f"{'all' if entry is stats.total else entry.name:<16} {entry.num_requests:>7} {entry.num_failures:>5} "
+            f"{entry.total_rps:>6.1f} {entry.median_response_time:>6.0f} "
+            f"{entry.get_response_time_percentile(0.95):>6.0f} {entry.get_response_time_percentile(0.99):>6.0f} "
+            f"{entry.max_response_time:>6.0f}"
         )
-    lines.append(f"{'all':<18} {total:>7} {total / elapsed:>7.1f}   (latencies in milliseconds)")
-    return "\n".join(lines), summary
+    return "\n".join(lines)
+
+
+def server_medians(access_log: Path) -> dict[str, float]:
+    """The median milliseconds gunicorn spent on a case page and on ``/healthz``: the access log's
+    last field (``%(D)s``, microseconds), which leaves out the wait for a free worker."""
+    times = defaultdict(list)
+    for found in re.finditer(r'"GET (\S+) HTTP/[\d.]+" 200 .* (\d+)$', access_log.read_text(errors="replace"), re.M):
+        path, micros = found.group(1), int(found.group(2))
+        kind = "trivial" if path == "/healthz" else "case page" if CASE_PAGE.fullmatch(path) else None
+        if kind:
+            times[kind].append(micros / 1000)
+    return {kind: statistics.median(values) for kind, values in times.items()}
+
+
+def print_ratio(locust: Environment, logs: Path) -> None:
+    """The case page's cost against the trivial view's, as the client saw them and as gunicorn spent them."""
+    case_page, trivial = locust.stats.get("case page", "GET"), locust.stats.get("trivial", "GET")
+    if case_page.num_requests and trivial.num_requests and trivial.median_response_time:
+        ratio = case_page.median_response_time / trivial.median_response_time
+        print(
+            f"seen by the client: case page p50 {case_page.median_response_time:.0f} ms / trivial view (/healthz) "
+            f"p50 {trivial.median_response_time:.0f} ms = {ratio:.1f} (both include the wait for a free worker)"
+        )
+    served = server_medians(logs / "access.log")
+    if "case page" in served and served.get("trivial"):
+        print(
+            f"spent by gunicorn (access log): case page median {served['case page']:.1f} ms / trivial view "
+            f"median {served['trivial']:.1f} ms = {served['case page'] / served['trivial']:.0f}"
+        )
+
+
+def parse_think(value: str) -> tuple[float, float] | None:
+    if value in ("none", "0"):
+        return None
+    low, _, high = value.partition("-")
+    bounds = (float(low), float(high or low))
+    if not 0 <= bounds[0] <= bounds[1]:
+        raise argparse.ArgumentTypeError(f"{value!r}: seconds as MIN-MAX (2-10), or 'none'")
+    return bounds
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=180, help="seconds of load (180)")
-    parser.add_argument("--clerks", type=int, default=20, help="clerks entering cases (20)")
+    parser.add_argument("--clerks", type=int, default=20, help="clerks at work (20)")
     parser.add_argument("--supervisors", type=int, default=4, help="supervisors reading reports (4)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
-    parser.add_argument("--think", type=float, default=1.0, help="mean seconds between a person's actions (1.0)")
+    parser.add_argument(
+        "--think", type=parse_think, default=(2.0, 10.0), help="seconds between actions: MIN-MAX (2-10), or none"
+    )
+    parser.add_argument("--incidents", type=int, default=0, help="generate_cases --incidents N after the shipped data")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL, help="recreated on every run")
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL, help="cache and sessions; '' for none")
-    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--csv-dir", type=Path, help="locust's CSV files and HTML report (default: the run's folder)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
     logs = Path(tempfile.mkdtemp(prefix="casetracker-loadtest-"))
+    csv_dir = args.csv_dir or logs / "locust"
+    csv_dir.mkdir(parents=True, exist_ok=True)
     redis_url = args.redis_url if redis_answers(args.redis_url) else ""
     env = {
         "DJANGO_SETTINGS_MODULE": "bench.loadtest_settings",
@@ -705,59 +405,45 @@ def main() -> int:
     before = baseline()
     port = free_port()
     server = start_server(args, env, port, logs)
-    config = (
-        f"gunicorn: {args.workers} workers on 127.0.0.1:{port}; {len(world.clerks)} clerks, "
-        f"{len(world.supervisors)} supervisors, think {args.think} s, {args.duration:.0f} s; "
-        f"cache and sessions: {'Redis ' + redis_url if redis_url else 'no Redis (database sessions)'}"
+    think = "none" if args.think is None else f"{args.think[0]:g}-{args.think[1]:g} s"
+    print(
+        f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; "
+        f"gunicorn: {args.workers} workers on 127.0.0.1:{port}; "
+        f"{len(world.clerks)} clerks, {len(world.supervisors)} supervisors, think {think}, {args.duration:.0f} s; "
+        f"{before['incident']} incidents before; cache and sessions: "
+        f"{'Redis ' + redis_url if redis_url else 'no Redis (database sessions)'}",
+        flush=True,
     )
-    print(config, flush=True)
 
-    recorder, ledger = Recorder(), Ledger()
     cpu_started = time.process_time()
     started = time.monotonic()
-    deadline = started + args.duration
-    people = []
-    for n, account in enumerate(world.clerks):
-        browser = Browser(port, f"10.0.{n // 250}.{n % 250 + 1}", recorder)
-        people.append((clerk, browser, account, world, ledger, deadline, args, args.seed * 1000 + n))
-    for n, account in enumerate(world.supervisors):
-        browser = Browser(port, f"10.1.{n // 250}.{n % 250 + 1}", recorder)
-        people.append((supervisor, browser, account, world, deadline, args, args.seed * 1000 + 500 + n))
-    threads = [threading.Thread(target=run_person, args=person) for person in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
+    locust, signing_in = run_locust(args, world, port, csv_dir)
+    elapsed = time.monotonic() - started - signing_in
+    print(f"{world.signed_in} people signed in within {signing_in:.0f} s; the figures are of the {elapsed:.0f} s after")
     client_cpu = time.process_time() - cpu_started
 
     os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=60)
     server_log = "".join((logs / name).read_text(errors="replace") for name in ("error.log", "server.log"))
-    downloads = sum(
-        count
-        for kind in ("report csv", "report xlsx")
-        for status, count in recorder.statuses.get(kind, {}).items()
-        if status == 200
-    )
-    problems = list(recorder.errors)
-    for kind, statuses in recorder.statuses.items():
-        server_errors = sum(count for status, count in statuses.items() if status >= 500 or status == 0)
-        if server_errors:
-            problems.append(f"{kind}: {server_errors} server errors or failed connections")
+    problems = list(world.problems)
+    problems += [f"{e.method} {e.name}: {e.error} ({e.occurrences}x)" for e in locust.stats.errors.values()]
+    problems += [f"{r['msg']} ({r['count']}x): {r['traceback'][-300:]}" for r in locust.runner.exceptions.values()]
     tracebacks = server_log.count("Traceback (most recent call last)")
     if tracebacks or "WORKER TIMEOUT" in server_log:
         causes = sorted(set(re.findall(r"^(\w[\w.]*(?:Error|Exception)\b.*)$", server_log, re.M)))
         problems.append(f"the server logged {tracebacks} tracebacks ({'; '.join(causes)[:500]}): see {logs}")
-    problems += verify(ledger, before, downloads)
+    problems += verify(world, before)
 
-    table, summary = report(recorder, elapsed)
-    referred = sum(entry["referrals"] for entry in ledger.saved)
-    print(table)
+    print(f"\n{table(locust)}\n(latencies in milliseconds, from locust's statistics; its CSV files in {csv_dir})")
+    print_ratio(locust, logs)
+    referred = sum(entry["referrals"] for entry in world.saved)
+    scheduled = sum(entry["scheduled"] for entry in world.saved)
     print(
-        f"{len(ledger.saved)} incidents saved ({len(ledger.saved) / elapsed * 60:.0f} a minute, "
-        f"{referred} with a committee referral), {recorder.retries} retries after a taken case number, "
-        f"{downloads} files downloaded, in {elapsed:.0f} s"
+        f"{len(world.saved)} incidents saved ({(len(world.saved) - world.saved_before) / elapsed * 60:.0f} a minute "
+        f"after the signing in; {referred} referred "
+        f"and {scheduled} hearings scheduled afterwards), {world.retries} retries after a taken case number, "
+        f"{world.downloads} files downloaded, in {elapsed:.0f} s; "
+        f"{locust.stats.total.total_rps:.1f} requests a second"
     )
     print(f"the load generator itself used {client_cpu:.0f} s of CPU ({client_cpu / elapsed:.0%} of one CPU)")
     if problems:
@@ -766,22 +452,6 @@ def main() -> int:
             print(f"  - {problem}")
     else:
         print("OK: no HTTP errors, no lost writes, every download on the access log, every stored status in step")
-    if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "config": config,
-                    "elapsed": elapsed,
-                    "requests": summary,
-                    "incidents_saved": len(ledger.saved),
-                    "retries": recorder.retries,
-                    "downloads": downloads,
-                    "client_cpu_seconds": client_cpu,
-                    "problems": problems,
-                },
-                indent=2,
-            )
-        )
     return 1 if problems else 0
 
 

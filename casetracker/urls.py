@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from casetracker.core.views import healthz
 from casetracker.reports.views import home
 
 urlpatterns = [
@@ -12,5 +13,6 @@ urlpatterns = [
     path("imports/", include("casetracker.imports.urls")),
     path("releases/", include("casetracker.releases.urls")),
     path("api/", include("casetracker.api.urls")),
+    path("healthz", healthz, name="healthz"),
     path("", home, name="home"),
 ]

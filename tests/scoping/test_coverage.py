@@ -78,6 +78,7 @@ COVERED_VIEWS = {
     ),
     "accounts:two_factor": "tests/accounts/test_two_factor.py::test_setting_up_shows_the_secret_and_a_qr_code",
     "admin:auth_user_password_change": f"{HERE}::test_only_admins_set_another_accounts_password",
+    "healthz": "tests/core/test_health.py::test_healthz_answers_ok_reading_nothing",
     "home": f"{PAGES}::test_home_sends_supervisors_to_reports_clerks_to_their_queue_and_admins_to_the_admin",
     "reports:index": f"{PAGES}::test_admins_are_refused_and_anonymous_users_sent_to_log_in",
     "reports:detail": f"{PAGES}::test_a_seoul_clerk_sees_only_seoul",

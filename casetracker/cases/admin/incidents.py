@@ -29,6 +29,7 @@ from ..status import Status
 from .base import CaseAdminMixin, year_filter
 from .finding import LocalOfficeFilter, OfficeFilter, ReportDateRangeFilter, SchoolFilter, search_years, word_condition
 from .forms import form_for_parent
+from .saved_views import SavedViewsMixin
 from .step_views import StepActionsMixin
 from .workspace import CasePeople, case_people, case_workspace, relation_field
 
@@ -224,7 +225,7 @@ class IncidentAddForm(forms.ModelForm):
 
 
 @admin.register(Incident)
-class IncidentAdmin(StepActionsMixin, CaseAdminMixin, BaseAdmin):
+class IncidentAdmin(SavedViewsMixin, StepActionsMixin, CaseAdminMixin, BaseAdmin):
     list_display = [
         "case_number",
         "report_date",

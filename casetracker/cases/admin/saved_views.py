@@ -121,7 +121,7 @@ class SavedViewsMixin:
             return error.message
         except (DisallowedModelAdminLookup, DisallowedModelAdminToField, IncorrectLookupParameters):
             return _("This list cannot be shown with these parameters.")
-        # (Checked on the address, not on the list's filters: a filter of one choice is not shown, nor applied.)
+        # (The list would apply such a filter within the scope and find nothing: the view says why instead.)
         outside = [
             str(item.title)
             for item in self.get_list_filter(request)

@@ -90,3 +90,41 @@ class User(AbstractUser):
             # An admin is national, or an office of education's (``policy.account_scope``).
             message = _("An admin belongs to an office of education, not a local office.")
             raise ValidationError({"local_office": message})
+
+
+class SavedListView(models.Model):
+    """A list's filters, search and order saved under a name by one user, for that user alone.
+
+    Only the query string is kept: each time the view is opened it is read again through the
+    list's own filters, in the user's scope of that day (``cases.admin.saved_views``).
+    """
+
+    MAX_QUERY_LENGTH = 1000
+    MAX_NAME_LENGTH = 60
+    MAX_PER_LIST = 30
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_list_views",
+        verbose_name=_("account"),
+    )
+    list_name = models.CharField(_("list"), max_length=100)  # the list's model, "cases.incident"
+    name = models.CharField(_("name"), max_length=MAX_NAME_LENGTH)
+    query = models.CharField(_("filters, search and order"), max_length=MAX_QUERY_LENGTH, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved list view")
+        verbose_name_plural = _("saved list views")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "list_name", "name"],
+                name="saved_list_view_unique_name",
+                violation_error_message=_("You already have a saved view of this name."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -25,6 +25,9 @@ CASE_MODELS = (
     "measure",
     "appeal",
 )
+# Committee cases, measures and appeals: created and moved by the workflow's steps (``cases.steps``),
+# and deleted by nobody, so that a case's status changes only by its steps.
+STEP_RECORD_MODELS = ("committeecase", "measure", "appeal")
 REFERENCE_MODELS = ("office", "localoffice", "school", "committee", "channel")
 # The document register: read in the admin by those who read the cases; who issues a document,
 # downloads it or records its delivery is ``sees_identities_of`` (the office's clerks).
@@ -38,7 +41,7 @@ def _perms(app: str, models: tuple[str, ...], actions: tuple[str, ...]) -> froze
 
 ALL_ACTIONS = ("add", "change", "delete", "view")
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.CLERK: _perms("cases", CASE_MODELS, ALL_ACTIONS)
+    Role.CLERK: (_perms("cases", CASE_MODELS, ALL_ACTIONS) - _perms("cases", STEP_RECORD_MODELS, ("delete",)))
     | _perms("core", REFERENCE_MODELS, ("view",))
     | _perms("documents", DOCUMENT_MODELS, ("view",))
     | {VIEW_IDENTITIES},

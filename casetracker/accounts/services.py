@@ -18,9 +18,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casetracker.core.models import LocalOffice, Office
 
-from .models import User
+from .models import SavedListView, User
 from .roles import Role
-from .signals import account_changed
+from .signals import account_changed, saved_view_changed
 
 MANAGE_ACCOUNTS = "accounts.change_user"
 
@@ -293,3 +293,58 @@ def generate_backup_codes(*, account: User, request: HttpRequest | None = None) 
         account=account, by=account, request=request, action="change", detail=f"backup codes generated ({len(codes)})"
     )
     return codes
+
+
+# Saved list views ----------------------------------------------------------------------------
+# A user's own: the admin fetches them among the user's (another's is not found) and checks the
+# query string against the list itself before it saves one (``cases.admin.saved_views``).
+
+
+def _record_view(*, view: SavedListView, by: User, request: HttpRequest | None, action: str, detail: str) -> None:
+    saved_view_changed.send(sender=SavedListView, view=view, by=by, request=request, action=action, detail=detail)
+
+
+def _check_owner(view: SavedListView, by: User) -> None:
+    if view.user_id != by.pk:
+        raise PermissionDenied(_("This saved view is not yours."))
+
+
+@transaction.atomic
+def save_list_view(
+    *, by: User, list_name: str, name: str, query: str, request: HttpRequest | None = None
+) -> SavedListView:
+    """Save ``query`` (the list's own query string, already checked by the list) under ``name`` for ``by``."""
+    if len(query) > SavedListView.MAX_QUERY_LENGTH or "\x00" in query:
+        raise ValidationError(
+            _("These filters and search are too long to save (at most %(max)d characters).")
+            % {"max": SavedListView.MAX_QUERY_LENGTH}
+        )
+    # (The account's row held: two saves at once count each other.)
+    list(User.objects.select_for_update().filter(pk=by.pk).values_list("pk"))
+    if SavedListView.objects.filter(user=by, list_name=list_name).count() >= SavedListView.MAX_PER_LIST:
+        raise ValidationError(
+            _("You can save at most %(max)d views of this list: delete one first.")
+            % {"max": SavedListView.MAX_PER_LIST}
+        )
+    view = SavedListView(user=by, list_name=list_name, name=name.strip(), query=query)
+    view.full_clean()
+    view.save()
+    _record_view(view=view, by=by, request=request, action="create", detail=f"saved list view of {list_name}")
+    return view
+
+
+@transaction.atomic
+def rename_list_view(*, view: SavedListView, by: User, name: str, request: HttpRequest | None = None) -> SavedListView:
+    _check_owner(view, by)
+    view.name = name.strip()
+    view.full_clean()
+    view.save(update_fields=["name"])
+    _record_view(view=view, by=by, request=request, action="change", detail="saved list view renamed")
+    return view
+
+
+@transaction.atomic
+def delete_list_view(*, view: SavedListView, by: User, request: HttpRequest | None = None) -> None:
+    _check_owner(view, by)
+    _record_view(view=view, by=by, request=request, action="delete", detail=f"saved list view of {view.list_name}")
+    view.delete()

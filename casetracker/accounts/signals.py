@@ -10,3 +10,7 @@ Arguments: ``account``, ``by`` (None on the server's command line), ``request`` 
 from django.dispatch import Signal
 
 account_changed = Signal()
+
+# Sent inside the transaction of every change to a user's saved list views (created, renamed, deleted):
+# ``view``, ``by``, ``request`` (or None), ``action`` ("create", "change" or "delete") and ``detail``.
+saved_view_changed = Signal()

@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
-from casetracker.accounts.signals import account_changed
+from casetracker.accounts.signals import account_changed, saved_view_changed
 
 from .models import AccessLog
 from .services import client_address, log_access
@@ -50,6 +50,13 @@ def record_account_change(sender, account, by, request, action, detail, **kwargs
     if by is None:  # manage.py on the server: no account, no address
         detail = f"{detail} (on the server)"
     log_access(action=action, request=request, user=by, target=account, detail=detail)
+
+
+@receiver(saved_view_changed, dispatch_uid="audit_saved_view_changed")
+def record_saved_view_change(sender, view, by, request, action, detail, **kwargs):
+    """A saved list view created, renamed or deleted, in its transaction: the entry names the view, not
+    its query string (a search's words are never on the log)."""
+    log_access(action=action, request=request, user=by, target=view, detail=detail)
 
 
 @receiver(post_delete, sender=TOTPDevice, dispatch_uid="audit_totp_device_removed")

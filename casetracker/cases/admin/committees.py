@@ -62,9 +62,16 @@ COMMITTEE_CASE_STEP_FIELDS = [
 
 
 class StepRecordsOnly:
-    """Records that only a step creates: no "add" here."""
+    """Records that only a step creates, and no page deletes: no "add" and no "delete" here (nor the
+    list's bulk delete, nor a row's delete box in the inlines), whoever asks, so that a case's status
+    moves only by its steps. An entry error is corrected by the step that records it again (a
+    hearing moved by "schedule the hearing"), or on these pages' fields the steps do not write (a
+    measure's number, days and notice date; an appeal's party, kind and filing date)."""
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -228,7 +235,7 @@ class MeasureAdmin(StepRecordsOnly, CaseAdminMixin, BaseAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_finality()
 
-    # A measure stays with its case and offender; correct those by deleting it.
+    # A measure stays with its case and offender.
     readonly_fields = ["committee_case", "offender", *MEASURE_STEP_FIELDS]
 
     @admin.display(description=_("final"), boolean=True)

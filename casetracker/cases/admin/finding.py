@@ -76,7 +76,18 @@ class ScopedChoiceFilter(admin.SimpleListFilter):
             raise BadListRequest(_("This list cannot be shown with these filters."))
 
     def has_output(self):
-        return len(self.lookup_choices) > 1
+        # (A value given is applied even where nothing is offered: Django applies only the filters it shows.)
+        return len(self.lookup_choices) > 1 or bool(self.value())
+
+    @classmethod
+    def outside_scope(cls, request, value: str | None) -> bool:
+        """Whether ``value`` is a row outside the user's scope (a saved view's, of a wider scope than
+        the user's now): the list would find nothing of it, or not offer the filter at all."""
+        if not value:
+            return False
+        if not value.isdigit() or not storable(cls.key_model, None, value):
+            return True
+        return not cls.key_model.objects.for_user(request.user).filter(pk=int(value)).exists()
 
     def queryset(self, request, queryset):
         # Within the list's own scope: another office's id filters to nothing, and so does an id

@@ -29,6 +29,7 @@ from ..status import Status
 from .base import CaseAdminMixin, year_filter
 from .finding import LocalOfficeFilter, OfficeFilter, ReportDateRangeFilter, SchoolFilter, search_years, word_condition
 from .forms import form_for_parent
+from .saved_views import SavedViewsMixin
 from .step_views import StepActionsMixin
 from .workspace import CasePeople, case_people, case_workspace, relation_field
 
@@ -47,8 +48,27 @@ class VictimInline(PersonInline):
     fields = ["code", "kind", "school_level", "grade", "name"]
 
 
+class OffenderFormSet(forms.BaseInlineFormSet):
+    """An offender with measures is not deleted here: their measures and appeals went with them, and
+    those records are the workflow's steps', which no page deletes (``committees.StepRecordsOnly``)."""
+
+    def clean(self):
+        super().clean()
+        deleted = [form.instance.pk for form in self.deleted_forms if form.instance.pk is not None]
+        if not deleted:
+            return
+        decided = Offender.objects.filter(pk__in=deleted, measures__isnull=False).distinct().order_by("code")
+        codes = list(decided.values_list("code", flat=True))
+        if codes:
+            raise forms.ValidationError(
+                _("%(codes)s cannot be deleted: measures were decided for them.") % {"codes": ", ".join(codes)},
+                code="measures_decided",
+            )
+
+
 class OffenderInline(PersonInline):
     model = Offender
+    formset = OffenderFormSet
     fields = ["code", "kind", "school_level", "grade", "expected_graduation_on", "name"]
 
 
@@ -205,7 +225,7 @@ class IncidentAddForm(forms.ModelForm):
 
 
 @admin.register(Incident)
-class IncidentAdmin(StepActionsMixin, CaseAdminMixin, BaseAdmin):
+class IncidentAdmin(SavedViewsMixin, StepActionsMixin, CaseAdminMixin, BaseAdmin):
     list_display = [
         "case_number",
         "report_date",

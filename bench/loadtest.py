@@ -1,15 +1,17 @@
 """Load test: clerks at work and supervisors reading reports, on gunicorn, PostgreSQL and Redis, driven by locust.
 
     .venv/bin/python bench/loadtest.py [--duration 180] [--clerks 20] [--supervisors 4] [--workers 4]
-        [--think 2-10 | --think none] [--incidents N] [--csv-dir DIR]
+        [--think 2-10 | --think none] [--incidents N | --copy-of DATABASE] [--csv-dir DIR]
     make loadtest DURATION=60
 
 Loopback only, bounded in time. It
 
 1. recreates the PostgreSQL database ``loadtest_casetracker`` (``--database-url``), migrates it,
    loads the shipped data (and with ``--incidents N``, ``manage.py generate_cases --incidents N``
-   on top, then ``VACUUM ANALYZE``), collects the static files and creates the accounts: clerks
-   spread over the 17 offices of education, one national supervisor and office supervisors;
+   on top, then ``VACUUM ANALYZE``; or, with ``--copy-of bench_casetracker``, starts from a copy of
+   a database that already holds them, such as the benchmarks' million incidents), collects the
+   static files and creates the accounts: clerks spread over the 17 offices of education, one
+   national supervisor and office supervisors;
 2. starts gunicorn (casetracker/gunicorn.conf.py, ``--workers``) on 127.0.0.1 under
    bench/loadtest_settings.py (production's settings without two-factor), with the cache and
    sessions on Redis when one answers at ``--redis-url``;
@@ -60,7 +62,9 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 # Setting up and checking: the database, through Django ----------------------------------------
 
 
-def recreate_database(url: str) -> None:
+def recreate_database(url: str, copy_of: str = "") -> None:
+    """Drop and create the load test's database, empty or as a copy of ``copy_of`` (a prepared
+    database such as the benchmarks' million incidents: copying it takes a minute, generating it ten)."""
     import psycopg
 
     parts = urlsplit(url)
@@ -70,7 +74,17 @@ def recreate_database(url: str) -> None:
     admin = parts._replace(path="/postgres").geturl()
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {name}")
+        if not copy_of:
+            connection.execute(f"CREATE DATABASE {name}")
+            return
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", copy_of):
+            raise SystemExit(f"not a database name: {copy_of!r}")
+        # A template must have no other session while it is copied.
+        connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [copy_of],
+        )
+        connection.execute(f"CREATE DATABASE {name} TEMPLATE {copy_of}")
 
 
 def generate_cases(args, env: dict[str, str]) -> None:
@@ -105,7 +119,8 @@ def set_up(args, env: dict[str, str]) -> World:
     from casetracker.reports.engine import CountColumn
 
     call_command("migrate", "--noinput", verbosity=0)
-    call_command("load_shipped_data", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    if not args.copy_of:
+        call_command("load_shipped_data", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     if args.incidents:
         generate_cases(args, env)
     call_command("collectstatic", "--noinput", verbosity=0)
@@ -379,6 +394,12 @@ def main() -> int:
     )
     parser.add_argument("--incidents", type=int, default=0, help="generate_cases --incidents N after the shipped data")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL, help="recreated on every run")
+    parser.add_argument(
+        "--copy-of",
+        default="",
+        help="start from a copy of this database of the same server, which already holds the shipped data "
+        "(e.g. bench_casetracker, the benchmarks' million incidents), instead of loading it",
+    )
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL, help="cache and sessions; '' for none")
     parser.add_argument("--csv-dir", type=Path, help="locust's CSV files and HTML report (default: the run's folder)")
     parser.add_argument("--seed", type=int, default=1)
@@ -400,7 +421,7 @@ def main() -> int:
         "LOG_LEVEL": "WARNING",
     }
     print(f"setting up {args.database_url} (logs and static files in {logs})", flush=True)
-    recreate_database(args.database_url)
+    recreate_database(args.database_url, args.copy_of)
     world = set_up(args, env)
     before = baseline()
     port = free_port()

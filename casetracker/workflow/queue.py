@@ -69,7 +69,7 @@ class Source:
 
     For speed only (the items are the same without them): ``may_be_due_from(day)``, a condition
     on indexed columns that every row whose deadline is on or after ``day`` meets, and
-    ``sorted_by``, an indexed column whose order is the deadline's.
+    ``sorted_by``, an indexed column whose order is the deadline's; and ``can_be_overdue``.
     """
 
     due: "Due"
@@ -79,6 +79,8 @@ class Source:
     columns: dict = field(default_factory=dict)
     may_be_due_from: Callable[[datetime.date], Q] | None = None
     sorted_by: str | None = None
+    # False for a kind whose rows are only those still due today or later: it has no backlog.
+    can_be_overdue: bool = True
 
 
 def _within(column: str, days: int) -> Callable[[datetime.date], Q]:
@@ -146,7 +148,13 @@ def _sources(user, today: datetime.date) -> list[Source]:
             may_be_due_from=referred_within,
         ),
         Source(
-            Due.EXTENSION, to_extend, original_deadline, "incident__", hearing_columns, may_be_due_from=referred_within
+            Due.EXTENSION,
+            to_extend,
+            original_deadline,
+            "incident__",
+            hearing_columns,
+            may_be_due_from=referred_within,
+            can_be_overdue=False,
         ),
         Source(
             Due.MEASURE,
@@ -181,6 +189,7 @@ def _sources(user, today: datetime.date) -> list[Source]:
                 "other_date": F("decided_on"),
             },
             may_be_due_from=_within("decided_on", deadlines.APPEAL_DAYS_FROM_DECISION),
+            can_be_overdue=False,
         ),
         Source(
             Due.SEPARATION,
@@ -196,6 +205,7 @@ def _sources(user, today: datetime.date) -> list[Source]:
             },
             may_be_due_from=_within("ends_on", 0),
             sorted_by="ends_on",
+            can_be_overdue=False,
         ),
         Source(
             Due.TAKEDOWN,
@@ -327,14 +337,14 @@ class OfficeCounts:
 def counts_by_office(user, *, today: datetime.date, queue_filter: QueueFilter | None = None) -> list[OfficeCounts]:
     """Per office of ``user``'s scope: how many items are overdue, due within 7 days, due at all.
 
-    Two queries: the offices, each with its old backlog counted up to ``BACKLOG_CAP`` (of each
-    kind: an office's backlog is never read whole), and the live work grouped by office and kind
-    in one UNION.
+    Two queries: the offices, each with its old backlog counted up to ``BACKLOG_CAP`` (an office's
+    backlog is never read whole), and the live work grouped by office and kind in one UNION.
     """
     queue_filter = queue_filter or QueueFilter()
     sources = [source for source in _sources(user, today) if source.due in queue_filter.dues]
     offices = Office.objects.for_user(user)
-    with_backlog = queue_filter.backlog is not False and Urgency.OVERDUE in queue_filter.urgencies
+    overdue_kinds = [source for source in sources if source.can_be_overdue]
+    with_backlog = queue_filter.backlog is not False and Urgency.OVERDUE in queue_filter.urgencies and overdue_kinds
     if with_backlog:
         offices = offices.annotate(
             **{
@@ -343,14 +353,14 @@ def counts_by_office(user, *, today: datetime.date, queue_filter: QueueFilter | 
                     .filter(**{f"{source.incident}office_id": OuterRef("pk")})
                     .values("pk")[: BACKLOG_CAP + 1]
                 )
-                for number, source in enumerate(sources)
+                for number, source in enumerate(overdue_kinds)
             }
         )
     counts = {}
     for office in offices:
         entry = counts[office.pk] = OfficeCounts(office)
         if with_backlog:
-            counted = sum(getattr(office, f"backlog_{number}") for number in range(len(sources)))
+            counted = sum(getattr(office, f"backlog_{number}") for number in range(len(overdue_kinds)))
             entry.backlog, entry.backlog_capped = min(counted, BACKLOG_CAP), counted > BACKLOG_CAP
             entry.overdue = entry.total = entry.backlog
     if queue_filter.backlog is not True:
@@ -431,7 +441,7 @@ class QueuePages:
         sign = "-" if latest_first else ""
         rows = []
         for source in _sources(self.user, self.today):
-            if source.due not in self.queue_filter.dues:
+            if source.due not in self.queue_filter.dues or not source.can_be_overdue:
                 continue
             by = source.sorted_by or "deadline"
             items = _item_rows(source, self.today, self.queue_filter, BACKLOG).order_by(

@@ -21,8 +21,8 @@ from django_tables2.data import TableQuerysetData
 
 from casetracker.core.formatting import format_date
 
-from . import deadlines
-from .queue import BACKLOG_CAP, Due, QueuePages, as_item
+from . import deadlines, queue
+from .queue import Due, QueuePages, as_item
 
 ITEMS_PER_PAGE = 50
 
@@ -196,7 +196,7 @@ class OfficeCountsTable(ListTable):
 
     def render_backlog(self, value, record):
         if record.backlog_capped:
-            return _("more than %(cap)s") % {"cap": number_format(BACKLOG_CAP, force_grouping=True)}
+            return _("more than %(cap)s") % {"cap": number_format(queue.BACKLOG_CAP, force_grouping=True)}
         return value
 
 

@@ -23,10 +23,9 @@ from django.views.decorators.http import require_safe
 from casetracker.accounts.roles import Role
 from casetracker.core.formatting import format_date
 
-from . import deadlines
+from . import deadlines, queue
 from .filters import QueueFilterSet
 from .queue import (
-    BACKLOG_CAP,
     identities_due_for_purge,
     open_takedown_requests,
     records_due_for_deletion,
@@ -82,7 +81,7 @@ def work_queue(request):
         lead += " " + _(
             "More than %(cap)s of them are an old backlog, overdue for more than %(days)s days: listed after the "
             "live work. (The backlog is counted up to %(cap)s items per office: the figures above are at least these.)"
-        ) % {"cap": number_format(BACKLOG_CAP, force_grouping=True), "days": deadlines.BACKLOG_AFTER_DAYS}
+        ) % {"cap": number_format(queue.BACKLOG_CAP, force_grouping=True), "days": deadlines.BACKLOG_AFTER_DAYS}
     elif backlog:
         lead += " " + ngettext(
             "%(counter)s of them is an old backlog, overdue for more than %(days)s days: listed after the live work.",

@@ -187,7 +187,11 @@ class TakedownRequest(CaseRecord):
                 violation_error_message=_("The answer cannot be before the request."),
             ),
         ]
-        indexes = [models.Index(fields=["outcome", "requested_on"])]
+        indexes = [
+            models.Index(fields=["outcome", "requested_on"]),
+            # The work queue's recent follow-ups on the day the clerk set (workflow.queue).
+            models.Index(fields=["follow_up_on"], condition=Q(follow_up_on__isnull=False), name="takedown_follow_up"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} {self.requested_on}"

@@ -11,7 +11,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .deadlines import Urgency
-from .queue import Due, OfficeCounts, QueueFilter, QueuePages, counts_by_office, queue_rows
+from .queue import Due, OfficeCounts, QueueFilter, counts_by_office, queue_rows
+from .queue_pages import QueuePages
 from .tables import QueueTable
 
 WHEN_CHOICES = [

@@ -22,7 +22,8 @@ from django_tables2.data import TableQuerysetData
 from casetracker.core.formatting import format_date
 
 from . import deadlines, queue
-from .queue import Due, QueuePages, as_item
+from .queue import Due, as_item
+from .queue_pages import QueuePages
 
 ITEMS_PER_PAGE = 50
 

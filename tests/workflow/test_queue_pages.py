@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from casetracker.workflow import queue
 from casetracker.workflow.deadlines import BACKLOG_AFTER_DAYS
-from casetracker.workflow.queue import QueueFilter, QueuePages, counts_by_office, queue_rows
+from casetracker.workflow.queue import QueueFilter, counts_by_office, queue_rows
+from casetracker.workflow.queue_pages import QueuePages
 from tests.factories import (
     CommitteeCaseFactory,
     HeardCommitteeCaseFactory,

@@ -36,6 +36,7 @@ BENCHMARKS = {
     "identifiers": "identifiers_bench",
     "api": "api_bench",
     "case_page": "case_page_bench",
+    "pages": "pages_bench",
 }
 
 

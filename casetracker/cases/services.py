@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models.functions import Left
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
@@ -39,6 +40,7 @@ from casetracker.core.scoping import choices_outside_scope
 
 from . import free_text
 from .models import Appeal, CaseRecord, Incident, Measure
+from .models.incident import CASE_NUMBER_YEAR_CHARS
 
 
 @transaction.atomic
@@ -421,10 +423,16 @@ def save_appeal(*, appeal: Appeal) -> Appeal:
 
 
 def next_case_number(*, office: Office, year: int) -> str:
-    """The next free number of the form YYYY-NNNN in ``office`` (a suggestion; clerks may type their own)."""
-    numbers = Incident.objects.filter(office=office, case_number__startswith=f"{year}-").values_list(
-        "case_number", flat=True
-    )
+    """The next free number of the form YYYY-NNNN in ``office`` (a suggestion; clerks may type their own).
+
+    The office's numbers of that year are found by their first characters, which an index holds
+    (``incident_number_year``): not by reading every number of the office.
+    """
+    prefix = f"{year}-"
+    incidents = Incident.objects.filter(office=office)
+    if len(prefix) == CASE_NUMBER_YEAR_CHARS:
+        incidents = incidents.alias(number_year=Left("case_number", CASE_NUMBER_YEAR_CHARS)).filter(number_year=prefix)
+    numbers = incidents.filter(case_number__startswith=prefix).values_list("case_number", flat=True)
     highest = max((int(n.split("-", 1)[1]) for n in numbers if n.split("-", 1)[1].isdigit()), default=0)
     return f"{year}-{highest + 1:04d}"
 

@@ -20,11 +20,14 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 # The law's dates, read by the queue and its pages from here (casetracker/cases/law.py).
+from casetracker.cases.law import APPEAL_DAYS_FROM_DECISION as APPEAL_DAYS_FROM_DECISION
+from casetracker.cases.law import CARRY_OUT_DAYS as CARRY_OUT_DAYS
 from casetracker.cases.law import RECORD_EARLY_DELETION as RECORD_EARLY_DELETION
 from casetracker.cases.law import RECORD_RETENTION_YEARS as RECORD_RETENTION_YEARS
 from casetracker.cases.law import appeal_deadline as appeal_deadline
 from casetracker.cases.law import carry_out_deadline as carry_out_deadline
 from casetracker.cases.law import extension_deadline as extension_deadline
+from casetracker.cases.law import hearing_days as hearing_days
 from casetracker.cases.law import hearing_deadline as hearing_deadline
 from casetracker.cases.law import record_deletion_due as record_deletion_due
 from casetracker.cases.law import separation_latest_end as separation_latest_end

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .deadlines import Urgency
 from .queue import Due, OfficeCounts, QueueFilter, counts_by_office, queue_rows
+from .queue_pages import QueuePages
 from .tables import QueueTable
 
 WHEN_CHOICES = [
@@ -69,3 +70,7 @@ class QueueFilterSet(django_filters.FilterSet):
     def counts(self) -> list[OfficeCounts]:
         """The counts per office of the filtered queue."""
         return counts_by_office(self.user, today=self.today, queue_filter=self.queue_filter())
+
+    def pages(self, counts: list[OfficeCounts]) -> QueuePages:
+        """The pages of the filtered queue, counted by ``counts`` (this filter's ``counts()``)."""
+        return QueuePages.of(self.user, today=self.today, queue_filter=self.queue_filter(), counts=counts)

@@ -5,14 +5,21 @@ out, a separation ending, a takedown request to follow up) is one scoped query w
 deadline computed in SQL; the queue is their UNION, sorted and paginated by the database.
 The counts per office are the same queries grouped by office, in one UNION too: the
 number of queries never grows with the number of cases.
+
+At a million cases an office's old backlog (items overdue for more than ``BACKLOG_AFTER_DAYS``)
+runs to a hundred thousand items, so the page never reads it whole: the live work is read
+through each kind's ``may_be_due_from`` (a condition on indexed dates that every item still due
+on a day meets), the backlog is counted up to ``BACKLOG_CAP`` and each of its pages read from the
+earliest (or latest) items of each kind (``queue_pages.QueuePages``). A kind without ``may_be_due_from`` or
+``sorted_by`` is still right, only read whole.
 """
 
 import datetime
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -58,13 +65,41 @@ COLUMNS = (
 @dataclass(frozen=True)
 class Source:
     """One kind of item: its scoped rows still due, its deadline, the path to the incident,
-    and what ``text_1``, ``text_2``, ``measure_no``, ``since`` and ``other_date`` show."""
+    and what ``text_1``, ``text_2``, ``measure_no``, ``since`` and ``other_date`` show.
+
+    For speed only (the items are the same without them): ``may_be_due_from(day)``, a condition
+    on indexed columns that every row whose deadline is on or after ``day`` meets, and
+    ``sorted_by``, an indexed column whose order is the deadline's; and ``can_be_overdue``.
+    """
 
     due: "Due"
     rows: QuerySet
     deadline: models.Expression
     incident: str
     columns: dict = field(default_factory=dict)
+    may_be_due_from: Callable[[datetime.date], Q] | None = None
+    sorted_by: str | None = None
+    # False for a kind whose rows are only those still due today or later: it has no backlog.
+    can_be_overdue: bool = True
+
+
+def _within(column: str, days: int) -> Callable[[datetime.date], Q]:
+    """``may_be_due_from`` of a deadline at most ``days`` after the date in ``column``."""
+
+    def condition(day: datetime.date) -> Q:
+        try:
+            return Q(**{f"{column}__gte": day - datetime.timedelta(days=days)})
+        except OverflowError:
+            return Q()
+
+    return condition
+
+
+def _takedown_may_be_due_from(day: datetime.date) -> Q:
+    # The day the clerk set, else a week after the request (``deadlines.sql_takedown_follow_up``).
+    return Q(follow_up_on__gte=day) | (
+        Q(follow_up_on__isnull=True) & _within("requested_on", deadlines.TAKEDOWN_FOLLOW_UP_DAYS)(day)
+    )
 
 
 def _text(value: str = "") -> Value:
@@ -102,9 +137,25 @@ def _sources(user, today: datetime.date) -> list[Source]:
         .filter(original_deadline__gte=today)
         .filter(Q(hearing_scheduled_on__isnull=True) | Q(hearing_scheduled_on__gt=F("original_deadline")))
     )
+    referred_within = _within("requested_on", deadlines.hearing_days(extended=True))
     return [
-        Source(Due.HEARING, open_cases, deadlines.sql_hearing_deadline(), "incident__", hearing_columns),
-        Source(Due.EXTENSION, to_extend, original_deadline, "incident__", hearing_columns),
+        Source(
+            Due.HEARING,
+            open_cases,
+            deadlines.sql_hearing_deadline(),
+            "incident__",
+            hearing_columns,
+            may_be_due_from=referred_within,
+        ),
+        Source(
+            Due.EXTENSION,
+            to_extend,
+            original_deadline,
+            "incident__",
+            hearing_columns,
+            may_be_due_from=referred_within,
+            can_be_overdue=False,
+        ),
         Source(
             Due.MEASURE,
             selectors.final_measures_for(user).filter(carried_out_on__isnull=True),
@@ -117,6 +168,8 @@ def _sources(user, today: datetime.date) -> list[Source]:
                 "since": F("decided_on"),
                 "other_date": _no_date(),
             },
+            may_be_due_from=_within("decided_on", deadlines.CARRY_OUT_DAYS),
+            sorted_by="decided_on",
         ),
         # The appeal period runs once the decision's notice is delivered (``notified_on``, which the
         # documents' delivery register sets); the measure becomes final when it ends without an appeal.
@@ -135,6 +188,8 @@ def _sources(user, today: datetime.date) -> list[Source]:
                 "since": F("notified_on"),
                 "other_date": F("decided_on"),
             },
+            may_be_due_from=_within("decided_on", deadlines.APPEAL_DAYS_FROM_DECISION),
+            can_be_overdue=False,
         ),
         Source(
             Due.SEPARATION,
@@ -148,6 +203,9 @@ def _sources(user, today: datetime.date) -> list[Source]:
                 "since": F("starts_on"),
                 "other_date": _no_date(),
             },
+            may_be_due_from=_within("ends_on", 0),
+            sorted_by="ends_on",
+            can_be_overdue=False,
         ),
         Source(
             Due.TAKEDOWN,
@@ -161,6 +219,7 @@ def _sources(user, today: datetime.date) -> list[Source]:
                 "since": F("requested_on"),
                 "other_date": F("follow_up_on"),
             },
+            may_be_due_from=_takedown_may_be_due_from,
         ),
     ]
 
@@ -175,20 +234,46 @@ class QueueFilter:
     backlog: bool | None = None  # only the old backlog (True), only the live work (False), or both
 
 
-def _due_rows(source: Source, today: datetime.date, queue_filter: QueueFilter) -> QuerySet:
-    """``source``'s rows with ``due``, ``deadline``, ``urgency`` and ``office_pk``, filtered."""
-    rows = (
-        source.rows.annotate(due=_text(source.due.value), deadline=source.deadline)
-        .annotate(
-            urgency=deadlines.sql_urgency("deadline", today),
-            office_pk=F(f"{source.incident}office_id"),
-            backlog=deadlines.sql_is_backlog("deadline", today),
-        )
-        .filter(urgency__in=queue_filter.urgencies)
+# The two parts of the queue: the live work, and the old backlog after it.
+LIVE, BACKLOG = "live", "backlog"
+# The old backlog is counted up to this many items (per office), and its pages stop there.
+BACKLOG_CAP = 1_000
+
+
+def _due_rows(source: Source, today: datetime.date, queue_filter: QueueFilter, window: str | None = None) -> QuerySet:
+    """``source``'s rows with ``due``, ``deadline``, ``urgency`` and ``office_pk``, filtered; only
+    the live work, or only the old backlog, with ``window``."""
+    rows = source.rows.annotate(due=_text(source.due.value), deadline=source.deadline).annotate(
+        urgency=deadlines.sql_urgency("deadline", today),
+        office_pk=F(f"{source.incident}office_id"),
+        backlog=deadlines.sql_is_backlog("deadline", today),
     )
+    if set(queue_filter.urgencies) != set(Urgency):
+        rows = rows.filter(urgency__in=queue_filter.urgencies)
     if queue_filter.backlog is not None:
         rows = rows.filter(backlog=int(queue_filter.backlog))
+    cutoff = deadlines.backlog_cutoff(today)
+    if window == LIVE:
+        rows = rows.filter(deadline__gte=cutoff)
+        if source.may_be_due_from is not None:
+            rows = rows.filter(source.may_be_due_from(cutoff))
+    elif window == BACKLOG:
+        rows = rows.filter(deadline__lt=cutoff)
     return rows.order_by()
+
+
+def _item_rows(source: Source, today: datetime.date, queue_filter: QueueFilter, window: str | None = None) -> QuerySet:
+    """``source``'s rows as dicts of ``COLUMNS``."""
+    return (
+        _due_rows(source, today, queue_filter, window)
+        .annotate(
+            case_pk=F(f"{source.incident}id"),
+            case_no=F(f"{source.incident}case_number"),
+            item_pk=F("pk"),
+            **source.columns,
+        )
+        .values(*COLUMNS)
+    )
 
 
 def _union(parts: list[QuerySet]) -> QuerySet | None:
@@ -198,72 +283,125 @@ def _union(parts: list[QuerySet]) -> QuerySet | None:
     return first.union(*others, all=True) if others else first
 
 
-def queue_rows(user, *, today: datetime.date, queue_filter: QueueFilter | None = None) -> QuerySet | list:
-    """Every item due in ``user``'s scope, as dicts of ``COLUMNS``, in one query.
+def usual_order(*, latest_first: bool = False) -> tuple[str, ...]:
+    return ("backlog", f"{'-' if latest_first else ''}deadline", "case_no", "due", "item_pk")
+
+
+def queue_rows(
+    user, *, today: datetime.date, queue_filter: QueueFilter | None = None, window: str | None = None
+) -> QuerySet | list:
+    """Every item due in ``user``'s scope, as dicts of ``COLUMNS``, in one query (only the live
+    work, or only the old backlog, with ``window``).
 
     The live work first, then the old backlog (overdue for more than ``BACKLOG_AFTER_DAYS``);
     within each, earliest deadline first, which puts the overdue first, then those due within
     7 days, then the rest; or latest first.
     """
     queue_filter = queue_filter or QueueFilter()
-    parts = []
-    for source in _sources(user, today):
-        if source.due not in queue_filter.dues:
-            continue
-        rows = _due_rows(source, today, queue_filter).annotate(
-            case_pk=F(f"{source.incident}id"),
-            case_no=F(f"{source.incident}case_number"),
-            item_pk=F("pk"),
-            **source.columns,
-        )
-        parts.append(rows.values(*COLUMNS))
-    union = _union(parts)
+    union = _union(
+        [
+            _item_rows(source, today, queue_filter, window)
+            for source in _sources(user, today)
+            if source.due in queue_filter.dues
+        ]
+    )
     if union is None:
         return []
-    direction = "-" if queue_filter.latest_first else ""
-    return union.order_by("backlog", f"{direction}deadline", "case_no", "due", "item_pk")
+    return union.order_by(*usual_order(latest_first=queue_filter.latest_first))
+
+
+class _CappedCount(Subquery):
+    """How many rows a sliced queryset gives (at most its slice), as a subquery."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) capped)"
+    output_field = models.IntegerField()
 
 
 @dataclass
 class OfficeCounts:
+    """An office's items due; ``backlog`` counted up to ``BACKLOG_CAP`` (``backlog_capped``: there
+    are more), and in ``overdue`` and ``total`` as counted."""
+
     office: Office
     overdue: int = 0
     this_week: int = 0
     total: int = 0
     backlog: int = 0
+    backlog_capped: bool = False
+
+    @property
+    def live(self) -> int:
+        return self.total - self.backlog
 
 
 def counts_by_office(user, *, today: datetime.date, queue_filter: QueueFilter | None = None) -> list[OfficeCounts]:
     """Per office of ``user``'s scope: how many items are overdue, due within 7 days, due at all.
 
-    Two queries: the offices, and the items grouped by office and kind in one UNION.
+    The offices, with an office's old backlog counted up to ``BACKLOG_CAP`` (its backlog is never
+    read whole); for a national scope the backlogs grouped by office in one UNION instead (one pass
+    costs less than a capped count of every office, which reads most rows for a small one); and
+    the live work grouped by office and kind in one UNION. The number of queries never grows with
+    the cases or the offices.
     """
     queue_filter = queue_filter or QueueFilter()
-    parts = [
-        _due_rows(source, today, queue_filter)
-        .values("office_pk")
-        .annotate(
-            overdue=Count("pk", filter=Q(urgency=Urgency.OVERDUE)),
-            this_week=Count("pk", filter=Q(urgency=Urgency.THIS_WEEK)),
-            total=Count("pk"),
-            in_backlog=Count("pk", filter=Q(backlog=1)),
+    sources = [source for source in _sources(user, today) if source.due in queue_filter.dues]
+    offices = Office.objects.for_user(user)
+    overdue_kinds = [source for source in sources if source.can_be_overdue]
+    with_backlog = queue_filter.backlog is not False and Urgency.OVERDUE in queue_filter.urgencies and overdue_kinds
+    capped = with_backlog and not user.case_scope.national
+    if capped:
+        # One office (a clerk's, an office supervisor's): its backlog counted up to the cap, of each kind.
+        offices = offices.annotate(
+            **{
+                f"backlog_{number}": _CappedCount(
+                    _due_rows(source, today, queue_filter, BACKLOG)
+                    .filter(**{f"{source.incident}office_id": OuterRef("pk")})
+                    .values("pk")[: BACKLOG_CAP + 1]
+                )
+                for number, source in enumerate(overdue_kinds)
+            }
         )
-        .values("office_pk", "overdue", "this_week", "total", "in_backlog")
-        for source in _sources(user, today)
-        if source.due in queue_filter.dues
-    ]
-    counts = {office.pk: OfficeCounts(office) for office in Office.objects.for_user(user)}
-    union = _union(parts)
-    grouped = defaultdict(list)
-    for row in union if union is not None else []:
-        grouped[row["office_pk"]].append(row)
-    for office_pk, rows in grouped.items():
-        if office_pk in counts:
-            entry = counts[office_pk]
-            entry.overdue = sum(row["overdue"] for row in rows)
-            entry.this_week = sum(row["this_week"] for row in rows)
-            entry.total = sum(row["total"] for row in rows)
-            entry.backlog = sum(row["in_backlog"] for row in rows)
+    counts = {}
+    for office in offices:
+        entry = counts[office.pk] = OfficeCounts(office)
+        if capped:
+            counted = sum(getattr(office, f"backlog_{number}") for number in range(len(overdue_kinds)))
+            entry.backlog, entry.backlog_capped = min(counted, BACKLOG_CAP), counted > BACKLOG_CAP
+    if with_backlog and not capped:
+        backlog = _union(
+            [
+                _due_rows(source, today, queue_filter, BACKLOG)
+                .values("office_pk")
+                .annotate(counted=Count("pk"))
+                .values("office_pk", "counted")
+                for source in overdue_kinds
+            ]
+        )
+        for row in backlog:
+            if row["office_pk"] in counts:
+                counts[row["office_pk"]].backlog += row["counted"]
+    for entry in counts.values():
+        entry.overdue = entry.total = entry.backlog
+    if queue_filter.backlog is not True:
+        live = _union(
+            [
+                _due_rows(source, today, queue_filter, LIVE)
+                .values("office_pk")
+                .annotate(
+                    overdue=Count("pk", filter=Q(urgency=Urgency.OVERDUE)),
+                    this_week=Count("pk", filter=Q(urgency=Urgency.THIS_WEEK)),
+                    total=Count("pk"),
+                )
+                .values("office_pk", "overdue", "this_week", "total")
+                for source in sources
+            ]
+        )
+        for row in live if live is not None else []:
+            if row["office_pk"] in counts:
+                entry = counts[row["office_pk"]]
+                entry.overdue += row["overdue"]
+                entry.this_week += row["this_week"]
+                entry.total += row["total"]
     return list(counts.values())
 
 

@@ -12,7 +12,7 @@ import datetime
 import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -21,8 +21,9 @@ from django_tables2.data import TableQuerysetData
 
 from casetracker.core.formatting import format_date
 
-from . import deadlines
+from . import deadlines, queue
 from .queue import Due, as_item
+from .queue_pages import QueuePages
 
 ITEMS_PER_PAGE = 50
 
@@ -117,13 +118,21 @@ def case_link(url_name: str, pk: int, case_number: str):
 
 class QueueData(TableQuerysetData):
     """The queue's rows: ordered, counted and sliced by the database (a UNION of one query per
-    kind of item), shown as ``QueueItem``\\ s."""
+    kind of item), shown as ``QueueItem``\\ s; with ``pages``, counted from the queue's counts
+    and each page read as ``QueuePages`` reads it."""
 
-    def __init__(self, rows, *, today: datetime.date):
+    def __init__(self, rows, *, today: datetime.date, pages: QueuePages | None = None):
         super().__init__(rows)
         self.today = today
+        self.pages = pages
+
+    def __len__(self):
+        return self.pages.count if self.pages is not None else super().__len__()
 
     def __getitem__(self, key):
+        if isinstance(key, slice) and self.pages is not None:
+            start, stop, _step = key.indices(len(self))
+            return [as_item(row, today=self.today) for row in self.pages.rows(self.data, start, stop)]
         if isinstance(key, slice):
             return [as_item(row, today=self.today) for row in self.data[key]]
         return as_item(self.data[key], today=self.today)
@@ -149,8 +158,10 @@ class QueueTable(ListTable):
         order_by = ("deadline",)
         row_attrs = {"class": lambda record: f"urgency-{record.urgency.value}{' backlog' if record.backlog else ''}"}
 
-    def __init__(self, rows, *, today: datetime.date, **kwargs):
-        super().__init__(QueueData(rows, today=today), today=today, caption=_("What is due in your cases"), **kwargs)
+    def __init__(self, rows, *, today: datetime.date, pages: QueuePages | None = None, **kwargs):
+        super().__init__(
+            QueueData(rows, today=today, pages=pages), today=today, caption=_("What is due in your cases"), **kwargs
+        )
 
     def render_deadline(self, value):
         return time_element(value)
@@ -183,6 +194,11 @@ class OfficeCountsTable(ListTable):
 
     def __init__(self, counts, *, today: datetime.date, **kwargs):
         super().__init__(counts, today=today, caption=_("Items due per office of education"), **kwargs)
+
+    def render_backlog(self, value, record):
+        if record.backlog_capped:
+            return _("more than %(cap)s") % {"cap": number_format(queue.BACKLOG_CAP, force_grouping=True)}
+        return value
 
 
 # Takedown requests still open -------------------------------------------------------------------

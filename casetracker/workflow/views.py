@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_safe
 from casetracker.accounts.roles import Role
 from casetracker.core.formatting import format_date
 
-from . import deadlines
+from . import deadlines, queue
 from .filters import QueueFilterSet
 from .queue import (
     identities_due_for_purge,
@@ -62,7 +63,8 @@ def work_queue(request):
     if request.user.role == Role.SUPERVISOR:
         table = OfficeCountsTable(counts, today=today)
     else:
-        table = QueueTable(filters.qs, today=today, order_by=filters.order_by).for_request(request)
+        pages = filters.pages(counts)
+        table = QueueTable(filters.qs, today=today, order_by=filters.order_by, pages=pages).for_request(request)
     lead = ", ".join(
         [
             ngettext("%(counter)s item overdue", "%(counter)s items overdue", overdue) % {"counter": overdue},
@@ -75,7 +77,12 @@ def work_queue(request):
             _("%(total)s in all, as of %(today)s.") % {"total": total, "today": format_date(today)},
         ]
     )
-    if backlog:
+    if any(entry.backlog_capped for entry in counts):
+        lead += " " + _(
+            "More than %(cap)s of them are an old backlog, overdue for more than %(days)s days: listed after the "
+            "live work. (The backlog is counted up to %(cap)s items per office: the figures above are at least these.)"
+        ) % {"cap": number_format(queue.BACKLOG_CAP, force_grouping=True), "days": deadlines.BACKLOG_AFTER_DAYS}
+    elif backlog:
         lead += " " + ngettext(
             "%(counter)s of them is an old backlog, overdue for more than %(days)s days: listed after the live work.",
             "%(counter)s of them are an old backlog, overdue for more than %(days)s days: listed after the live work.",

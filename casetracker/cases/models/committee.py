@@ -145,6 +145,12 @@ class CommitteeCase(CaseRecord):
         indexes = [
             models.Index(fields=["committee", "requested_on"]),
             models.Index(fields=["hearing_date"]),
+            # The work queue's hearings: the cases still waiting for one, the recent first read.
+            models.Index(
+                fields=["requested_on"],
+                condition=Q(hearing_date__isnull=True, closed_on__isnull=True),
+                name="committee_case_to_hear",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -311,7 +317,12 @@ class Measure(CaseRecord):
                 violation_error_message=_("A measure cannot be carried out before it was decided."),
             ),
         ]
-        indexes = [models.Index(fields=["law", "number"]), models.Index(fields=["decided_on"])]
+        indexes = [
+            models.Index(fields=["law", "number"]),
+            models.Index(fields=["decided_on"]),
+            # The work queue's measures to carry out, by the date their 14 days run from.
+            models.Index(fields=["decided_on"], condition=Q(carried_out_on__isnull=True), name="measure_to_carry_out"),
+        ]
 
     def __str__(self) -> str:
         if not self.law or not self.number:

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Left, Upper
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.cases import rules
@@ -13,6 +13,9 @@ from casetracker.core.models import Channel, Office, School
 
 from .base import DATES_FROM_2000, DERIVED_INCIDENT_FIELDS, HAPPENED, PLANNED, CaseRecord, ClosureReason, Status
 from .querysets import CaseQuerySet, IncidentQuerySet
+
+# "2024-" of a case number 2024-0012 (``services.next_case_number``).
+CASE_NUMBER_YEAR_CHARS = 5
 
 
 class Incident(CaseRecord):
@@ -125,6 +128,9 @@ class Incident(CaseRecord):
             models.Index(fields=["office", "status", "report_date"], name="incident_office_status_date"),
             # The API's incremental sync: ?updated_since= and its keyset pages on (updated_at, id).
             models.Index(fields=["updated_at", "id"], name="incident_updated_id"),
+            # The next case number of an office and year (``services.next_case_number``): the office's
+            # "YYYY-" numbers only, not every one of its cases.
+            models.Index(models.F("office"), Left("case_number", CASE_NUMBER_YEAR_CHARS), name="incident_number_year"),
         ]
 
     def __str__(self) -> str:
@@ -187,7 +193,11 @@ class TakedownRequest(CaseRecord):
                 violation_error_message=_("The answer cannot be before the request."),
             ),
         ]
-        indexes = [models.Index(fields=["outcome", "requested_on"])]
+        indexes = [
+            models.Index(fields=["outcome", "requested_on"]),
+            # The work queue's recent follow-ups on the day the clerk set (workflow.queue).
+            models.Index(fields=["follow_up_on"], condition=Q(follow_up_on__isnull=False), name="takedown_follow_up"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} {self.requested_on}"

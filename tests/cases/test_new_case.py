@@ -216,3 +216,10 @@ def test_the_save_of_a_new_case_in_a_fixed_number_of_queries(clerk_client, busan
     with django_assert_max_num_queries(198):
         response = clerk_client.post(ADD, data)
     assert response.status_code == 302, page_errors(response)
+
+
+def test_the_site_menu_opens_the_new_case_form_for_those_who_enter_cases(client, busan):
+    client.force_login(busan["clerk"])
+    assert f'href="{ADD}"' in client.get(reverse("workflow:queue")).content.decode()
+    client.force_login(UserFactory(office=busan["office"], supervisor=True))
+    assert f'href="{ADD}"' not in client.get(reverse("workflow:queue")).content.decode()

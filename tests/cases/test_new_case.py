@@ -223,3 +223,13 @@ def test_the_site_menu_opens_the_new_case_form_for_those_who_enter_cases(client,
     assert f'href="{ADD}"' in client.get(reverse("workflow:queue")).content.decode()
     client.force_login(UserFactory(office=busan["office"], supervisor=True))
     assert f'href="{ADD}"' not in client.get(reverse("workflow:queue")).content.decode()
+
+
+def test_a_post_claiming_many_rows_gets_a_message_not_a_cell_for_every_pair(clerk_client, busan):
+    data = new_case(clerk_client, busan["school"], **{"victims-TOTAL_FORMS": "60", "offenders-TOTAL_FORMS": "60"})
+
+    response = clerk_client.post(ADD, data)
+
+    assert response.status_code == 200
+    assert len(response.context["new_case"].form.fields) == 2  # (the referral's, no cell)
+    assert not Incident.objects.exists()

@@ -28,6 +28,8 @@ from ..models import Offender, OffenderVictimRelation, Victim
 PREFIX = "new"
 # The rows an add page opens with, their codes suggested (a row left as it opened is not saved).
 OPEN_ROWS = {Victim: ("V", 2), Offender: ("O", 2)}
+# The most cells the grid takes in one post (the rows' counts come from the post itself).
+MAX_CELLS = 2_500
 
 
 def cell_name(victim_row: int, offender_row: int) -> str:
@@ -53,6 +55,9 @@ class ExtrasForm(forms.Form):
         # The committees the clerk may refer to (their office's, or their local office's and the office's own).
         self.fields["committee"].queryset = Committee.objects.for_user(user).select_related("office", "local_office")
         choices = NewCaseExtras.relation_choices
+        self.too_many = victim_rows * offender_rows > MAX_CELLS
+        if self.too_many:
+            victim_rows = offender_rows = 0
         for victim_row in range(victim_rows):
             for offender_row in range(offender_rows):
                 self.fields[cell_name(victim_row, offender_row)] = forms.ChoiceField(
@@ -61,6 +66,10 @@ class ExtrasForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if self.too_many:
+            raise ValidationError(
+                _("Too many people for one form: save the case, then enter the relations on its page.")
+            )
         if data.get("committee") and not data.get("referred_on") and "referred_on" not in self.errors:
             self.add_error("referred_on", _("Give the date of the referral."))
         if data.get("referred_on") and not data.get("committee") and "committee" not in self.errors:
@@ -114,7 +123,7 @@ class NewCaseExtras:
             ((victim_row, offender_row), data[name])
             for victim_row in range(len(self.victims.forms))
             for offender_row in range(len(self.offenders.forms))
-            if data.get(name := cell_name(victim_row, offender_row))
+            if (name := cell_name(victim_row, offender_row)) in self.form.fields and data.get(name)
         ]
 
     # The grid, as the page shows it: a row per victim row, a cell per offender row.
@@ -125,6 +134,8 @@ class NewCaseExtras:
         return [(row, form["code"].value() or "") for row, form in enumerate(self.offenders.forms)]
 
     def grid(self) -> list[tuple[int, str, list]]:
+        if self.form.too_many:
+            return []
         return [
             (
                 victim_row,

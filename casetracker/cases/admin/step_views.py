@@ -133,8 +133,8 @@ def inline_steps(workspace: Workspace, *, user) -> list[StepForm]:
             if not case.extended_on:
                 case_row.steps["extend"] = make("extend", case)
             case_row.steps["hearing"] = make("hearing", case, students=students)
-        elif case.hearing_date and not workspace.is_closed:
-            case_row.steps["decide"] = make("decide", case, students=students)
+        # (Further measures after the hearing, a row per student offender, keep a page of their own:
+        # on a case of many offenders, that form was most of the rendering time the step forms added.)
         for _offender, measure_rows in case_row.measures_by_offender:
             for measure_row in measure_rows:
                 measure_row.steps = {}

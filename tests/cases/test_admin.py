@@ -64,11 +64,12 @@ def test_admin_pages_open(check_admin_pages, model):
 
 def page_data(response) -> dict:
     """What the page would post back untouched: its main form, and each inline's management
-    form and existing rows, as the admin rendered them."""
+    form, existing rows and open rows, as the admin rendered them."""
     forms = [response.context["adminform"].form]
     for inline in response.context["inline_admin_formsets"]:
         forms.append(inline.formset.management_form)
         forms.extend(inline.formset.initial_forms)
+        forms.extend(inline.formset.extra_forms)  # (a new case's open rows, as they opened: not saved)
     data = {}
     for form in forms:
         for name in form.fields:

@@ -3,6 +3,7 @@ measures each page's width after layout, with the long Korean labels and lists t
 
 import pytest
 
+from casetracker.cases.models import Incident
 from tests.e2e.test_accessibility import sign_in
 from tests.factories import (
     CommitteeCaseFactory,
@@ -66,6 +67,9 @@ def test_a_clerks_pages_fit_a_laptop_screen(new_page, office, screenshot_dir, la
         "/admin/cases/measure/",
         "/admin/cases/victim/",
         "/reports/",
+        # The new-case form and a case page (issue 18, item 3; the journey's own: test_new_case_journey.py).
+        "/admin/cases/incident/add/",
+        f"/admin/cases/incident/{Incident.objects.filter(office=office).latest('pk').pk}/change/",
     ]
     wide = {url: pixels for url in urls if (pixels := overflow(page, url))}
     overflow(page, "/queue/")

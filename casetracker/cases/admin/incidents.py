@@ -29,14 +29,19 @@ from ..status import Status
 from .base import CaseAdminMixin, year_filter
 from .finding import LocalOfficeFilter, OfficeFilter, ReportDateRangeFilter, SchoolFilter, search_years, word_condition
 from .forms import form_for_parent
+from .new_case import OPEN_ROWS, NewCaseMixin
 from .saved_views import SavedViewsMixin
-from .step_views import StepActionsMixin
+from .step_views import StepActionsMixin, inline_steps
 from .workspace import CasePeople, case_people, case_workspace, relation_field
 
 
 class PersonInline(CaseAdminMixin, BaseTabularInline):
     extra = 0
     show_change_link = True
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # A new case opens with rows for its first people, their codes suggested (``new_case.OPEN_ROWS``).
+        return OPEN_ROWS[self.model][1] if obj is None else 0
 
     def get_queryset(self, request):
         # Each row's title names the case ("2024-0001 V1"): the case comes with the rows, not once per row.
@@ -76,6 +81,9 @@ class TakedownRequestInline(CaseAdminMixin, BaseTabularInline):
     model = TakedownRequest
     fields = ["platform", "requested_on", "outcome", "answered_on", "follow_up_on"]
     extra = 0
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 1 if obj is None else 0  # (a row a new case leaves as it opened is not saved)
 
 
 class SeparationForm(forms.ModelForm):
@@ -225,7 +233,7 @@ class IncidentAddForm(forms.ModelForm):
 
 
 @admin.register(Incident)
-class IncidentAdmin(SavedViewsMixin, StepActionsMixin, CaseAdminMixin, BaseAdmin):
+class IncidentAdmin(NewCaseMixin, SavedViewsMixin, StepActionsMixin, CaseAdminMixin, BaseAdmin):
     list_display = [
         "case_number",
         "report_date",
@@ -318,6 +326,8 @@ class IncidentAdmin(SavedViewsMixin, StepActionsMixin, CaseAdminMixin, BaseAdmin
                 for victim in people.victims
             ]
             context["takes_steps"] = self.has_change_permission(request, obj)
+            if context["takes_steps"]:
+                context["step_forms"] = inline_steps(context["workspace"], user=request.user)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # The relations of the case's people, as a grid of victims by offenders in the page's form

@@ -132,17 +132,20 @@ class HearingForm(StepForm):
     decided_on = date_field(_("decided on"), required=False)
     notified_on = date_field(_("notified on"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, students: list[Offender] | None = None, **kwargs):
+        """``students``: the case's student offenders, if the page has read them already (the case page)."""
         super().__init__(*args, **kwargs)
         offenders = Offender.objects.for_user(self.user).filter(incident=self.incident, kind=Offender.Kind.STUDENT)
         offenders = offenders.order_by("code", "pk")
-        rows = forms.formset_factory(DecisionRowForm, extra=max(3, len(offenders)), max_num=50, validate_max=True)
+        listed = students if students is not None else list(offenders)
+        rows = forms.formset_factory(DecisionRowForm, extra=max(3, len(listed)), max_num=50, validate_max=True)
         self.decisions = rows(
             data=self.data if self.is_bound else None,
             prefix="measure",
+            auto_id=self.auto_id,
             form_kwargs={
                 "offenders": offenders,
-                "offender_choices": [("", "---------"), *((o.pk, code_of(o)) for o in offenders)],
+                "offender_choices": [("", "---------"), *((o.pk, code_of(o)) for o in listed)],
                 "law": self.target.law,
             },
         )

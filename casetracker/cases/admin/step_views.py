@@ -16,8 +16,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from .. import selectors
-from ..models import Appeal, CommitteeCase, Measure, Victim
-from .step_forms import STEPS
+from ..models import Appeal, CommitteeCase, Measure, Offender, Victim
+from .step_forms import STEPS, StepForm
+from .workspace import Workspace
 
 # How each kind of record a step acts on is found among the case's records, in the user's scope.
 TARGETS = {
@@ -87,3 +88,62 @@ class StepActionsMixin:
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/cases/incident/step_form.html", context)
+
+
+# The steps of the case's records on the case page itself: each form in a disclosure beside its
+# button, posted to the step's own URL (the view above), so a step costs the clerk one page load,
+# not two. Their <form> elements stand outside the page's own form (forms do not nest): the
+# fields name theirs (``form=``). A refused step is shown again on the step's own page.
+
+
+def inline_step(step: str, *, user, incident, target, **kwargs) -> StepForm:
+    form_class, model = STEPS[step]
+    key = f"{step}_{target.pk}"
+    form = form_class(user=user, incident=incident, target=target, auto_id=f"id_{key}_%s", **kwargs)
+    form.html_id = f"step-{key}"
+    form.url = reverse("admin:cases_incident_step", args=[incident.pk, step])
+    if model is not None:
+        form.url += f"?on={target.pk}"
+    rows = getattr(form, "decisions", None)
+    for widget_form in [form, *((rows.management_form, *rows.forms) if rows is not None else ())]:
+        for field in widget_form.fields.values():
+            field.widget.attrs["form"] = form.html_id
+    return form
+
+
+def inline_steps(workspace: Workspace, *, user) -> list[StepForm]:
+    """The forms of the steps on ``workspace``'s records, set on its rows (``row.steps``): no query."""
+    incident, forms = workspace.incident, []
+
+    def make(step, target, **kwargs):
+        form = inline_step(step, user=user, incident=incident, target=target, **kwargs)
+        forms.append(form)
+        return form
+
+    # (Only the steps the page offers, on the conditions ``workspace.html`` shows their buttons.)
+    students = [offender for offender in workspace.offenders if offender.kind == Offender.Kind.STUDENT]
+    for victim_row in workspace.victims:
+        victim_row.steps = {}
+        if victim_row.victim.kind == Victim.Kind.STUDENT:
+            victim_row.steps["protection"] = make("protection", victim_row.victim)
+    for case_row in workspace.committee_cases:
+        case, case_row.steps = case_row.case, {}
+        if case_row.is_open:
+            case_row.steps["schedule"] = make("schedule", case)
+            if not case.extended_on:
+                case_row.steps["extend"] = make("extend", case)
+            case_row.steps["hearing"] = make("hearing", case, students=students)
+        # (Further measures after the hearing, a row per student offender, keep a page of their own:
+        # on a case of many offenders, that form was most of the rendering time the step forms added.)
+        for _offender, measure_rows in case_row.measures_by_offender:
+            for measure_row in measure_rows:
+                measure_row.steps = {}
+                if not measure_row.superseded:
+                    if not measure_row.measure.carried_out_on:
+                        measure_row.steps["carried_out"] = make("carried_out", measure_row.measure)
+                    measure_row.steps["appeal"] = make("appeal", measure_row.measure)
+                for appeal in measure_row.appeals:
+                    appeal.measure = measure_row.measure  # (the form reads its law)
+                    if appeal.outcome == Appeal.Outcome.PENDING:
+                        appeal.decide_step = make("decide_appeal", appeal)
+    return forms

@@ -39,9 +39,9 @@ def test_the_add_form_takes_a_fixed_number_of_queries(client, django_assert_num_
     add = reverse("admin:cases_incident_add")
     client.get(add)  # (the session and the permissions' caches warm)
     # The session, the user and their permissions, the form's choices and defaults, the next number
-    # (one query, whatever the office holds), the masthead, saving the session.
-    with django_assert_num_queries(11):
+    # (one query, whatever the office holds), the referral's committees, the masthead, saving the session.
+    with django_assert_num_queries(12):
         assert client.get(add).status_code == 200
     IncidentFactory.create_batch(5, office=office, school=school)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert client.get(add).status_code == 200

@@ -19,12 +19,14 @@ from .models import (
     Law,
     Measure,
     Offender,
+    OfficeYearGeneration,
     ProtectionMeasure,
     Separation,
     TakedownRequest,
     Victim,
     measure_label,
 )
+from .models.generation import EVERYTHING
 from .status import referral_field
 
 
@@ -75,6 +77,23 @@ def separations_for(user) -> QuerySet[Separation]:
 
 def protection_measures_for(user) -> QuerySet[ProtectionMeasure]:
     return ProtectionMeasure.objects.for_user(user)
+
+
+def generations(*, office_ids: list[int] | None, years: tuple[int | None, int | None], using: str) -> tuple:
+    """The tokens of the office-years that figures over ``office_ids`` (None: every office) and the
+    report years ``years`` (first, last; None: unbounded) read, with row (0, 0) for everything else:
+    ``((office_id, year, token), ...)`` in order. One indexed query. See ``generations.py``."""
+    first, last = years
+    rows = Q()
+    if office_ids is not None:
+        rows &= Q(office_id__in=office_ids)
+    if first is not None:
+        rows &= Q(year__gte=first)
+    if last is not None:
+        rows &= Q(year__lte=last)
+    office, year = EVERYTHING
+    found = OfficeYearGeneration.objects.using(using).filter(rows | Q(office_id=office, year=year))
+    return tuple(found.order_by("office_id", "year").values_list("office_id", "year", "token"))
 
 
 def referred_to(kind: str, *, incident: str = "pk", heard: bool = False) -> Q:

@@ -91,8 +91,10 @@ def generations(*, office_ids: list[int] | None, years: tuple[int | None, int | 
         rows &= Q(year__gte=first)
     if last is not None:
         rows &= Q(year__lte=last)
-    office, year = EVERYTHING
-    found = OfficeYearGeneration.objects.using(using).filter(rows | Q(office_id=office, year=year))
+    found = OfficeYearGeneration.objects.using(using)
+    if rows:  # (an empty Q would drop out of the OR below: every row is read then)
+        office, year = EVERYTHING
+        found = found.filter(rows | Q(office_id=office, year=year))
     return tuple(found.order_by("office_id", "year").values_list("office_id", "year", "token"))
 
 

@@ -41,6 +41,7 @@ from .models import Incident, OfficeYearGeneration
 from .models.generation import EVERYTHING
 
 PREFIX = "casetracker_generation"
+DATE_FIELD = "report_date"  # the incident's date whose year is its token's year
 EVENTS = ("INSERT", "UPDATE", "DELETE")
 REFERENCE = (Office, LocalOffice, School, Committee, Channel)
 # A new token: 53 random bits on PostgreSQL (its random() is a double), 64 on SQLite.
@@ -68,13 +69,13 @@ def year_of(vendor: str, column: str) -> str:
 
 def _of_row(vendor: str, row: str) -> str:
     """The office-year of the incident ``row`` (a table alias or NEW / OLD)."""
-    office, date = _column(Incident, "office"), _column(Incident, "report_date")
+    office, date = _column(Incident, "office"), _column(Incident, DATE_FIELD)
     return f"SELECT {row}.{office} AS office_id, {year_of(vendor, f'{row}.{date}')} AS year"
 
 
 def _of_incidents(vendor: str, ids: str) -> str:
     """The office-years of the incidents whose ids ``ids`` selects."""
-    table, office, date = _table(Incident), _column(Incident, "office"), _column(Incident, "report_date")
+    table, office, date = _table(Incident), _column(Incident, "office"), _column(Incident, DATE_FIELD)
     return (
         f"SELECT {office} AS office_id, {year_of(vendor, date)} AS year FROM {table} "
         f"WHERE {_q(Incident._meta.pk.column)} IN ({ids})"
@@ -103,7 +104,7 @@ def everything(vendor: str) -> str:
 def bump_all_statement(vendor: str) -> str:
     """A new token for every office-year that has incidents, and for row (0, 0) (the installation;
     ``refresh_case_status`` after a restore with the triggers off)."""
-    table, office, date = _table(Incident), _column(Incident, "office"), _column(Incident, "report_date")
+    table, office, date = _table(Incident), _column(Incident, "office"), _column(Incident, DATE_FIELD)
     return bump(
         vendor,
         f"SELECT {office} AS office_id, {year_of(vendor, date)} AS year FROM {table} "
@@ -167,7 +168,7 @@ def _pairs(vendor: str, table: str, event: str, rows: tuple[str, ...]) -> str:
         if vendor == "postgresql" and event == "UPDATE":
             old, new = (", ".join(f"{row}.{c}" for c in _compared_columns()) for row in ("o", "n"))
             pk = _q(Incident._meta.pk.column)
-            office, date = _column(Incident, "office"), _column(Incident, "report_date")
+            office, date = _column(Incident, "office"), _column(Incident, DATE_FIELD)
             sides = ", ".join(f"({row}.{office}, {year_of(vendor, f'{row}.{date}')})" for row in ("o", "n"))
             return (
                 f"SELECT v.office_id, v.year FROM old_rows o FULL JOIN new_rows n ON n.{pk} = o.{pk} "

@@ -34,6 +34,7 @@ from django.core.cache import caches
 from django.utils import timezone, translation
 
 from casetracker.cases import selectors
+from casetracker.cases.generations import DATE_FIELD
 from casetracker.core.scoping import NOTHING
 
 from .definitions import ReportSpec
@@ -70,7 +71,10 @@ def _read_office_ids(user, filters: ReportFilter) -> list[int] | None:
 
 
 def _read_years(filters: ReportFilter) -> tuple[int | None, int | None]:
-    """The report years the filter's dates cover (None: unbounded)."""
+    """The report years the filter's dates cover (None: unbounded). The tokens' year is the year of
+    the report date: should the dates filter another date, every year is read."""
+    if any(filters.filters[name].field_name != DATE_FIELD for name in ("date_from", "date_to")):
+        return (None, None)
     cleaned = filters.form.cleaned_data
     start, end = cleaned.get("date_from"), cleaned.get("date_to")
     return (start.year if start else None, end.year if end else None)

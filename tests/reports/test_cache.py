@@ -215,7 +215,7 @@ def test_rows_deleted_from_the_tokens_table_change_every_key(case):
 def test_a_truncated_table_changes_every_key(case):
     raw("SET CONSTRAINTS ALL IMMEDIATE")  # (TRUNCATE waits for no deferred check of the fixture's rows)
     before = tokens()
-    raw(f"TRUNCATE {quoted(Appeal)[0]}")
+    raw(f"TRUNCATE {quoted(CHANNELS)[0]}")  # (a table no key refers to)
     assert_only_changed(before, EVERYTHING)
 
 
@@ -476,3 +476,14 @@ def test_refresh_case_status_gives_every_office_year_a_new_token(case):
     call_command("refresh_case_status", stdout=io.StringIO())
     after = tokens()
     assert all(after[key] != token for key, token in before.items())
+
+
+def test_dates_that_filter_another_date_read_every_year(case, monkeypatch):
+    """The tokens' year is the report date's: a date filter on any other date cannot narrow the years."""
+    from casetracker.reports import cache
+    from casetracker.reports.reporting import filtered_incidents
+
+    filters = filtered_incidents(national(), {"date_from": "2024-01-01"})
+    assert cache._read_years(filters) == (2024, None)
+    monkeypatch.setattr(filters.filters["date_from"], "field_name", "committee_cases__hearing_date")
+    assert cache._read_years(filters) == (None, None)

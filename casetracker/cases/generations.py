@@ -27,8 +27,16 @@ for each), so an office-year without a row has no cases: a key lists the rows fo
 
 PostgreSQL runs them once per statement over its transition tables, SQLite once per row. They
 are installed with the derived-status triggers (``triggers.py``), by the same generated migration.
-A write holds its office-years' rows until it commits: two transactions writing cases of the same
-office and year take turns for the row (their incidents' rows they lock anyway).
+
+On PostgreSQL the triggers only note the office-years a transaction changed
+(``PendingGeneration``, keyed by the transaction), and a deferred trigger gives them their new
+tokens at the commit, in one statement, in order: a long transaction (an import) holds an
+office-year's token row only while it commits, so the clerks saving cases of that office and year
+meanwhile do not wait for it, and two commits never wait for each other crosswise. The new tokens
+and the rows become visible together. Until then the transaction's own notes tell a report run
+inside it (a test, a command in one transaction) that what it reads is not committed: it is
+computed, and kept nowhere (``selectors.generations`` gives those office-years no token). SQLite,
+which lets one writer at a time, gives the tokens at once.
 """
 
 # The SQL is built from the models' table and column names only, never from input.
@@ -37,7 +45,7 @@ office and year take turns for the row (their incidents' rows they lock anyway).
 from casetracker.core.models import Channel, Committee, LocalOffice, Office, School
 
 from . import touch_triggers
-from .models import Incident, OfficeYearGeneration
+from .models import Incident, OfficeYearGeneration, PendingGeneration
 from .models.generation import EVERYTHING
 
 PREFIX = "casetracker_generation"
@@ -83,9 +91,24 @@ def _of_incidents(vendor: str, ids: str) -> str:
 
 
 def bump(vendor: str, pairs: str) -> str:
-    """The statement that gives a new token to each office-year that ``pairs`` selects (columns
-    ``office_id``, ``year``), inserting the rows not there yet; in one order, so that two writers
-    never wait for each other's rows crosswise."""
+    """A trigger's statement for the office-years that ``pairs`` selects (columns ``office_id``,
+    ``year``): on SQLite, which lets one writer at a time, their new tokens at once; on PostgreSQL
+    a note of them (``PendingGeneration``), which ``APPLY`` turns into new tokens at the commit."""
+    if vendor == "sqlite":
+        return upsert(vendor, pairs)
+    table = _table(PendingGeneration)
+    txid, office, year = (_column(PendingGeneration, name) for name in ("txid", "office_id", "year"))
+    distinct = f"SELECT DISTINCT office_id, year FROM ({pairs}) AS pairs WHERE office_id IS NOT NULL"
+    return (
+        f"INSERT INTO {table} ({txid}, {office}, {year}) SELECT txid_current(), office_id, year "
+        f"FROM ({distinct}) AS changed ON CONFLICT DO NOTHING"
+    )
+
+
+def upsert(vendor: str, pairs: str) -> str:
+    """The statement that gives a new token to each office-year that ``pairs`` selects, inserting
+    the rows not there yet; in one order, so that two writers never wait for each other's rows
+    crosswise."""
     table = _table(OfficeYearGeneration)
     office, year, token = (_column(OfficeYearGeneration, name) for name in ("office_id", "year", "token"))
     distinct = f"SELECT DISTINCT office_id, year FROM ({pairs}) AS pairs WHERE office_id IS NOT NULL"
@@ -105,7 +128,7 @@ def bump_all_statement(vendor: str) -> str:
     """A new token for every office-year that has incidents, and for row (0, 0) (the installation;
     ``refresh_case_status`` after a restore with the triggers off)."""
     table, office, date = _table(Incident), _column(Incident, "office"), _column(Incident, DATE_FIELD)
-    return bump(
+    return upsert(
         vendor,
         f"SELECT {office} AS office_id, {year_of(vendor, date)} AS year FROM {table} "
         "UNION SELECT {} AS office_id, {} AS year".format(*EVERYTHING),
@@ -136,10 +159,34 @@ def _truncated() -> list[str]:
     return [*tables, *(_table(model) for model in REFERENCE), _table(OfficeYearGeneration)]
 
 
+APPLY = f"{PREFIX}_apply"
+
+
+def _apply() -> list[str]:
+    """PostgreSQL: the deferred trigger that, at the commit, gives the office-years the transaction
+    noted their new tokens (all of them at the first row's event, in order) and removes the notes."""
+    pending = _table(PendingGeneration)
+    txid, office, year = (_column(PendingGeneration, name) for name in ("txid", "office_id", "year"))
+    applied = f"DELETE FROM {pending} WHERE {txid} = txid_current() RETURNING {office} AS office_id, {year} AS year"
+    tokens = upsert("postgresql", "SELECT office_id, year FROM applied")
+    return [
+        f"CREATE OR REPLACE FUNCTION {APPLY}() RETURNS trigger LANGUAGE plpgsql AS $body$\n"
+        f"BEGIN\n  WITH applied AS ({applied}) {tokens};\n  RETURN NULL;\nEND;\n$body$",
+        f"CREATE CONSTRAINT TRIGGER {APPLY} AFTER INSERT ON {pending} DEFERRABLE INITIALLY DEFERRED "
+        f"FOR EACH ROW EXECUTE FUNCTION {APPLY}()",
+    ]
+
+
+def apply_now_statements() -> list[str]:
+    """PostgreSQL: give the office-years this transaction changed their tokens now, as its commit
+    would (the tests, which never commit), and defer the later ones again."""
+    return [f"SET CONSTRAINTS {APPLY} IMMEDIATE", f"SET CONSTRAINTS {APPLY} DEFERRED"]
+
+
 def trigger_names(vendor: str) -> list[str]:
     names = [_name(table, event) for table, event in _triggers()]
     if vendor == "postgresql":
-        names += [_name(table, "truncate") for table in _truncated()]
+        names += [_name(table, "truncate") for table in _truncated()] + [APPLY]
     return names
 
 
@@ -153,6 +200,9 @@ def drop_statements(vendor: str) -> list[str]:
             statements.append(f"DROP FUNCTION IF EXISTS {name}()")
         else:
             statements.append(f"DROP TRIGGER IF EXISTS {name}")
+    if vendor == "postgresql":
+        statements.append(f"DROP TRIGGER IF EXISTS {APPLY} ON {_table(PendingGeneration)}")
+        statements.append(f"DROP FUNCTION IF EXISTS {APPLY}()")
     return statements
 
 
@@ -189,7 +239,7 @@ def _pairs(vendor: str, table: str, event: str, rows: tuple[str, ...]) -> str:
 
 
 def _postgresql() -> list[str]:
-    statements = []
+    statements = _apply()
     for table, event in _triggers():
         name = _name(table, event)
         generation = table == _table(OfficeYearGeneration)

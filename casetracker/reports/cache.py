@@ -16,7 +16,9 @@ cases and takedowns through their incident), so the office-years of the report y
 can contribute. A write elsewhere leaves the entry as it is; a write to one of them, or to any
 reference data, makes another key. The tokens are read before the figures, on the same database
 (the replica on report pages), so a write that commits in between is either in the figures or has
-changed the tokens. Over-invalidation: a write to an office-year drops every report reading it, even
+changed the tokens. A report run inside a transaction that has changed rows it reads and not
+committed them (PostgreSQL, which gives the tokens at the commit) is computed and kept nowhere.
+Over-invalidation: a write to an office-year drops every report reading it, even
 one whose figures the write did not move (a victim's grade, the survey's figures for a measure),
 and a write to reference data (a school's name) drops them all.
 
@@ -80,9 +82,10 @@ def _read_years(filters: ReportFilter) -> tuple[int | None, int | None]:
     return (start.year if start else None, end.year if end else None)
 
 
-def cache_key(spec: ReportSpec, user, filters: ReportFilter) -> str:
+def cache_key(spec: ReportSpec, user, filters: ReportFilter) -> str | None:
     """The key of ``spec``'s tables for ``user`` with ``filters`` (bound and valid), as the database
-    stands now: one query, of the office-years' tokens."""
+    stands now: one query, of the office-years' tokens. None when the current transaction has
+    changed rows the report reads and not committed them (PostgreSQL): those figures are no one else's."""
     cleaned = filters.form.cleaned_data
     arguments = sorted(
         (name, getattr(value, "pk", value)) for name, value in cleaned.items() if value not in (None, "")
@@ -90,6 +93,8 @@ def cache_key(spec: ReportSpec, user, filters: ReportFilter) -> str:
     tokens = selectors.generations(
         office_ids=_read_office_ids(user, filters), years=_read_years(filters), using=filters.qs.db
     )
+    if any(token is None for _office, _year, token in tokens):
+        return None
     parts = (
         spec.name,
         arguments,
@@ -111,6 +116,8 @@ def report_tables(spec: ReportSpec, user, filters: ReportFilter) -> list[Table]:
         return [compute_table(table, user, filters.qs) for table in spec.tables]
     cache = caches[settings.REPORTS_CACHE]
     key = cache_key(spec, user, filters)
+    if key is None:
+        return [compute_table(table, user, filters.qs) for table in spec.tables]
     kept = cache.get(key)
     if kept is not None and len(kept) == len(spec.tables):
         return [

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from casetracker.cases import services
+from casetracker.cases.generations import apply_now_statements
 from casetracker.cases.models import (
     Appeal,
     CommitteeCase,
@@ -28,6 +29,7 @@ from casetracker.cases.models import (
     Offender,
     OffenderVictimRelation,
     OfficeYearGeneration,
+    PendingGeneration,
     ProtectionMeasure,
     Separation,
     TakedownRequest,
@@ -71,7 +73,16 @@ RECORDS = [
 REFERENCE = [Office, LocalOffice, School, Committee, Channel]
 
 
+def committed() -> None:
+    """What the commit does on PostgreSQL: the office-years the transaction changed get their new
+    tokens (the tests never commit)."""
+    if connection.vendor == "postgresql":
+        for statement in apply_now_statements():
+            raw(statement)
+
+
 def tokens() -> dict[tuple[int, int], int]:
+    committed()
     return {(row.office_id, row.year): row.token for row in OfficeYearGeneration.objects.all()}
 
 
@@ -110,7 +121,9 @@ def case() -> dict:
         CHANNELS: CHANNELS.objects.get(incident=incident),
     }
     other = IncidentFactory(report_date=datetime.date(2024, 5, 6))
-    return {"incident": incident, "other": other, "spare channel": ChannelFactory(), **records}
+    spare = ChannelFactory()
+    committed()
+    return {"incident": incident, "other": other, "spare channel": spare, **records}
 
 
 def assert_only_changed(before: dict, *office_years) -> None:
@@ -393,6 +406,7 @@ def test_a_write_in_one_office_leaves_another_offices_report_warm(case):
     here, there = case["incident"].office, case["other"].office
     MeasureFactory(committee_case__incident=case["other"])
     office_reader = UserFactory(supervisor=True, office=there)
+    committed()
     assert total(report(user, office=there.code)) == 1
     assert total(report(office_reader)) == 1
     assert total(report(user, office=here.code)) == 1
@@ -415,6 +429,7 @@ def test_a_write_in_one_year_leaves_another_years_report_warm_and_a_move_changes
     incident = case["incident"]
     last_year = IncidentFactory(office=incident.office, school=incident.school, report_date=datetime.date(2023, 6, 1))
     MeasureFactory(committee_case__incident=last_year)
+    committed()
     in_2023 = {"date_from": "2023-01-01", "date_to": "2023-12-31"}
     in_2024 = {"date_from": "2024-01-01", "date_to": "2024-12-31"}
     assert (total(report(user, **in_2023)), total(report(user, **in_2024))) == (1, 1)
@@ -487,3 +502,24 @@ def test_dates_that_filter_another_date_read_every_year(case, monkeypatch):
     assert cache._read_years(filters) == (2024, None)
     monkeypatch.setattr(filters.filters["date_from"], "field_name", "committee_cases__hearing_date")
     assert cache._read_years(filters) == (None, None)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite gives the tokens at once: one writer at a time")
+def test_a_transaction_changes_the_tokens_at_its_commit_and_its_own_reports_are_kept_nowhere(case):
+    user = national()
+    assert counted(user)[0] > 1 and counted(user)[0] == 1
+    before = {(row.office_id, row.year): row.token for row in OfficeYearGeneration.objects.all()}
+    write_by_service(case)
+    # Not yet: the token row is not written (nor locked) before the commit.
+    assert {(row.office_id, row.year): row.token for row in OfficeYearGeneration.objects.all()} == before
+    assert PendingGeneration.objects.filter(office_id=case["incident"].office_id, year=2024).exists()
+    # Inside the transaction: its own figures, computed each time and kept for no one.
+    for _ in range(2):
+        queries, result = counted(user)
+        assert queries > 1 and total(result) == 2
+    committed()
+    assert not PendingGeneration.objects.exists()
+    assert_only_changed(before, office_year(case["incident"]))
+    queries, result = counted(user)
+    assert queries > 1 and total(result) == 2
+    assert counted(user)[0] == 1

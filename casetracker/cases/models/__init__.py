@@ -41,7 +41,7 @@ from .base import (
     Status,
 )
 from .committee import LAW_BY_COMMITTEE_KIND, CommitteeCase, Measure
-from .generation import OfficeYearGeneration
+from .generation import OfficeYearGeneration, PendingGeneration
 from .incident import Incident, TakedownRequest
 from .people import Offender, OffenderVictimRelation, Person, ProtectionMeasure, Separation, Victim
 from .querysets import (
@@ -85,6 +85,7 @@ __all__ = [
     "Offender",
     "OffenderVictimRelation",
     "OfficeYearGeneration",
+    "PendingGeneration",
     "Person",
     "ProtectionMeasure",
     "ProtectionMeasureQuerySet",

@@ -29,3 +29,24 @@ class OfficeYearGeneration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office_id}/{self.year}: {self.token}"
+
+
+class PendingGeneration(models.Model):
+    """An office-year a transaction has changed, until it commits (PostgreSQL only).
+
+    The triggers note here what a write changed; at the commit a deferred trigger gives those
+    office-years their new tokens, in one statement in their order, and removes its rows: so a
+    write holds an office-year's token row only while it commits, not for the whole transaction.
+    A transaction's own rows tell a report run inside it that its figures are not committed yet."""
+
+    txid = models.BigIntegerField(_("transaction"))
+    office_id = models.BigIntegerField(_("office of education"))
+    year = models.IntegerField(_("report year"))
+
+    class Meta:
+        verbose_name = _("office-year changed by a transaction")
+        verbose_name_plural = _("office-years changed by transactions")
+        constraints = [models.UniqueConstraint(fields=["txid", "office_id", "year"], name="pending_generation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.txid}: {self.office_id}/{self.year}"

@@ -120,6 +120,15 @@ def derived_fields_in_step(request):
     assert not stale, f"stored status or referrals out of step with the records: {stale[:10]}"
 
 
+@pytest.fixture(autouse=True)
+def reports_computed_afresh(settings):
+    """Each test starts with no report in the cache: one that another test computed over the same rows
+    (the shipped data) would be served, and a page's queries would depend on the tests' order."""
+    from django.core.cache import caches
+
+    caches[settings.REPORTS_CACHE].clear()
+
+
 @functools.cache
 def views_to_request() -> dict[str, set[str]]:
     from tests.scoping.test_coverage import named_tests

@@ -6,7 +6,9 @@ Each function takes the user first: nothing fetches case data without a scope.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db import connections
+from django.db.models import BigIntegerField, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from casetracker.core.formatting import format_date
@@ -19,12 +21,15 @@ from .models import (
     Law,
     Measure,
     Offender,
+    OfficeYearGeneration,
+    PendingGeneration,
     ProtectionMeasure,
     Separation,
     TakedownRequest,
     Victim,
     measure_label,
 )
+from .models.generation import EVERYTHING
 from .status import referral_field
 
 
@@ -75,6 +80,34 @@ def separations_for(user) -> QuerySet[Separation]:
 
 def protection_measures_for(user) -> QuerySet[ProtectionMeasure]:
     return ProtectionMeasure.objects.for_user(user)
+
+
+def generations(*, office_ids: list[int] | None, years: tuple[int | None, int | None], using: str) -> tuple:
+    """The tokens of the office-years that figures over ``office_ids`` (None: every office) and the
+    report years ``years`` (first, last; None: unbounded) read, with row (0, 0) for everything else:
+    ``((office_id, year, token), ...)`` in order, the token None for an office-year that the current
+    transaction has changed and not committed. One indexed query. See ``generations.py``."""
+    first, last = years
+    rows = Q()
+    if office_ids is not None:
+        rows &= Q(office_id__in=office_ids)
+    if first is not None:
+        rows &= Q(year__gte=first)
+    if last is not None:
+        rows &= Q(year__lte=last)
+    found = OfficeYearGeneration.objects.using(using)
+    pending = PendingGeneration.objects.using(using).filter(txid=RawSQL("txid_current_if_assigned()", ()))
+    if rows:  # (an empty Q would drop out of the OR below: every row is read then)
+        office, year = EVERYTHING
+        found = found.filter(rows | Q(office_id=office, year=year))
+        pending = pending.filter(rows | Q(office_id=office, year=year))
+    tokens = found.values_list("office_id", "year", "token")
+    if connections[using].vendor == "postgresql":
+        # The office-years this transaction changed, not committed yet: no token (see generations.py).
+        tokens = tokens.union(
+            pending.values_list("office_id", "year", Value(None, output_field=BigIntegerField())), all=True
+        )
+    return tuple(tokens.order_by("office_id", "year"))
 
 
 def referred_to(kind: str, *, incident: str = "pk", heard: bool = False) -> Q:

@@ -13,7 +13,9 @@ single tables leave no figure wrong, with no call to remember:
 - committees (a change of kind moves the referral flags of every case it heard).
 
 With them go the triggers of ``touch_triggers.py``, which move the incident's ``updated_at`` for
-every write to its case's records (the API's incremental sync): one installation, one migration.
+every write to its case's records (the API's incremental sync), and those of ``generations.py``,
+which give an office-year a new token for every write to its cases (the reports' cache): one
+installation, one migration.
 
 PostgreSQL runs them once per statement over its transition tables (a bulk insert of 500 rows is
 one UPDATE of their incidents); SQLite, which has row triggers only, once per row.
@@ -38,7 +40,7 @@ from django.db.models.expressions import RawSQL
 
 from casetracker.core.models import Committee
 
-from . import touch_triggers
+from . import generations, touch_triggers
 from .models import DERIVED_INCIDENT_FIELDS, Appeal, CommitteeCase, Incident, Measure
 from .status import derived_expressions
 
@@ -136,9 +138,13 @@ def _name(model, event: str) -> str:
 
 def create_statements(connection) -> list[str]:
     """The SQL that installs every trigger, for the connection's database (with those of
-    ``touch_triggers``, which move ``updated_at``)."""
+    ``touch_triggers``, which move ``updated_at``, and of ``generations``, the office-years' tokens)."""
     derived = _postgresql(connection) if connection.vendor == "postgresql" else _sqlite(connection)
-    return [*derived, *touch_triggers.create_statements(connection.vendor)]
+    return [
+        *derived,
+        *touch_triggers.create_statements(connection.vendor),
+        *generations.create_statements(connection.vendor),
+    ]
 
 
 def drop_statements(vendor: str) -> list[str]:
@@ -153,7 +159,7 @@ def drop_statements(vendor: str) -> list[str]:
                 statements.append(f"DROP TRIGGER IF EXISTS {name}")
     if vendor == "postgresql":
         statements.append(f"DROP FUNCTION IF EXISTS {PREFIX}_incidents(bigint[])")
-    return [*statements, *touch_triggers.drop_statements(vendor)]
+    return [*statements, *touch_triggers.drop_statements(vendor), *generations.drop_statements(vendor)]
 
 
 def refresh_statement(connection) -> str:
@@ -263,12 +269,24 @@ def offline_connection(vendor: str):
     return backend.DatabaseWrapper(settings, alias=f"offline_{vendor}")
 
 
+def installation_statements(connection) -> list[str]:
+    """Every statement of an installation: the triggers afresh, then every incident's derived fields
+    stored and every office-year given a token (for the office-years that had incidents before)."""
+    vendor = connection.vendor
+    return [
+        *drop_statements(vendor),
+        *create_statements(connection),
+        refresh_statement(connection),
+        generations.bump_all_statement(vendor),
+    ]
+
+
 def migration_source(*, dependency: str) -> str:
     """The text of a migration that installs today's triggers on both databases (``manage.py derived_triggers``)."""
     install = {}
     for vendor in VENDORS:
         connection = offline_connection(vendor)
-        install[vendor] = [*drop_statements(vendor), *create_statements(connection), refresh_statement(connection)]
+        install[vendor] = installation_statements(connection)
     drop = {vendor: drop_statements(vendor) for vendor in VENDORS}
     return MIGRATION_TEMPLATE.format(dependency=dependency, install=_pretty(install), drop=_pretty(drop))
 
@@ -323,9 +341,9 @@ def refresh_derived(incidents) -> None:
         cursor.execute(derive_statement(connection, target, params))
 
 
-def trigger_names() -> list[str]:
+def trigger_names(vendor: str) -> list[str]:
     derived = [_name(watched.model, event) for watched in watched_tables() for event in watched.events]
-    return [*derived, *touch_triggers.trigger_names()]
+    return [*derived, *touch_triggers.trigger_names(), *generations.trigger_names(vendor)]
 
 
 def missing_triggers(connection) -> list[str]:
@@ -336,7 +354,7 @@ def missing_triggers(connection) -> list[str]:
         else:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         installed = {name for (name,) in cursor.fetchall()}
-    return [name for name in trigger_names() if name not in installed]
+    return [name for name in trigger_names(connection.vendor) if name not in installed]
 
 
 def latest_installation():

@@ -163,6 +163,11 @@ if REDIS_URL:
     # django-axes counts failed logins in the database (its default handler), not in the cache.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# Computed reports are kept in this cache until a row they read changes (reports/cache.py), and at
+# most this many seconds as a safety net (0: reports are computed for every request).
+REPORTS_CACHE = "default"
+REPORTS_CACHE_SECONDS = int(os.environ.get("REPORTS_CACHE_SECONDS", str(24 * 60 * 60)))
+
 # Sessions end after 30 idle minutes (every request pushes the expiry on) and when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True

@@ -24,6 +24,8 @@ from casetracker.cases.models import (
     Measure,
     Offender,
     OffenderVictimRelation,
+    OfficeYearGeneration,
+    PendingGeneration,
     TakedownRequest,
     Victim,
 )
@@ -694,6 +696,16 @@ def _incident_case_number():
     return _update(second, case_number=first.case_number)
 
 
+def _second_row(model, **fields):
+    """A second row of ``model`` with the same unique ``fields`` (the tables the triggers write)."""
+
+    def build():
+        model.objects.create(**fields)
+        return lambda: model.objects.create(**fields)
+
+    return build
+
+
 def _incident_police():
     incident = IncidentFactory()
     return _update(incident, police_referred_on=incident.report_date - DAY)
@@ -919,6 +931,8 @@ DB_VIOLATIONS = [
     ("committee_case_extension_before_deadline", "", _extension_after_the_deadline),
     ("committee_case_extension_has_date_and_reason", "no-reason", _extension_without("extension_reason")),
     ("committee_case_extension_has_date_and_reason", "no-date", _extension_without("extended_on")),
+    ("generation_office_year_unique", "", _second_row(OfficeYearGeneration, office_id=99, year=1999, token=1)),
+    ("pending_generation_unique", "", _second_row(PendingGeneration, txid=1, office_id=99, year=1999)),
 ]
 
 

@@ -41,6 +41,7 @@ from .base import (
     Status,
 )
 from .committee import LAW_BY_COMMITTEE_KIND, CommitteeCase, Measure
+from .generation import OfficeYearGeneration, PendingGeneration
 from .incident import Incident, TakedownRequest
 from .people import Offender, OffenderVictimRelation, Person, ProtectionMeasure, Separation, Victim
 from .querysets import (
@@ -83,6 +84,8 @@ __all__ = [
     "MeasureQuerySet",
     "Offender",
     "OffenderVictimRelation",
+    "OfficeYearGeneration",
+    "PendingGeneration",
     "Person",
     "ProtectionMeasure",
     "ProtectionMeasureQuerySet",

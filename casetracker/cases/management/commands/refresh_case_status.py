@@ -3,13 +3,15 @@
 The database's triggers keep them in step with every write. This is for a database written with
 its triggers off (a restore with ``--disable-triggers``, a replica promoted from a dump): ``--check``
 lists what is out of step, and any trigger missing, and exits 1; without it, every incident's
-fields are stored again from its records.
+fields are stored again from its records, and every office-year gets a new token (``generations.py``):
+what was written with the triggers off is in no cached report.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from casetracker.cases.generations import bump_all_statement
 from casetracker.cases.models import Incident
 from casetracker.cases.status import out_of_step
 from casetracker.cases.triggers import missing_triggers, refresh_derived
@@ -51,6 +53,8 @@ class Command(BaseCommand):
         for chunk in chunks:
             with transaction.atomic():
                 refresh_derived(chunk)
+        with connection.cursor() as cursor:
+            cursor.execute(bump_all_statement(connection.vendor))
         self.stdout.write(
             _("Stored the status and referrals of %(count)d incidents.") % {"count": Incident.objects.count()}
         )

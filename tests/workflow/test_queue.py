@@ -455,3 +455,24 @@ def test_an_appeal_does_not_put_anything_in_the_queue():
     assert appeal.outcome == Appeal.Outcome.PENDING
     supervisor = UserFactory(supervisor=True, office=None)
     assert listed(supervisor, dues=(Due.MEASURE,)) == []
+
+
+# The victim's side's appeal period ---------------------------------------------------------------
+
+
+def test_the_victims_period_shows_their_code_never_their_name_and_only_in_their_office(client, live_offices):
+    seoul, gyeonggi = live_offices
+    client.force_login(UserFactory(office=seoul.office))
+    response = client.get(QUEUE, {"due": "victim_appeal"}, HTTP_ACCEPT_LANGUAGE="ko")
+    assert response.status_code == 200
+    expected = [item for item in seoul.ordered() if item[0] == Due.VICTIM_APPEAL]
+    assert [(item.due, item.deadline) for item in listed_on(response)] == [(due, day) for due, _pk, day in expected]
+    content = response.content.decode()
+    assert "피해 측 행정심판 청구기간 만료" in content
+    for notice in VictimNotice.objects.filter(committee_case__incident__office=seoul.office).select_related("victim"):
+        assert notice.victim.name == "" or notice.victim.name not in content
+    assert "피해자이름" not in content  # the name of the notified victim of each office
+    shown = {notice.victim.code for notice in VictimNotice.objects.filter(pk__in=[pk for _due, pk, _day in expected])}
+    assert all(f"{code}(" in content for code in shown)
+    for notice in VictimNotice.objects.filter(committee_case__incident__office=gyeonggi.office):
+        assert f">{notice.committee_case.incident.case_number}<" not in content

@@ -80,9 +80,8 @@ def _no_number() -> Cast:
     return Cast(Value(None), models.IntegerField())
 
 
-def _committee_name(prefix: str = "") -> F:
-    language = "ko" if (get_language() or "ko").startswith("ko") else "en"
-    return F(f"{prefix}committee__name_{language}")
+def _committee_name() -> F:
+    return F("committee__name_ko") if (get_language() or "ko").startswith("ko") else F("committee__name_en")
 
 
 def _sources(user, today: datetime.date) -> list[Source]:
@@ -183,7 +182,7 @@ def _victim_appeal_source(user, today: datetime.date) -> Source:
         "committee_case__incident__",
         {
             "text_1": F("victim__code"),
-            "text_2": _committee_name("committee_case__"),
+            "text_2": F(f"committee_case__{_committee_name().name}"),
             "measure_no": _no_number(),
             "since": F("notified_on"),
             "other_date": F("decided_on"),

@@ -137,7 +137,9 @@ class VictimNotice(CaseRecord):
     90 days from learning of it, 180 from the decision at most, ``law.sql_victim_appeal_deadline``),
     and their period runs from their own notice. Written only by ``services.record_victim_notice``,
     which the document register's deliveries call (``documents.services.record_delivery``): one
-    row per victim and committee case, or none while no notice is delivered.
+    row per victim and committee case, or none while no notice is delivered. Not among the
+    records whose writes move the incident's ``updated_at`` (``touch_triggers``): the API gives no
+    victim's notice, so its sync has nothing to fetch again, and reports count nothing from it.
     """
 
     committee_case = models.ForeignKey(

@@ -182,8 +182,8 @@ def learned_on(deliveries: QuerySet[Delivery]) -> datetime.date | None:
     A corrected notice is a new version of the copy, in its format (PDF, DOCX): once delivered, it
     is the notice the recipient holds, so its delivery counts rather than the earlier version's
     (the day moves with it, earlier or later); a version not yet delivered leaves the earlier
-    delivery standing. Of the copies in each format, the earliest such delivery: the first time
-    the recipient had the notice in force. None when nothing stands delivered.
+    delivery standing. Across the formats, the earliest of these: the first time the recipient
+    held the notice in force. None when nothing stands delivered.
     """
     newest: dict[str, tuple[int, datetime.date]] = {}
     for file_format, version, delivered_on in deliveries.values_list(

@@ -1,7 +1,8 @@
 """The victim's side's appeal clock (issue 19): the delivery of their decision notice records their
 ``VictimNotice`` through the case services, a correction (the delivery corrected or removed, a new
 version delivered) moves it, the law's 180 days from the decision cap it, and the work queue
-follows it in the office's scope only."""
+follows it in the office's scope only. The offender's side's clock (their measures' ``notified_on``)
+follows the register by the same rule."""
 
 import datetime
 
@@ -10,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from casetracker.cases import law, rules
 from casetracker.cases import services as case_services
-from casetracker.cases.models import Appeal, CommitteeCase, Incident, Victim, VictimNotice
+from casetracker.cases.models import Appeal, CommitteeCase, Incident, Measure, Victim, VictimNotice
 from casetracker.documents import services
 from casetracker.documents.letters import Kind, RecipientRole
 from casetracker.documents.models import Delivery, Document
@@ -177,3 +178,33 @@ def test_an_appeal_by_the_victims_side_ends_their_period_and_the_offenders_does_
     measure = document.committee_case.measures.first()
     AppealFactory(measure=measure, appellant=Appeal.Appellant.OFFENDER, filed_on=decided_on + DAY)
     assert len(victim_rows(clerk, decided_on + 2 * DAY)) == 1
+
+
+def test_the_offenders_clock_follows_the_register_by_the_same_rule(case, clerk):
+    def offenders_notice() -> Document:
+        issued = services.issue_documents(actor=clerk, incident=case, kind=Kind.DECISION_NOTICE)
+        return next(d for d in issued.documents if d.offender_id and d.offender.code == "O1")
+
+    first = offenders_notice()
+    measures = Measure.objects.filter(committee_case=first.committee_case, offender=first.offender)
+    measures.update(notified_on=None)
+    decided_on = rules.decision_date(first.committee_case)
+
+    def days() -> set:
+        return set(measures.values_list("notified_on", flat=True))
+
+    deliver(clerk, first, decided_on + 3 * DAY)
+    second = offenders_notice()
+    assert days() == {decided_on + 3 * DAY}
+    deliver(clerk, second, decided_on + 6 * DAY)
+    assert days() == {decided_on + 6 * DAY}
+    services.remove_delivery(actor=clerk, document=second)
+    assert days() == {decided_on + 3 * DAY}
+    services.remove_delivery(actor=clerk, document=first)
+    assert days() == {None}
+    # A day typed on the measure itself, not from a delivery, stays when a delivery is removed.
+    measures.update(notified_on=decided_on + DAY)
+    deliver(clerk, second, decided_on + 2 * DAY)
+    measures.update(notified_on=decided_on + DAY)
+    services.remove_delivery(actor=clerk, document=second)
+    assert days() == {decided_on + DAY}

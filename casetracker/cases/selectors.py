@@ -163,15 +163,23 @@ def case_records(user, incident: Incident) -> CaseRecords:
 
 
 def case_timeline(
-    user, incident: Incident, *, people: visibility.CasePeople | None = None, records: CaseRecords | None = None
+    user,
+    incident: Incident,
+    *,
+    people: visibility.CasePeople | None = None,
+    records: CaseRecords | None = None,
+    outside_office: bool = False,
 ) -> list[TimelineEntry]:
     """Everything recorded about ``incident``, with its date, oldest first.
 
     Seven queries, however long the case (none with ``records``, which the page read already): one
     per kind of record below the incident (and two for the case's people, to those who see its
-    narratives in their protected form, unless the page has ``people`` already).
+    narratives in their protected form, unless the page has ``people`` already). ``outside_office``:
+    for a sheet that leaves the office, the narratives in their protected form at most, for anyone
+    (``visibility.shown_outside_office``).
     """
     people = people or visibility.CasePeople()
+    show = visibility.shown_outside_office if outside_office else visibility.shown
     records = records or case_records(user, incident)
     events: list[tuple[datetime.date, int, str, str]] = [(incident.report_date, _REPORT, _("Reported"), "")]
     if incident.police_referred_on:
@@ -200,7 +208,7 @@ def case_timeline(
         committee = str(case.committee)
         events.append((case.requested_on, _REFERRAL, _("Referred to the committee"), committee))
         if case.extended_on:
-            reason = visibility.shown(
+            reason = show(
                 user,
                 CommitteeCase,
                 "extension_reason",

@@ -11,7 +11,10 @@ columns with the rule (``manage.py refresh_case_status --check``, and after ever
 What is still outstanding comes first: a pending appeal, then a committee case not yet
 heard (referred, or with its hearing scheduled), then measures not yet carried out. Only
 then is a case closed (closed by a clerk, or every committee case closed without a
-hearing), or done with its measures carried out, or decided with nothing to carry out.
+hearing), or done with its measures carried out, or decided with nothing left to carry out
+(every measure revoked on appeal). A case is "decided" only once a measure is recorded: heard
+with none, it is "heard" (the decision still to be entered), until a measure is recorded or the
+clerk closes it (the committee imposed none).
 """
 
 from collections.abc import Iterator, Sequence
@@ -54,7 +57,9 @@ def status_expression() -> Case:
         When(Exists(_final_measures().filter(carried_out_on__isnull=True)), then=Value(Status.DECIDED)),
         When(Q(closed_on__isnull=False) | closed_by_committees, then=Value(Status.CLOSED)),
         When(Exists(_final_measures()), then=Value(Status.MEASURES_CARRIED_OUT)),
-        When(Exists(_committee_cases().filter(hearing_date__isnull=False)), then=Value(Status.DECIDED)),
+        # Measures decided and all revoked on appeal: decided, nothing to carry out.
+        When(Exists(Measure.objects.filter(committee_case__incident=OuterRef("pk"))), then=Value(Status.DECIDED)),
+        When(Exists(_committee_cases().filter(hearing_date__isnull=False)), then=Value(Status.HEARD)),
         default=Value(Status.REPORTED),
         output_field=models.CharField(),
     )

@@ -161,13 +161,24 @@ def _postgresql() -> list[str]:
     return statements
 
 
-def _sqlite() -> list[str]:
-    updated = _column(Incident, "updated_at")
-    changed = " OR ".join(
+def sqlite_changed_besides_updated_at() -> str:
+    """A row trigger's condition on an incident: a column other than ``updated_at`` changed."""
+    return " OR ".join(
         f"NEW.{_q(field.column)} IS NOT OLD.{_q(field.column)}"
         for field in Incident._meta.concrete_fields
         if field.name != "updated_at"
     )
+
+
+def postgresql_changed_besides_updated_at(new: str, old: str) -> str:
+    """The same over two rows of the transition tables (``new`` and ``old``, of the same incident)."""
+    updated = _column(Incident, "updated_at").strip(chr(34))
+    return f"(to_jsonb({new}) - '{updated}') IS DISTINCT FROM (to_jsonb({old}) - '{updated}')"
+
+
+def _sqlite() -> list[str]:
+    updated = _column(Incident, "updated_at")
+    changed = sqlite_changed_besides_updated_at()
     statements = [
         f"CREATE TRIGGER {_name(Incident._meta.db_table, 'update')} AFTER UPDATE ON {_table(Incident)} "
         f"FOR EACH ROW WHEN NEW.{updated} IS OLD.{updated} AND ({changed}) BEGIN "

@@ -7,7 +7,8 @@ every table the rule reads runs it for the incidents the change touched, in the 
 transaction, so loaddata, ``QuerySet.update()``, ``bulk_create``, raw SQL, cascades and restores of
 single tables leave no figure wrong, with no call to remember:
 
-- incidents (insert, update: its own closing date and reason, or a hand-typed derived value),
+- incidents (insert, update: its own closing date and reason, or a hand-typed derived value;
+  not an UPDATE that moves only ``updated_at``, as the touch triggers' own does),
 - committee cases (insert, update, delete), measures and appeals (likewise), through their incident,
 - committees (a change of kind moves the referral flags of every case it heard).
 
@@ -169,6 +170,14 @@ def _changed_committees(rows: dict[str, str]) -> str:
     )
 
 
+def _changed_incidents() -> str:
+    """The incidents of an UPDATE whose row changed in more than ``updated_at`` (PostgreSQL's
+    transition tables): an UPDATE that moves only ``updated_at`` changes nothing the rule reads."""
+    pk = _q(Incident._meta.pk.column)
+    changed = touch_triggers.postgresql_changed_besides_updated_at("new_rows", "old_rows")
+    return f"SELECT new_rows.{pk} FROM new_rows JOIN old_rows ON old_rows.{pk} = new_rows.{pk} WHERE {changed}"
+
+
 def _postgresql(connection) -> list[str]:
     derive = f"{PREFIX}_incidents"
     # A slice at a time: for a few hundred incidents PostgreSQL looks each one's records up by index;
@@ -188,6 +197,8 @@ def _postgresql(connection) -> list[str]:
             tables = {"INSERT": ("new_rows",), "UPDATE": ("new_rows", "old_rows"), "DELETE": ("old_rows",)}[event]
             if watched.model is Committee:
                 ids = watched.incidents_of.format(rows=_changed_committees({"new": "new_rows", "old": "old_rows"}))
+            elif watched.model is Incident and event == "UPDATE":
+                ids = _changed_incidents()
             else:
                 ids = " UNION ".join(watched.incidents_of.format(rows=rows) for rows in tables)
             # The incident's own trigger: not again for the UPDATE that stores what a trigger derived.
@@ -218,6 +229,10 @@ def _sqlite(connection) -> list[str]:
                 ids = watched.incidents_of.format(rows=f"SELECT NEW.{_q(Committee._meta.pk.column)}")
             else:
                 ids = " UNION ".join(_row_ids(watched, row) for row in rows)
+            if watched.model is Incident and event == "UPDATE":
+                # Not for an UPDATE that moves only ``updated_at`` (the touch triggers' own, after
+                # every write to a record of the case): nothing the rule reads changed.
+                when = f" WHEN {touch_triggers.sqlite_changed_besides_updated_at()}"
             statements.append(
                 f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{when} BEGIN "
                 f"{derive_statement(connection, ids)}; END"

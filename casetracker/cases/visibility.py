@@ -64,6 +64,17 @@ def shown(
     return replace_identifiers(value, find_identifiers(value, people=people.of(incident_id)))
 
 
+def shown_outside_office(
+    user, model: type, field: str, value: str, *, office_id: int | None, incident_id: int, people: CasePeople
+) -> str:
+    """``value`` for a sheet that leaves the office (the printed case summary): what ``shown`` gives
+    ``user``, but never more than the protected form, whoever prints it."""
+    access = field_access(user, field_key(model, field), office_id=office_id)
+    if access == Access.HIDDEN or not value:
+        return ""
+    return replace_identifiers(value, find_identifiers(value, people=people.of(incident_id)))
+
+
 def sees_as_stored(user, model: type, *, office_id: int | None) -> bool:
     """Whether every narrative of ``model`` reaches ``user`` as stored (nothing to fetch to show it)."""
     return all(

@@ -12,9 +12,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +29,7 @@ from casetracker.core.admin import ScopedAdminMixin
 from casetracker.core.admin_base import BaseAdmin, KeyCheckedChoiceField, storable
 from casetracker.core.formatting import format_date
 
-from . import services
+from . import services, summary
 from .letters import Kind
 from .models import Delivery, Document, Format, OfficeLetterhead
 from .rendering import CONTENT_TYPES
@@ -191,6 +192,7 @@ class DocumentAdmin(ScopedAdminMixin, BaseAdmin):
             path("issue/<int:incident_pk>/", view(self.issue_view), name="documents_document_issue"),
             path("<int:pk>/file/", view(self.file_view), name="documents_document_file"),
             path("<int:pk>/deliver/", view(self.deliver_view), name="documents_document_deliver"),
+            path("summary/<int:incident_pk>/", view(self.summary_view), name="documents_case_summary"),
             *super().get_urls(),
         ]
 
@@ -293,6 +295,26 @@ class DocumentAdmin(ScopedAdminMixin, BaseAdmin):
             "register_url": register_url(document.incident),
         }
         return TemplateResponse(request, "admin/documents/deliver.html", context)
+
+    def summary_view(self, request, incident_pk: int):
+        """The printable case summary (``summary.py``), for whoever may open the case's page: the
+        case is fetched and checked by the case page's own admin, and the print is on the access log."""
+        incident_admin = self.admin_site.get_model_admin(Incident)
+        if not incident_admin.has_view_or_change_permission(request):
+            raise PermissionDenied
+        incident = None
+        if storable(Incident, None, incident_pk):
+            incident = incident_admin.get_object(request, str(incident_pk))
+        if incident is None:
+            raise Http404(gettext("No such case."))
+        if not incident_admin.has_view_or_change_permission(request, incident):
+            raise PermissionDenied
+        # Korean whatever the reader's language: an official sheet of a Korean office.
+        with translation.override("ko"):
+            sheet = summary.case_summary(request.user, incident)
+            response = render(request, "admin/documents/case_summary.html", {"sheet": sheet})
+        log_access(action=AccessLog.Action.VIEW, request=request, target=incident, detail=summary.PRINTED)
+        return response
 
 
 def _attachment(content: bytes, file_format: str, filename: str) -> HttpResponse:

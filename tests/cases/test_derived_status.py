@@ -5,12 +5,15 @@ stored by the database's triggers whatever writes the rows, and checked or rebui
 tests/conftest.py, ``derived_fields_in_step``.)
 """
 
+import datetime
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from casetracker.cases import services, triggers
 from casetracker.cases.models import DERIVED_INCIDENT_FIELDS, ClosureReason, Incident
@@ -28,6 +31,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+LONG_AGO = timezone.now() - datetime.timedelta(days=30)
 SV, TR = Committee.Kind.SCHOOL_VIOLENCE, Committee.Kind.TEACHER_RIGHTS
 
 
@@ -117,7 +121,7 @@ def test_a_write_around_the_services_is_stored_right_by_the_database():
             "UPDATE cases_committeecase SET hearing_date = %s WHERE id = %s",
             [days_after(case.requested_on, 5), case.pk],
         )
-    assert stored(incident)["status"] == Status.DECIDED
+    assert stored(incident)["status"] == Status.HEARD  # (no measure recorded yet)
     assert stored(incident)["heard_by_school_violence_committee"] is True
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM cases_committeecase WHERE id = %s", [case.pk])
@@ -232,3 +236,34 @@ def test_a_save_stores_the_status_with_no_statement_of_its_own():
     assert not [query for query in queries if query["sql"].startswith('UPDATE "cases_incident"')]
     assert [query for query in queries if query["sql"].startswith('UPDATE "cases_committeecase"')]
     assert stored(incident)["status"] == Status.HEARING_SCHEDULED
+
+
+def test_an_update_of_updated_at_alone_does_not_derive_the_fields_again():
+    """The touch triggers move the incident's ``updated_at`` after every write to its case's records
+    (on SQLite with an UPDATE of the incident): that UPDATE, or any that changes ``updated_at`` alone,
+    changes nothing the rule reads, so the incident's trigger does not work the fields out again.
+
+    Seen by a status stored with that trigger off for a moment: an UPDATE of ``updated_at`` alone, and
+    a write to a person of the case, leave it as it was; an UPDATE of another column derives it."""
+    incident = IncidentFactory()
+    name = f"{triggers.PREFIX}_{Incident._meta.db_table}_update"
+    vendor = connection.vendor
+    with connection.cursor() as cursor:  # (the trigger comes back below, and the test's transaction rolls back)
+        for statement in triggers.drop_statements(vendor):
+            if re.search(rf"\b{name}\b", statement):
+                cursor.execute(statement)
+        cursor.execute("UPDATE cases_incident SET status = %s WHERE id = %s", [Status.CLOSED, incident.pk])
+        created = [s for s in triggers.latest_installation().INSTALL[vendor] if s.startswith("CREATE")]
+        for statement in created:
+            if re.search(rf"\b{name}\b", statement):
+                cursor.execute(statement)
+    assert triggers.missing_triggers(connection) == []
+
+    Incident.objects.filter(pk=incident.pk).update(updated_at=LONG_AGO)
+    assert stored(incident)["status"] == Status.CLOSED
+    OffenderFactory(incident=incident)  # touches the incident
+    assert Incident.objects.get(pk=incident.pk).updated_at > LONG_AGO
+    assert stored(incident)["status"] == Status.CLOSED
+
+    Incident.objects.filter(pk=incident.pk).update(police_referred_on=days_after(incident.report_date, 1))
+    assert stored(incident)["status"] == Status.REPORTED

@@ -337,7 +337,7 @@ def test_a_hearing_recorded_by_queryset_update_is_counted(seoul, reader):
         ("yearly", "main", 2024, "heard"): 1,
         ("yearly", "main", "total", "heard"): 1,
     }
-    assert Incident.objects.get(pk=case.incident_id).status == "decided"
+    assert Incident.objects.get(pk=case.incident_id).status == "heard"  # (no measure recorded)
 
 
 @pytest.mark.writes_around_services

@@ -73,6 +73,9 @@ COVERED_VIEWS = {
     "admin:jsi18n": f"{HERE}::test_the_admins_translations_are_the_same_for_every_office",
     "admin:view_on_site": f"{HERE}::test_view_on_site_reveals_nothing",
     "admin:app_list": f"{HERE}::test_an_apps_page_lists_only_what_the_role_may_see",
+    "admin:documents_case_summary": (
+        "tests/documents/test_case_summary.py::test_a_clerk_prints_only_the_cases_of_their_office"
+    ),
     "accounts:two_factor": "tests/accounts/test_two_factor.py::test_setting_up_shows_the_secret_and_a_qr_code",
     "admin:auth_user_password_change": f"{HERE}::test_only_admins_set_another_accounts_password",
     "home": f"{PAGES}::test_home_sends_supervisors_to_reports_clerks_to_their_queue_and_admins_to_the_admin",

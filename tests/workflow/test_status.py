@@ -56,8 +56,34 @@ def test_a_case_with_measures_to_carry_out_is_decided():
     assert status(MeasureFactory().committee_case.incident) == (Status.DECIDED, "")
 
 
-def test_a_hearing_without_measures_is_decided():
-    assert status(HeardCommitteeCaseFactory().incident) == (Status.DECIDED, "")
+def test_a_hearing_without_measures_is_heard_not_decided():
+    """ "조치 결정" only once a measure is decided, not as soon as a hearing date is typed (issue 18)."""
+    assert status(HeardCommitteeCaseFactory().incident) == (Status.HEARD, "")
+
+
+def test_a_heard_case_is_decided_once_a_measure_is_recorded():
+    case = HeardCommitteeCaseFactory()
+    assert status(case.incident)[0] == Status.HEARD
+    MeasureFactory(committee_case=case)
+    assert status(case.incident) == (Status.DECIDED, "")
+
+
+def test_a_heard_case_without_measures_closes_without_a_reason():
+    """The committee imposed no measure: the clerk closes the case, which then says so."""
+    case = HeardCommitteeCaseFactory()
+    incident = case.incident
+    incident.closed_on = days_after(case.hearing_date, 2)
+    incident.save()
+    assert status(incident) == (Status.CLOSED, "")
+
+
+def test_a_hearing_of_one_committee_case_and_a_measure_of_another_is_decided():
+    measure = MeasureFactory()
+    incident = measure.committee_case.incident
+    HeardCommitteeCaseFactory(
+        incident=incident, committee=CommitteeFactory(office=incident.office, kind="teacher_rights")
+    )
+    assert status(incident)[0] == Status.DECIDED
 
 
 def test_a_case_is_decided_until_every_measure_is_carried_out():

@@ -238,7 +238,10 @@ def test_record_the_hearing_and_the_measures():
 def test_record_a_hearing_that_imposed_nothing():
     case = CommitteeCaseFactory()
     assert services.record_hearing_and_decision(committee_case=case, hearing_date=case.requested_on, measures=[]) == []
-    assert status_of(case.incident) == Status.DECIDED
+    assert status_of(case.incident) == Status.HEARD  # not "decided" until a measure is
+    services.close_case(incident=case.incident, on=days_after(case.requested_on, 1))
+    case.incident.refresh_from_db()
+    assert (status_of(case.incident), case.incident.status_reason) == (Status.CLOSED, "")
 
 
 def test_a_refused_measure_leaves_no_hearing_behind():

@@ -4,6 +4,7 @@ choices of a case's status and closing."""
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from casetracker.core.dates import PlausibleDate
 from casetracker.core.models import TimeStampedModel
@@ -66,6 +67,9 @@ class Status(models.TextChoices):
     REPORTED = "reported", _("reported")
     REFERRED = "referred", _("referred to a committee")
     HEARING_SCHEDULED = "hearing_scheduled", _("hearing scheduled")
+    # Heard, and no measure recorded yet: the committee's decision is still to be entered (or it
+    # imposed none, and the clerk closes the case).
+    HEARD = "heard", pgettext_lazy("case status", "heard")
     DECIDED = "decided", _("decided")
     MEASURES_CARRIED_OUT = "measures_carried_out", _("measures carried out")
     UNDER_APPEAL = "under_appeal", _("under appeal")

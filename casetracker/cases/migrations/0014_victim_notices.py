@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0011_incident_touch_triggers'),
+        ('cases', '0013_derived_status_heard'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -31,6 +31,7 @@ from casetracker.cases.models import (
     Separation,
     TakedownRequest,
     Victim,
+    VictimNotice,
 )
 from casetracker.core.models import Channel, Committee, LocalOffice, Office, School, SchoolLevel
 from casetracker.documents.letters import TEMPLATE_VERSIONS, Kind, RecipientRole
@@ -308,6 +309,17 @@ class AppealFactory(factory.django.DjangoModelFactory):
         return services.save_appeal(appeal=model_class(*args, **kwargs))
 
 
+class VictimNoticeFactory(factory.django.DjangoModelFactory):
+    """A victim of a decided committee case's incident, notified three days after the decision."""
+
+    class Meta:
+        model = VictimNotice
+
+    committee_case = factory.LazyAttribute(lambda o: MeasureFactory().committee_case)
+    victim = factory.SubFactory(VictimFactory, incident=factory.SelfAttribute("..committee_case.incident"))
+    notified_on = factory.LazyAttribute(lambda o: days_after(o.committee_case.hearing_date, 3))
+
+
 # Security and audit records -------------------------------------------------------------
 
 
@@ -428,6 +440,7 @@ FACTORY_BY_MODEL = {
         CommitteeCaseFactory,
         MeasureFactory,
         AppealFactory,
+        VictimNoticeFactory,
         AccessLogFactory,
         AccessAttemptFactory,
         AxesAccessLogFactory,

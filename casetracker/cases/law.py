@@ -28,7 +28,7 @@ import datetime
 
 from django.db import models
 from django.db.models import Case, Q, When
-from django.db.models.functions import Least
+from django.db.models.functions import Coalesce, Least
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.core.dates import DaysAfter, add_years, days_after
@@ -211,6 +211,18 @@ def sql_appeal_deadline(prefix: str = "") -> Case:
         default=Least(from_notice, outer_limit, output_field=models.DateField()),
         output_field=models.DateField(),
     )
+
+
+def sql_victim_appeal_deadline(prefix: str = "") -> Least:
+    """The victim's side's last day to appeal (``appeal_deadline`` of their notice), for a
+    ``VictimNotice`` reached through ``prefix`` with its committee's ``decided_on``
+    (``VictimNoticeQuerySet.with_decision``): 90 days from the notice, capped at 180 from the
+    decision, so a notice delivered after the cap leaves the cap. A notice always has its day; a
+    decision with no date left (its measures and hearing date removed since) caps nothing, on
+    PostgreSQL and SQLite alike (SQLite's ``min`` of a NULL is NULL)."""
+    from_notice = sql_days_after(f"{prefix}notified_on", APPEAL_DAYS_FROM_NOTICE)
+    outer_limit = sql_days_after(f"{prefix}decided_on", APPEAL_DAYS_FROM_DECISION)
+    return Least(from_notice, Coalesce(outer_limit, from_notice), output_field=models.DateField())
 
 
 def sql_carry_out_deadline(prefix: str = "") -> DaysAfter:

@@ -392,3 +392,35 @@ def appeal_replacement_not_under_appeal(appeal, errors: dict) -> None:
         replacement = case_models.Measure.objects.filter(ordered_by_appeal=appeal).first()
         if replacement is not None and replacement.appeals.exists():
             errors["outcome"] = _("The measure this appeal ordered is itself under appeal; decide that appeal first.")
+
+
+# Victims' notices of a decision -----------------------------------------------------------------
+def decision_date(case):
+    """The day of a committee case's decision: its first measure as imposed (before any appeal), else
+    the hearing's date; None before the hearing. (In SQL: ``VictimNoticeQuerySet.with_decision``.)"""
+    if case is None or case.pk is None:
+        return None
+    first = (
+        case_models.Measure.objects.filter(committee_case=case, ordered_by_appeal__isnull=True)
+        .order_by("decided_on")
+        .values_list("decided_on", flat=True)
+        .first()
+    )
+    return first or case.hearing_date
+
+
+def victim_notice_in_case(notice, errors: dict) -> None:
+    """A victim of the committee case's own incident, notified once the committee has decided."""
+    case = getattr(notice, "committee_case", None)
+    victim = getattr(notice, "victim", None)
+    if case is None:
+        return
+    if victim is not None and victim.incident_id != case.incident_id:
+        errors["victim"] = _("This victim belongs to another case.")
+    decided_on = decision_date(case)
+    if decided_on is None:
+        errors["notified_on"] = _("The committee has not decided yet: record the hearing and its measures first.")
+    elif notice.notified_on and notice.notified_on < decided_on:
+        errors["notified_on"] = _("The decision cannot be notified before it was made (%(date)s).") % {
+            "date": format_date(decided_on)
+        }

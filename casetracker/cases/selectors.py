@@ -27,6 +27,7 @@ from .models import (
     Separation,
     TakedownRequest,
     Victim,
+    VictimNotice,
     measure_label,
 )
 from .models.generation import EVERYTHING
@@ -72,6 +73,12 @@ def measures_for(user) -> QuerySet[Measure]:
 
 def appeals_for(user) -> QuerySet[Appeal]:
     return Appeal.objects.for_user(user)
+
+
+def victim_notices_for(user):
+    """The days the victims' sides were notified of their committees' decisions, in ``user``'s scope,
+    each with its committee's ``decided_on`` (an alias, for the appeal deadline in SQL)."""
+    return VictimNotice.objects.for_user(user).with_decision()
 
 
 def separations_for(user) -> QuerySet[Separation]:
@@ -161,10 +168,11 @@ class CaseRecords:
     committee_cases: list[CommitteeCase]
     measures: list[Measure]
     appeals: list[Appeal]
+    victim_notices: list[VictimNotice]
 
 
 def case_records(user, incident: Incident) -> CaseRecords:
-    """Six queries, however large the case: one per kind of record, in ``user``'s scope."""
+    """Seven queries, however large the case: one per kind of record, in ``user``'s scope."""
     return CaseRecords(
         takedowns=list(takedown_requests_for(user).filter(incident=incident)),
         separations=list(separations_for(user).filter(incident=incident).select_related("offender", "victim")),
@@ -181,6 +189,9 @@ def case_records(user, incident: Incident) -> CaseRecords:
         appeals=list(
             appeals_for(user).filter(measure__committee_case__incident=incident).select_related("measure__offender")
         ),
+        victim_notices=list(
+            victim_notices_for(user).filter(committee_case__incident=incident).select_related("victim")
+        ),
     )
 
 
@@ -194,7 +205,7 @@ def case_timeline(
 ) -> list[TimelineEntry]:
     """Everything recorded about ``incident``, with its date, oldest first.
 
-    Six queries, however long the case (none with ``records``, which the page read already): one
+    Seven queries, however long the case (none with ``records``, which the page read already): one
     per kind of record below the incident (and two for the case's people, to those who see its
     narratives in their protected form, unless the page has ``people`` already). ``outside_office``:
     for a sheet that leaves the office, the narratives in their protected form at most, for anyone
@@ -259,6 +270,11 @@ def case_timeline(
             events.append((measure.notified_on, _NOTIFIED, _("Decision notified"), detail))
         if measure.carried_out_on:
             events.append((measure.carried_out_on, _CARRIED_OUT, _("Measure carried out"), detail))
+
+    committees = {case.pk: str(case.committee) for case in records.committee_cases}
+    for notice in records.victim_notices:
+        detail = f"{notice.victim.code}: {committees.get(notice.committee_case_id, '')}"
+        events.append((notice.notified_on, _NOTIFIED, _("Decision notified to the victim's side"), detail))
 
     for appeal in records.appeals:
         measure = appeal.measure

@@ -39,7 +39,7 @@ from casetracker.core.models import Office
 from casetracker.core.scoping import choices_outside_scope
 
 from . import free_text
-from .models import Appeal, CaseRecord, Incident, Measure
+from .models import Appeal, CaseRecord, CommitteeCase, Incident, Measure, Victim, VictimNotice
 from .models.incident import CASE_NUMBER_YEAR_CHARS
 
 
@@ -420,6 +420,38 @@ def save_appeal(*, appeal: Appeal) -> Appeal:
             )
         replacement.delete()
     return appeal
+
+
+@transaction.atomic
+def record_victim_notice(
+    *, actor, committee_case: CommitteeCase, victim: Victim, notified_on: datetime.date | None
+) -> VictimNotice | None:
+    """Set (or correct) the day ``victim``'s side learned of ``committee_case``'s decision, from which
+    their appeal period runs; None removes it (no notice of theirs stands delivered any more).
+
+    The one writer of ``VictimNotice``: the document register calls it with the day its deliveries
+    give (``documents.services.record_delivery``). The case, the victim and any notice already
+    recorded are read in ``actor``'s scope (None: a command's write, unscoped), so another office's
+    case is "absent"; the save is ``save_record``'s (the model's rules, the version, the change
+    history); a removal leaves its entry in the history too. An unchanged day writes nothing.
+    """
+    if actor is not None:
+        committee_case = CommitteeCase.objects.for_user(actor).get(pk=committee_case.pk)
+        victim = Victim.objects.for_user(actor).get(pk=victim.pk)
+    notices = VictimNotice.objects.all() if actor is None else VictimNotice.objects.for_user(actor)
+    notice = notices.select_for_update(of=("self",)).filter(committee_case=committee_case, victim=victim).first()
+    if notice is not None and notice.notified_on == notified_on:
+        return notice
+    if notice is None and notified_on is None:
+        return None
+    notice = notice or VictimNotice(committee_case=committee_case, victim=victim)
+    if getattr(actor, "pk", None):
+        notice._history_user = actor  # the clerk, outside a request too (the history names them)
+    if notified_on is None:
+        notice.delete()
+        return None
+    notice.committee_case, notice.victim, notice.notified_on = committee_case, victim, notified_on
+    return save_record(record=notice, actor=actor)
 
 
 def next_case_number(*, office: Office, year: int) -> str:

@@ -262,6 +262,11 @@ class DocumentAdmin(ScopedAdminMixin, BaseAdmin):
     def deliver_view(self, request, pk: int):
         document = self._document(request, pk)
         existing = Delivery.objects.filter(document=document).first()
+        if request.method == "POST" and existing is not None and "remove" in request.POST:
+            # Recorded in error (the copy never reached its recipient): its appeal clock is worked out again.
+            services.remove_delivery(actor=request.user, document=document)
+            self.message_user(request, gettext("The delivery is removed."), messages.SUCCESS)
+            return HttpResponseRedirect(register_url(document.incident))
         form = DeliveryForm(request.POST or None, instance=existing)
         if request.method == "POST" and form.is_valid():
             try:
@@ -286,6 +291,7 @@ class DocumentAdmin(ScopedAdminMixin, BaseAdmin):
             "form": form,
             "opts": self.model._meta,
             "document": document,
+            "delivered": existing is not None,
             "register_url": register_url(document.incident),
         }
         return TemplateResponse(request, "admin/documents/deliver.html", context)

@@ -5,10 +5,13 @@ delivery (``accounts.policy.sees_identities_of``: the files carry names). Superv
 register of their scope (kinds, recipients by case code, dates), never a file. Nobody reaches a
 case outside their scope: every case is fetched through the user's selectors first.
 
-The appeal clock: a decision notice delivered to the offender's side is the day they learned of
-the decision, so the delivery sets the ``notified_on`` of that offender's measures (through the
-case services, with their history), from which ``law.appeal_deadline`` and the work queue count.
-The victim's side has its own clock, ``Delivery.appeal_deadline``, shown in the register.
+The appeal clocks: a decision notice delivered is the day its recipient learned of the decision,
+from which their appeal period runs. Delivered to the offender's side, it sets the ``notified_on``
+of that offender's measures; to a victim's side, their ``VictimNotice`` (both through the case
+services, with their history), from which ``law.sql_appeal_deadline`` /
+``law.sql_victim_appeal_deadline`` and the work queue count. Each clock follows the register
+(``learned_on``): recording, correcting or removing a delivery, or delivering a corrected version,
+works the day out again from the deliveries that stand.
 """
 
 import datetime
@@ -141,9 +144,7 @@ def _key(document: Document) -> tuple:
 def record_delivery(*, actor, document: Document, delivered_on: datetime.date, method: str) -> Delivery:
     """Record (or correct) how and when ``document`` reached its recipient.
 
-    A decision notice delivered to the offender's side sets ``notified_on`` of that offender's
-    measures of the committee case to the earliest delivery recorded for them: the day they
-    learned of the decision, from which their appeal period runs.
+    A decision notice's delivery moves its recipient's appeal clock (``_move_the_appeal_clock``).
     """
     document = documents_for(actor).select_related("incident").get(pk=document.pk)
     _require_issuer(actor, document.incident)
@@ -156,24 +157,78 @@ def record_delivery(*, actor, document: Document, delivered_on: datetime.date, m
         if first_decided and delivered_on < first_decided:
             raise ValidationError({"delivered_on": _("A decision cannot be delivered before it was made.")})
     delivery.save()
-    if document.kind == Kind.DECISION_NOTICE and document.recipient_role == RecipientRole.OFFENDER_SIDE:
-        _start_the_appeal_clock(actor, document)
+    _move_the_appeal_clock(actor, document)
     return delivery
 
 
-def _start_the_appeal_clock(actor, document: Document) -> None:
-    learned_on = Delivery.objects.filter(
+@transaction.atomic
+def remove_delivery(*, actor, document: Document) -> None:
+    """Remove the delivery recorded for ``document`` (recorded in error: the copy never reached its
+    recipient). The delivery's history keeps it; a decision notice's appeal clock is worked out
+    again from the deliveries that stand, and stops if none does."""
+    document = documents_for(actor).select_related("incident").get(pk=document.pk)
+    _require_issuer(actor, document.incident)
+    delivery = Delivery.objects.filter(document=document).first()
+    if delivery is None:
+        return
+    removed_on = delivery.delivered_on
+    delivery.delete()
+    _move_the_appeal_clock(actor, document, removed_on=removed_on)
+
+
+def learned_on(deliveries: QuerySet[Delivery]) -> datetime.date | None:
+    """The day a recipient learned of a decision, from the deliveries of their copies of its notice.
+
+    A corrected notice is a new version of the copy, in its format (PDF, DOCX): once delivered, it
+    is the notice the recipient holds, so its delivery counts rather than the earlier version's
+    (the day moves with it, earlier or later); a version not yet delivered leaves the earlier
+    delivery standing. Across the formats, the earliest of these: the first time the recipient
+    held the notice in force. None when nothing stands delivered.
+    """
+    newest: dict[str, tuple[int, datetime.date]] = {}
+    for file_format, version, delivered_on in deliveries.values_list(
+        "document__file_format", "document__version", "delivered_on"
+    ):
+        if file_format not in newest or version > newest[file_format][0]:
+            newest[file_format] = (version, delivered_on)
+    return min((delivered_on for _version, delivered_on in newest.values()), default=None)
+
+
+def _move_the_appeal_clock(actor, document: Document, *, removed_on: datetime.date | None = None) -> None:
+    """Set the appeal clock of a decision notice's recipient to the day the register now gives."""
+    if document.kind != Kind.DECISION_NOTICE or not document.committee_case_id:
+        return
+    copies = Delivery.objects.filter(
         document__incident=document.incident_id,
         document__kind=Kind.DECISION_NOTICE,
         document__committee_case=document.committee_case_id,
-        document__offender=document.offender_id,
-    ).aggregate(first=Min("delivered_on"))["first"]
+        document__recipient_role=document.recipient_role,
+    )
+    if document.recipient_role == RecipientRole.OFFENDER_SIDE and document.offender_id:
+        _set_offenders_notice(
+            actor, document, learned_on(copies.filter(document__offender=document.offender_id)), removed_on=removed_on
+        )
+    elif document.recipient_role == RecipientRole.VICTIM_SIDE and document.victim_id:
+        case_services.record_victim_notice(
+            actor=actor,
+            committee_case=document.committee_case,
+            victim=document.victim,
+            notified_on=learned_on(copies.filter(document__victim=document.victim_id)),
+        )
+
+
+def _set_offenders_notice(actor, document: Document, day: datetime.date | None, *, removed_on) -> None:
+    """The ``notified_on`` of the offender's measures of the committee case, as the committee imposed
+    them. With no delivery left standing, only a day that came from the removed one is cleared:
+    a day typed on the measure itself (the hearing step's) stays."""
     measures = (
         selectors.measures_for(actor)
         .original()
         .filter(committee_case=document.committee_case_id, offender=document.offender_id)
     )
     for measure in measures:
-        if measure.notified_on != learned_on:
-            measure.notified_on = learned_on
+        if day is None and measure.notified_on != removed_on:
+            continue
+        if measure.notified_on != day:
+            measure.notified_on = day
             case_services.save_record(record=measure, actor=actor)

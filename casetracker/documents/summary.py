@@ -129,6 +129,8 @@ def case_summary(user, incident: Incident, *, today: datetime.date | None = None
     for victim_row in workspace.victims:
         for separation, latest_end in victim_row.separations:
             deadlines.append(DeadlineLine(f"{separation.offender.code} / {victim_row.victim.code}", latest_end))
+        for period in victim_row.appeals:  # the victim's side's own appeal period against each decision
+            deadlines.append(DeadlineLine(f"{victim_row.victim.code}: {period.case.committee}", period.deadline))
     documents = list(
         documents_for(user)
         .filter(incident=incident)

@@ -36,6 +36,7 @@ from casetracker.cases.law import sql_carry_out_deadline as sql_carry_out_deadli
 from casetracker.cases.law import sql_days_after as sql_days_after
 from casetracker.cases.law import sql_extension_deadline as sql_extension_deadline
 from casetracker.cases.law import sql_hearing_deadline as sql_hearing_deadline
+from casetracker.cases.law import sql_victim_appeal_deadline as sql_victim_appeal_deadline
 from casetracker.core.dates import AddYears, days_after
 
 # Not statutory: the offices' own practice, and the queue's horizons.

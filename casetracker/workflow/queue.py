@@ -40,6 +40,7 @@ class Due(models.TextChoices):
     SEPARATION = "separation", gettext_lazy("end of separation")
     TAKEDOWN = "takedown", gettext_lazy("takedown follow-up")
     APPEAL = "appeal", gettext_lazy("end of the appeal period")
+    VICTIM_APPEAL = "victim_appeal", gettext_lazy("end of the victim's side's appeal period")
 
 
 OPEN_TAKEDOWN_OUTCOMES = (TakedownRequest.Outcome.REQUESTED, TakedownRequest.Outcome.NO_ANSWER)
@@ -221,7 +222,31 @@ def _sources(user, today: datetime.date) -> list[Source]:
             },
             may_be_due_from=_takedown_may_be_due_from,
         ),
+        _victim_appeal_source(user, today),
     ]
+
+
+def _victim_appeal_source(user, today: datetime.date) -> Source:
+    """The victim's side's appeal period: it runs from their own notice of the decision (``VictimNotice``,
+    which the documents' delivery register sets), 90 days capped at 180 from the decision; shown by
+    the victim's code only. It ends, as the offender's does, when it passes or once that side has
+    appealed (``without_victims_appeal``)."""
+    return Source(
+        Due.VICTIM_APPEAL,
+        selectors.victim_notices_for(user)
+        .without_victims_appeal()
+        .alias(victim_appeal_deadline=deadlines.sql_victim_appeal_deadline())
+        .filter(victim_appeal_deadline__gte=today),
+        deadlines.sql_victim_appeal_deadline(),
+        "committee_case__incident__",
+        {
+            "text_1": F("victim__code"),
+            "text_2": F(f"committee_case__{_committee_name().name}"),
+            "measure_no": _no_number(),
+            "since": F("notified_on"),
+            "other_date": F("decided_on"),
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -444,6 +469,13 @@ def _detail(row: dict) -> str:
         return _("%(offender)s: %(measure)s, decided on %(decided)s, notice delivered on %(date)s") % {
             "offender": row["text_1"],
             "measure": measure_label(row["text_2"], row["measure_no"]),
+            "decided": format_date(row["other_date"]),
+            "date": format_date(row["since"]),
+        }
+    if due == Due.VICTIM_APPEAL:
+        return _("%(victim)s (%(committee)s): decided on %(decided)s, notice delivered on %(date)s") % {
+            "victim": row["text_1"],
+            "committee": row["text_2"],
             "decided": format_date(row["other_date"]),
             "date": format_date(row["since"]),
         }

@@ -28,6 +28,7 @@ from casetracker.cases.models import (
     PendingGeneration,
     TakedownRequest,
     Victim,
+    VictimNotice,
 )
 from casetracker.core.formatting import format_date
 from casetracker.core.models import Committee, SchoolLevel
@@ -46,6 +47,7 @@ from tests.factories import (
     SeparationFactory,
     TakedownRequestFactory,
     VictimFactory,
+    VictimNoticeFactory,
     days_after,
 )
 
@@ -865,6 +867,12 @@ def _extension_after_the_deadline():
     )
 
 
+def _victim_notice_twice():
+    notice = VictimNoticeFactory()
+    duplicate = VictimNotice(committee_case=notice.committee_case, victim=notice.victim, notified_on=notice.notified_on)
+    return lambda: VictimNotice.objects.bulk_create([duplicate])
+
+
 DB_VIOLATIONS = [
     ("incident_dates_from_2000", "", _dated_before_2000(IncidentFactory, "report_date")),
     ("takedown_dates_from_2000", "request", _dated_before_2000(TakedownRequestFactory, "requested_on")),
@@ -875,6 +883,8 @@ DB_VIOLATIONS = [
     ("committee_case_dates_from_2000", "", _dated_before_2000(CommitteeCaseFactory, "requested_on")),
     ("measure_dates_from_2000", "", _dated_before_2000(MeasureFactory, "decided_on")),
     ("appeal_dates_from_2000", "", _dated_before_2000(AppealFactory, "filed_on")),
+    ("victim_notice_dates_from_2000", "", _dated_before_2000(VictimNoticeFactory, "notified_on")),
+    ("victim_notice_once_per_victim", "", _victim_notice_twice),
     ("incident_case_number_unique_per_office", "", _incident_case_number),
     ("incident_police_referral_after_report", "", _incident_police),
     ("incident_closure_after_report", "", _incident_closure(closed_on=lambda i: i.report_date - DAY)),

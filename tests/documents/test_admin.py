@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from casetracker.cases import law
-from casetracker.cases.models import Measure
+from casetracker.cases.models import Measure, VictimNotice
 from casetracker.documents import services
 from casetracker.documents.admin import issue_url, register_url
 from casetracker.documents.letters import Kind
@@ -109,6 +109,28 @@ def test_recording_a_delivery_on_the_page(client, cases):
     assert Measure.objects.get(pk=seoul["measure"].pk).notified_on == decided_on
     page = client.get(register_url(seoul["incident"])).content.decode()
     assert "등기우편" in page  # the page speaks the users' language
+
+
+def test_the_victims_delivery_on_the_page_and_its_removal(client, cases):
+    seoul = cases["seoul"]
+    document = next(d for d in seoul["documents"] if d.victim_id)
+    decided_on = seoul["measure"].decided_on
+    url = reverse("admin:documents_document_deliver", args=[document.pk])
+    client.force_login(seoul["clerk"])
+    assert 'name="remove"' not in client.get(url).content.decode()  # nothing to remove yet
+    response = client.post(url, {"delivered_on": decided_on.isoformat(), "method": "by_hand"})
+    assert response.status_code == 302
+    notice = VictimNotice.objects.get(victim=document.victim)
+    assert notice.notified_on == decided_on
+    assert 'name="remove"' in client.get(url).content.decode()
+    # Another office's clerk cannot remove it.
+    client.force_login(cases["gyeonggi"]["clerk"])
+    assert client.post(url, {"remove": "1"}).status_code == 404
+    client.force_login(seoul["clerk"])
+    response = client.post(url, {"remove": "1"})
+    assert response.status_code == 302
+    assert not Delivery.objects.filter(document=document).exists()
+    assert not VictimNotice.objects.exists()
 
 
 def test_letterheads_are_the_admins(client, cases):

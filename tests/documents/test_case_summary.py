@@ -81,10 +81,10 @@ def test_the_sheet_holds_every_section_in_korean_in_a_pinned_number_of_queries(
 ):
     client = log_in(client, clerk_of(whole_case))
     client.get(summary_url(whole_case))  # (the session and the permissions' caches warm)
-    # The session and the account (4), the case page's reads (1 + 6 + 3), the names to keep off the
+    # The session and the account (4), the case page's reads (1 + 7 + 3), the names to keep off the
     # free text (2), the register (1), office and school (2), the access log (1), the session saved
-    # (1, in a savepoint: 2): 23, the same for a case of any size.
-    with django_assert_max_num_queries(23):
+    # (1, in a savepoint: 2): 24, the same for a case of any size.
+    with django_assert_max_num_queries(24):
         response = client.get(summary_url(whole_case))
     assert response.status_code == 200
     page = response.content.decode()
@@ -132,10 +132,12 @@ def test_the_sheet_holds_every_section_in_korean_in_a_pinned_number_of_queries(
         for _offender, rows in committee_case.measures_by_offender:
             expected += [row.appeal_by.text for row in rows]
         expected += [latest_end.text for row in workspace.victims for _separation, latest_end in row.separations]
+        expected += [period.deadline.text for row in workspace.victims for period in row.appeals]
+        victims = len(workspace.victims)
     missing = [text for text in expected if text not in page]
     assert not missing
-    # The separation, the hearing, and each of the 10 measures' carrying out and appeal.
-    assert page.count('class="deadline ') == 1 + 1 + 10 + 10
+    # The separation, the hearing, each of the 10 measures' carrying out and appeal, each victim's appeal.
+    assert page.count('class="deadline ') == 1 + 1 + 10 + 10 + victims
     assert 'href="/static/documents/case_summary.css"' in page
     assert 'id="container"' not in page and "admin/css/base.css" not in page  # no admin chrome
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from casetracker.cases.models import Appeal, CommitteeCase, Measure, Separation, TakedownRequest
+from casetracker.cases.models import Appeal, CommitteeCase, Measure, Separation, TakedownRequest, VictimNotice
 from casetracker.workflow.deadlines import Urgency
 from casetracker.workflow.queue import Due, QueueFilter, counts_by_office, open_takedown_requests, queue_rows
 from casetracker.workflow.tables import OfficeCountsTable
@@ -25,6 +25,8 @@ from tests.factories import (
     SeparationFactory,
     TakedownRequestFactory,
     UserFactory,
+    VictimFactory,
+    VictimNoticeFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +99,46 @@ class Office:
             notified_on=on(today, -150),
             carried_out_on=on(today, -190),
         )
+        # The victim's side: 90 days from their own notice (10 days ago), as that decision's offender's.
+        victim = VictimFactory(incident=notified.committee_case.incident, name="피해자이름")
+        notice = VictimNoticeFactory(committee_case=notified.committee_case, victim=victim, notified_on=on(today, -10))
+        self.expect(Due.VICTIM_APPEAL, notice.pk, 80)
+        # Notified 150 days after the decision: the 180 days from the decision end first. The offender's
+        # appeal does not end the victim's side's period.
+        capped = MeasureFactory(
+            committee_case=self.committee_case(-200, hearing_date=on(today, -170)),
+            decided_on=on(today, -170),
+            carried_out_on=on(today, -160),
+        )
+        AppealFactory(measure=capped, filed_on=on(today, -150))
+        late = VictimNoticeFactory(
+            committee_case=capped.committee_case,
+            victim=VictimFactory(incident=capped.committee_case.incident),
+            notified_on=on(today, -20),
+        )
+        self.expect(Due.VICTIM_APPEAL, late.pk, 10)
+        # Appealed by a victim's side: nothing due; nor once the period has passed.
+        appealed = MeasureFactory(
+            committee_case=self.committee_case(-60, hearing_date=on(today, -50)),
+            decided_on=on(today, -50),
+            carried_out_on=on(today, -45),
+        )
+        VictimNoticeFactory(
+            committee_case=appealed.committee_case,
+            victim=VictimFactory(incident=appealed.committee_case.incident),
+            notified_on=on(today, -48),
+        )
+        AppealFactory(measure=appealed, appellant=Appeal.Appellant.VICTIM, filed_on=on(today, -20))
+        passed = MeasureFactory(
+            committee_case=self.committee_case(-150, hearing_date=on(today, -120)),
+            decided_on=on(today, -120),
+            carried_out_on=on(today, -110),
+        )
+        VictimNoticeFactory(
+            committee_case=passed.committee_case,
+            victim=VictimFactory(incident=passed.committee_case.incident),
+            notified_on=on(today, -91),
+        )
         # Changed on appeal: the replacement is due 14 days after the appeal's decision; the original no longer.
         changed = MeasureFactory(
             committee_case=self.committee_case(-50, hearing_date=on(today, -45)), number=8, decided_on=on(today, -45)
@@ -148,8 +190,9 @@ def item_case_number(due: Due, pk: int) -> str:
         Due.APPEAL: Measure,
         Due.SEPARATION: Separation,
         Due.TAKEDOWN: TakedownRequest,
+        Due.VICTIM_APPEAL: VictimNotice,
     }[due]
-    path = "committee_case__incident__case_number" if model is Measure else "incident__case_number"
+    path = "committee_case__incident__case_number" if model in (Measure, VictimNotice) else "incident__case_number"
     return model.objects.values_list(path, flat=True).get(pk=pk)
 
 
@@ -242,7 +285,7 @@ def test_a_national_supervisor_sees_the_counts_of_every_office(offices):
         "gyeonggi": expected_counts(gyeonggi),
         "jeju": (0, 0, 0),
     }
-    assert expected_counts(seoul) == (3, 3, 13)
+    assert expected_counts(seoul) == (3, 3, 15)
 
 
 def test_an_office_supervisor_sees_only_their_office(offices):
@@ -413,3 +456,24 @@ def test_an_appeal_does_not_put_anything_in_the_queue():
     assert appeal.outcome == Appeal.Outcome.PENDING
     supervisor = UserFactory(supervisor=True, office=None)
     assert listed(supervisor, dues=(Due.MEASURE,)) == []
+
+
+# The victim's side's appeal period ---------------------------------------------------------------
+
+
+def test_the_victims_period_shows_their_code_never_their_name_and_only_in_their_office(client, live_offices):
+    seoul, gyeonggi = live_offices
+    client.force_login(UserFactory(office=seoul.office))
+    response = client.get(QUEUE, {"due": "victim_appeal"}, HTTP_ACCEPT_LANGUAGE="ko")
+    assert response.status_code == 200
+    expected = [item for item in seoul.ordered() if item[0] == Due.VICTIM_APPEAL]
+    assert [(item.due, item.deadline) for item in listed_on(response)] == [(due, day) for due, _pk, day in expected]
+    content = response.content.decode()
+    assert "피해 측 행정심판 청구기간 만료" in content
+    for notice in VictimNotice.objects.filter(committee_case__incident__office=seoul.office).select_related("victim"):
+        assert notice.victim.name == "" or notice.victim.name not in content
+    assert "피해자이름" not in content  # the name of the notified victim of each office
+    shown = {notice.victim.code for notice in VictimNotice.objects.filter(pk__in=[pk for _due, pk, _day in expected])}
+    assert all(f"{code}(" in content for code in shown)
+    for notice in VictimNotice.objects.filter(committee_case__incident__office=gyeonggi.office):
+        assert f">{notice.committee_case.incident.case_number}<" not in content

@@ -50,6 +50,7 @@ def case():
         measures=[MeasureDecision(offender=offender, number=8)],
         notified_on=d(29),
     )
+    services.record_victim_notice(actor=None, committee_case=committee_case, victim=victim, notified_on=d(30))
     appeal = services.file_appeal(measure=measure, appellant=Appeal.Appellant.OFFENDER, filed_on=d(40))
     services.decide_appeal(appeal=appeal, outcome=Appeal.Outcome.CHANGED, decided_on=d(70), replacement_number=7)
     services.record_measure_carried_out(measure=measure.appeals.get().replacement, on=d(75))
@@ -84,6 +85,7 @@ def test_the_timeline_lists_every_step_oldest_first(case):
         (d(27), "Hearing held", "Gangnam Committee"),
         (d(27), "Measure decided", "O1: 8. transfer"),
         (d(29), "Decision notified", "O1: 8. transfer"),
+        (d(30), "Decision notified to the victim's side", "V1: Gangnam Committee"),
         (d(40), "Appeal filed", "O1: 8. transfer (administrative appeal, offender or guardian)"),
         (d(70), "Measure ordered by an appeal", "O1: 7. class change"),
         (d(70), "Appeal decided", "O1: changed to 7. class change"),
@@ -99,14 +101,14 @@ def test_the_timeline_shows_a_closure_without_hearing_with_its_reason():
     assert timeline == [("Reported", ""), ("Case closed", "resolved by the principal")]
 
 
-def test_the_timeline_takes_six_queries_however_long_the_case(case, django_assert_num_queries):
+def test_the_timeline_takes_seven_queries_however_long_the_case(case, django_assert_num_queries):
     clerk = UserFactory(office=case.office)
     for _ in range(3):
         TakedownRequestFactory(incident=case, requested_on=d(2))
         SeparationFactory(incident=case, starts_on=d(1), ends_on=d(3))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         timeline = case_timeline(clerk, case)
-    assert len(timeline) == 17 + 6
+    assert len(timeline) == 18 + 6
 
 
 def test_the_incident_page_shows_the_timeline(client, case):

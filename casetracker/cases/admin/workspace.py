@@ -1,14 +1,16 @@
 """The case page's workspace: the whole case, nested where each record belongs, with each deadline
 beside its step and the steps that can be taken now.
 
-People and their relations (a victim x offender grid), each victim's protection measures and
-separations, the takedown requests, each committee case with its hearing, the measures of each
-offender and the appeals of each measure. Read through the user's scope (``selectors``), one
-query per kind of record however large the case, so the page's query count does not grow with it.
+People and their relations (a victim x offender grid), each victim's protection measures,
+separations and own appeal period of each decision, the takedown requests, each committee case
+with its hearing, the measures of each offender and the appeals of each measure. Read through the
+user's scope (``selectors``), one query per kind of record however large the case, so the page's
+query count does not grow with it.
 
 The deadlines are the law's (``law.py``: the hearing's 21 days and the one 7-day extension, the
-14 days to carry a measure out, the 90/180 days to appeal, the 7 days of a separation); a
-deadline met is shown with its date, one still open with the days left or overdue.
+14 days to carry a measure out, the 90/180 days to appeal, for the offender's side from the
+measure's notice and for each victim's side from their own (``VictimNotice``), the 7 days of a
+separation); a deadline met is shown with its date, one still open with the days left or overdue.
 """
 
 import datetime
@@ -34,7 +36,17 @@ from ..law import (
     extension_deadline,
     separation_latest_end,
 )
-from ..models import Appeal, CommitteeCase, Incident, Measure, Offender, OffenderVictimRelation, Status, Victim
+from ..models import (
+    Appeal,
+    CommitteeCase,
+    Incident,
+    Measure,
+    Offender,
+    OffenderVictimRelation,
+    Status,
+    Victim,
+    VictimNotice,
+)
 
 
 @dataclass(frozen=True)
@@ -100,11 +112,22 @@ class CommitteeCaseRow:
         return self.case.hearing_date is None and self.case.closed_on is None
 
 
+@dataclass(frozen=True)
+class VictimAppeal:
+    """A victim's side's appeal period against one committee case's decision: from their notice
+    (None while none is delivered: the 180 days from the decision alone), met by their appeal."""
+
+    case: CommitteeCase
+    notice: VictimNotice | None
+    deadline: Deadline
+
+
 @dataclass
 class VictimRow:
     victim: Victim
     protection_measures: list
     separations: list[tuple[object, Deadline]]
+    appeals: list[VictimAppeal] = field(default_factory=list)
 
 
 # The law's periods, for the page's headings (``law.py``).
@@ -219,10 +242,17 @@ def case_workspace(
             )
         row.measures_by_offender = [(o, by_offender[o.pk]) for o in offenders if by_offender.get(o.pk)]
         rows.append(row)
+    victim_appeals = _victim_appeals(records, cases, measures, today)
     return Workspace(
         incident=incident,
         victims=[
-            VictimRow(victim, protections.get(victim.pk, []), separations.get(victim.pk, [])) for victim in victims
+            VictimRow(
+                victim,
+                protections.get(victim.pk, []),
+                separations.get(victim.pk, []),
+                victim_appeals(victim),
+            )
+            for victim in victims
         ],
         offenders=offenders,
         relations=relations,
@@ -230,3 +260,33 @@ def case_workspace(
         committee_cases=rows,
         today=today,
     )
+
+
+def _victim_appeals(records: selectors.CaseRecords, cases: list[CommitteeCase], measures: list[Measure], today):
+    """A victim's appeal periods, one per decided committee case (``VictimRow.appeals``).
+
+    The decision's day is its first measure as imposed (``rules.decision_date``, here from the
+    page's records); the period is met by the first appeal a victim's side filed against any of its
+    measures (an appeal names the side, not the victim: ``VictimNoticeQuerySet.without_victims_appeal``).
+    """
+    notices = {(notice.committee_case_id, notice.victim_id): notice for notice in records.victim_notices}
+    decided = []
+    for case in cases:
+        imposed = [m.decided_on for m in measures if m.committee_case_id == case.pk and not m.ordered_by_appeal_id]
+        appealed = [
+            appeal.filed_on
+            for appeal in records.appeals
+            if appeal.measure.committee_case_id == case.pk and appeal.appellant == Appeal.Appellant.VICTIM
+        ]
+        if imposed:
+            decided.append((case, min(imposed), min(appealed, default=None)))
+
+    def of(victim: Victim) -> list[VictimAppeal]:
+        periods = []
+        for case, decided_on, appealed_on in decided:
+            notice = notices.get((case.pk, victim.pk))
+            due = appeal_deadline(decided_on, notice.notified_on if notice else None)
+            periods.append(VictimAppeal(case, notice, Deadline(_("appeal"), due, appealed_on, today)))
+        return periods
+
+    return of

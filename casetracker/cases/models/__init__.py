@@ -3,7 +3,8 @@
 One module per concept, each read at once: ``base`` (the base model, the window of the dates
 entered, the status choices), ``querysets`` (scoping and the measures' finality), ``incident``
 (incidents and takedown requests), ``people`` (victims, offenders, their relations, protection
-and separation), ``committee`` (committee cases and measures), ``appeals``. The law they follow
+and separation), ``committee`` (committee cases and measures), ``appeals`` (appeals, and the
+victims' notices of a decision, from which their own appeal runs). The law they follow
 (measures, tiers, periods) is ``casetracker/cases/law.py``; the checks that span records are
 ``casetracker/cases/rules.py``, which every ``clean()`` calls. Rules one table can hold are also
 database constraints, the safety net for every other path. The deepfake content itself is never
@@ -26,7 +27,7 @@ from ..law import (
 )
 from ..law import HEARING_EXTENSION_DAYS as EXTENSION_DAYS
 from ..rules import validate_measure_for_offender
-from .appeals import Appeal
+from .appeals import Appeal, VictimNotice
 from .base import (
     DATES_FROM_2000,
     DERIVED_INCIDENT_FIELDS,
@@ -51,6 +52,7 @@ from .querysets import (
     MeasureQuerySet,
     ProtectionMeasureQuerySet,
     RelationQuerySet,
+    VictimNoticeQuerySet,
 )
 
 __all__ = [
@@ -95,6 +97,8 @@ __all__ = [
     "TakedownRequest",
     "Tier",
     "Victim",
+    "VictimNotice",
+    "VictimNoticeQuerySet",
     "measure_label",
     "validate_measure_for_offender",
 ]

@@ -1,4 +1,5 @@
-"""Appeals (an administrative appeal or lawsuit against a measure) and their outcome."""
+"""Appeals (an administrative appeal or lawsuit against a measure) and their outcome; the day each
+victim's side was notified of a committee's decision, from which their own appeal period runs."""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -12,8 +13,9 @@ from casetracker.core.history import audited_history
 
 from ..law import APPEAL_DAYS_FROM_DECISION, APPEAL_DAYS_FROM_NOTICE
 from .base import DATES_FROM_2000, HAPPENED, CaseRecord
-from .committee import Measure
-from .querysets import AppealQuerySet
+from .committee import CommitteeCase, Measure
+from .people import Victim
+from .querysets import AppealQuerySet, VictimNoticeQuerySet
 
 
 class Appeal(CaseRecord):
@@ -124,5 +126,58 @@ class Appeal(CaseRecord):
             errors["replacement_number"] = _("Only an appeal that changed the measure has a new measure.")
         rules.appeal_in_closed_incident(self, errors, measure)
         rules.appeal_replacement_not_under_appeal(self, errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+class VictimNotice(CaseRecord):
+    """The day a victim's side (the victim or their guardian) learned of a committee's decision.
+
+    The victim's guardian may appeal the decision too (Art. 27 of the Administrative Appeals Act:
+    90 days from learning of it, 180 from the decision at most, ``law.sql_victim_appeal_deadline``),
+    and their period runs from their own notice. Written only by ``services.record_victim_notice``,
+    which the document register's deliveries call (``documents.services.record_delivery``): one
+    row per victim and committee case, or none while no notice is delivered. Not among the
+    records whose writes move the incident's ``updated_at`` (``touch_triggers``): the API gives no
+    victim's notice, so its sync has nothing to fetch again, and reports count nothing from it.
+    """
+
+    committee_case = models.ForeignKey(
+        CommitteeCase, on_delete=models.CASCADE, related_name="victim_notices", verbose_name=_("committee case")
+    )
+    victim = models.ForeignKey(Victim, on_delete=models.CASCADE, related_name="notices", verbose_name=_("victim"))
+    notified_on = models.DateField(
+        _("decision notified on"),
+        validators=HAPPENED,
+        help_text=_("The day the victim's side learned of the decision: their appeal period runs from it."),
+    )
+
+    objects = VictimNoticeQuerySet.as_manager()
+    history = audited_history()
+
+    class Meta:
+        ordering = ["committee_case", "victim"]
+        verbose_name = _("victim's notice of the decision")
+        verbose_name_plural = _("victims' notices of the decision")
+        constraints = [
+            models.CheckConstraint(
+                condition=from_earliest_date("notified_on"),
+                name="victim_notice_dates_from_2000",
+                violation_error_message=DATES_FROM_2000,
+            ),
+            models.UniqueConstraint(
+                fields=["committee_case", "victim"],
+                name="victim_notice_once_per_victim",
+                violation_error_message=_("This victim's notice of this decision is already recorded."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        victim = getattr(self, "victim", None)
+        return f"{victim.code if victim else '-'}: {self.notified_on}"
+
+    def clean(self) -> None:
+        errors = {}
+        rules.victim_notice_in_case(self, errors)
         if errors:
             raise ValidationError(errors)

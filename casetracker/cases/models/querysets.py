@@ -1,7 +1,8 @@
 """The case records' querysets: each scoped by its incident's office (``for_user``), and the measures'
 finality (what offenders ultimately received, after appeals)."""
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from casetracker.core.scoping import ScopedQuerySet
 
@@ -63,3 +64,32 @@ class MeasureQuerySet(CaseQuerySet):
 
     def of_tier(self, tier: str) -> "MeasureQuerySet":
         return self.filter(law=Law.SCHOOL_VIOLENCE_ACT_ART17, number__in=ART17_TIER_NUMBERS[Tier(tier)])
+
+
+class VictimNoticeQuerySet(CaseQuerySet):
+    incident = "committee_case__incident__"
+
+    def with_decision(self) -> "VictimNoticeQuerySet":
+        """Each notice with ``decided_on``, the day of its committee's decision (an alias, for SQL):
+        the first measure the committee imposed (before any appeal), else the hearing's date, as
+        the decision notice itself dates it (``documents.facts``)."""
+        from .committee import Measure  # (the committee module imports this one)
+
+        first = (
+            Measure.objects.filter(committee_case=OuterRef("committee_case"), ordered_by_appeal__isnull=True)
+            .order_by("decided_on")
+            .values("decided_on")[:1]
+        )
+        return self.alias(decided_on=Coalesce(Subquery(first), F("committee_case__hearing_date")))
+
+    def without_victims_appeal(self) -> "VictimNoticeQuerySet":
+        """The notices whose side has not appealed: no appeal filed by a victim's side against a
+        measure of the committee case. An appeal records which side filed it, not which victim, so
+        one filed by a victim's side ends the period of every victim of that committee case (as any
+        appeal of a measure ends the offender's, ``appeals__isnull``)."""
+        from .appeals import Appeal  # (the appeals module imports this one)
+
+        appealed = Appeal.objects.filter(
+            measure__committee_case=OuterRef("committee_case"), appellant=Appeal.Appellant.VICTIM
+        )
+        return self.filter(~Exists(appealed))

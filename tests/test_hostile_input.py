@@ -280,6 +280,7 @@ def view_urls():
         "content_type_id": ["1", BIG],
         "object_id": ["1", BIG],
         "app_label": ["cases"],
+        "incident_pk": ["1", BIG],
         "extension": ["csv", "xlsx", "json", "pdf"],
     }
 

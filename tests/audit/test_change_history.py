@@ -35,6 +35,7 @@ def page_data(response) -> dict:
     for inline in response.context["inline_admin_formsets"]:
         forms.append(inline.formset.management_form)
         forms.extend(inline.formset.initial_forms)
+        forms.extend(inline.formset.extra_forms)  # (a new case's open rows, as they opened: not saved)
     data = {}
     for form in forms:
         for name in form.fields:

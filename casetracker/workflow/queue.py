@@ -25,6 +25,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from casetracker.cases import selectors
+from casetracker.cases.law import APPEAL_DAYS_FROM_NOTICE
 from casetracker.cases.models import Law, Measure, TakedownRequest, measure_label
 from casetracker.core.formatting import format_date
 from casetracker.core.models import Office
@@ -246,6 +247,9 @@ def _victim_appeal_source(user, today: datetime.date) -> Source:
             "since": F("notified_on"),
             "other_date": F("decided_on"),
         },
+        # Never later than 90 days after the notice, and shown only until it passes.
+        may_be_due_from=_within("notified_on", APPEAL_DAYS_FROM_NOTICE),
+        can_be_overdue=False,
     )
 
 

@@ -320,7 +320,8 @@ class Clerk(Person):
         page = self.page("case page", entry["page"])
         if page.status_code != 200:
             return
-        steps = dict(re.findall(rf'href="({entry["page"][:-7]}step/(\w+)/[^"]*)"', page.text))
+        # A step is a link to its page, or a form opened in place that posts to the same URL.
+        steps = dict(re.findall(rf'(?:href|action)="({entry["page"][:-7]}step/(\w+)/[^"]*)"', page.text))
         steps = {name: unescape(url) for url, name in steps.items()}
         self.wait()
         if entry["referrals"] == 0:

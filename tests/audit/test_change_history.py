@@ -14,6 +14,7 @@ from django.utils import translation
 
 from casetracker.cases import services
 from casetracker.cases.models import Incident, Offender, Victim
+from tests.cases.test_admin import page_data
 from tests.factories import (
     ChannelFactory,
     IncidentFactory,
@@ -27,23 +28,6 @@ pytestmark = pytest.mark.django_db
 
 VICTIM_NAME = "김영희"
 OFFENDER_NAME = "박철수"
-
-
-def page_data(response) -> dict:
-    """What an admin page would post back untouched: its form and each inline's management form and rows."""
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        forms.append(inline.formset.management_form)
-        forms.extend(inline.formset.initial_forms)
-        forms.extend(inline.formset.extra_forms)  # (a new case's open rows, as they opened: not saved)
-    data = {}
-    for form in forms:
-        for name in form.fields:
-            value = form[name].value()
-            if value is None or value is False:
-                continue
-            data[form.add_prefix(name)] = [str(item) for item in value] if isinstance(value, list) else value
-    return data
 
 
 def post_page(client, url: str, changes: dict, **extra) -> None:

@@ -11,6 +11,10 @@ one that stops at its first message says so. The models are read through the pac
 time: this module is imported while the models' modules load.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +24,20 @@ from casetracker.core.formatting import format_date
 from casetracker.core.models import SchoolLevel
 
 from .law import EXPULSION_BY_LAW, MEASURES_BY_LAW, Law
+
+# A step is taken once: a second carrying out on another day is refused, since it is a correction of
+# the first, not a step. ``corrections`` (the one writer of a correction, with its reason on the
+# history) sets this while it saves, and only the "taken once" check gives way; every other rule holds.
+_correcting: ContextVar[bool] = ContextVar("step_correction", default=False)
+
+
+@contextmanager
+def correcting() -> Iterator[None]:
+    token = _correcting.set(True)
+    try:
+        yield
+    finally:
+        _correcting.reset(token)
 
 
 # Measures and the offender they are imposed on -----------------------------------------------
@@ -295,7 +313,7 @@ def measure_carrying_out(measure, errors: dict, incident) -> None:
             .values_list("decided_on", flat=True)
             .first()
         )
-    if measure.carried_out_on and stored and measure.carried_out_on != stored:
+    if measure.carried_out_on and stored and measure.carried_out_on != stored and not _correcting.get():
         errors["carried_out_on"] = _("This measure was already carried out on %(date)s.") % {
             "date": format_date(stored)
         }

@@ -1,5 +1,6 @@
 """The workflow's steps as actions of the case page: each a button that opens the step's short form
-(``step_forms``), which calls the one service and returns to the case.
+(``step_forms``), which calls the one service and returns to the case; and, beside each step
+recorded, its correction (``correction_forms``, the services of ``corrections``), the same way.
 
 The case is fetched through the admin's own ``get_object`` (the user's scope: another office's case
 is not found, and the attempt is on the access log), and the record the step acts on (a committee
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from .. import selectors
 from ..models import Appeal, CommitteeCase, Measure, Offender, Victim
+from .correction_forms import CORRECTIONS
 from .step_forms import STEPS, StepForm
 from .workspace import Workspace
 
@@ -39,7 +41,12 @@ class StepActionsMixin:
                 "<path:object_id>/step/<str:step>/",
                 self.admin_site.admin_view(self.step_view),
                 name="{}_{}_step".format(*info),
-            )
+            ),
+            path(
+                "<path:object_id>/correct/<str:correction>/",
+                self.admin_site.admin_view(self.correction_view),
+                name="{}_{}_correct".format(*info),
+            ),
         ]
         return steps + super().get_urls()
 
@@ -54,12 +61,21 @@ class StepActionsMixin:
     def step_view(self, request, object_id, step):
         if step not in STEPS:
             raise Http404(_("There is no such step."))
+        return self.action_view(request, object_id, *STEPS[step], done=_("%(step)s: recorded."))
+
+    def correction_view(self, request, object_id, correction):
+        if correction not in CORRECTIONS:
+            raise Http404(_("There is no such correction."))
+        done = _("%(step)s: saved, with its reason in the change history.")
+        return self.action_view(request, object_id, *CORRECTIONS[correction], done=done)
+
+    def action_view(self, request, object_id, form_class, model, *, done: str):
+        """A step or a correction: its form on the case's record (in the user's scope), its service run."""
         incident = self.get_object(request, unquote(object_id))
         if incident is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.has_change_permission(request, incident):
             raise PermissionDenied
-        form_class, model = STEPS[step]
         target = self.step_target(request, incident, model)
         form = form_class(
             data=request.POST if request.method == "POST" else None,
@@ -75,7 +91,7 @@ class StepActionsMixin:
             except ValidationError as error:
                 form.add_step_errors(error)
             else:
-                self.message_user(request, _("%(step)s: recorded.") % {"step": form.title}, messages.SUCCESS)
+                self.message_user(request, done % {"step": form.title}, messages.SUCCESS)
                 return HttpResponseRedirect(case_url)
         context = {
             **self.admin_site.each_context(request),
@@ -84,6 +100,7 @@ class StepActionsMixin:
             "target": target,
             "form": form,
             "title": form.title,
+            "submit_label": getattr(form, "submit_label", None),
             "case_url": case_url,
             "media": self.media + form.media,
         }

@@ -1,0 +1,169 @@
+"""The short forms that correct a recorded step, one per kind of correction, each calling its one
+service (``cases.corrections``): the values as recorded to start from, the new ones, and the
+reason, which the change history keeps. What the service refuses comes back on its field, and
+nothing is saved (``StepForm.add_step_errors``)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from casetracker.core.models import Committee
+
+from .. import corrections
+from ..models import Appeal, CommitteeCase, Measure, Offender
+from .forms import measure_number_field
+from .step_forms import StepForm, code_of, date_field
+
+
+class CorrectionForm(StepForm):
+    """A correction of ``target``: the fields it corrects (with the values recorded), and the reason."""
+
+    submit_label = _("Correct")
+    reason_help = _(
+        "Why the record was wrong. It is kept in the change history: write the people's codes (V1, O2 ...), "
+        "never their names."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"] = forms.CharField(
+            label=_("reason for the correction"),
+            max_length=corrections.REASON_MAX_LENGTH,
+            help_text=self.reason_help,
+            widget=forms.TextInput(attrs={"size": 60}),
+        )
+        if not self.is_bound:
+            self.initial.update(self.recorded())
+
+    def recorded(self) -> dict:
+        """The values as recorded, to start from."""
+        return {}
+
+
+class ReferralCorrectionForm(CorrectionForm):
+    title = _("Correct the referral")
+    # (A referral moved past its hearing is refused on the hearing: the message is the referral's here.)
+    field_map = {"requested_on": "requested_on", "committee": "committee", "hearing_date": "requested_on"}
+    committee = forms.ModelChoiceField(label=_("committee"), queryset=Committee.objects.none())
+    requested_on = date_field(_("referred on"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["committee"].queryset = Committee.objects.for_user(self.user).filter(
+            office_id=self.incident.office_id
+        )
+
+    def recorded(self) -> dict:
+        return {"committee": self.target.committee_id, "requested_on": self.target.requested_on}
+
+    def run(self, *, actor) -> None:
+        data = self.cleaned_data
+        corrections.correct_referral(
+            committee_case=self.target,
+            committee=data["committee"],
+            requested_on=data["requested_on"],
+            reason=data["reason"],
+            actor=actor,
+        )
+
+
+class HearingDateCorrectionForm(CorrectionForm):
+    title = _("Correct the hearing date")
+    field_map = {"hearing_date": "hearing_date"}
+    hearing_date = date_field(_("hearing date"))
+
+    def recorded(self) -> dict:
+        return {"hearing_date": self.target.hearing_date}
+
+    def run(self, *, actor) -> None:
+        data = self.cleaned_data
+        corrections.correct_hearing_date(
+            committee_case=self.target, hearing_date=data["hearing_date"], reason=data["reason"], actor=actor
+        )
+
+
+class MeasureCorrectionForm(CorrectionForm):
+    title = _("Correct the measure")
+    field_map = {name: name for name in ("offender", "number", "decided_on", "days", "hours")}
+    offender = forms.ModelChoiceField(label=_("offender"), queryset=Offender.objects.none())
+    decided_on = date_field(_("decided on"))
+    days = forms.IntegerField(label=_("days"), min_value=1, required=False)
+    hours = forms.IntegerField(label=_("hours"), min_value=1, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        students = Offender.objects.for_user(self.user).filter(incident=self.incident, kind=Offender.Kind.STUDENT)
+        self.fields["offender"].queryset = students.order_by("code", "pk")
+        self.fields["offender"].label_from_instance = code_of
+        self.fields["number"] = measure_number_field(self.target.law, label=_("measure"))
+        self.order_fields(["offender", "number", "decided_on", "days", "hours", "reason"])
+
+    def recorded(self) -> dict:
+        measure = self.target
+        return {
+            "offender": measure.offender_id,
+            "number": measure.number,
+            "decided_on": measure.decided_on,
+            "days": measure.days,
+            "hours": measure.hours,
+        }
+
+    def run(self, *, actor) -> None:
+        data = self.cleaned_data
+        corrections.correct_measure(
+            measure=self.target,
+            offender=data["offender"],
+            number=data["number"],
+            decided_on=data["decided_on"],
+            days=data["days"],
+            hours=data["hours"],
+            reason=data["reason"],
+            actor=actor,
+        )
+
+
+class CarriedOutCorrectionForm(CorrectionForm):
+    title = _("Correct the carrying out")
+    field_map = {"carried_out_on": "on"}
+    on = date_field(_("carried out on"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].help_text = _("Leave it empty if the measure was recorded as carried out by mistake.")
+
+    def recorded(self) -> dict:
+        return {"on": self.target.carried_out_on}
+
+    def run(self, *, actor) -> None:
+        data = self.cleaned_data
+        corrections.correct_carried_out(measure=self.target, on=data["on"], reason=data["reason"], actor=actor)
+
+
+class AppealWithdrawalForm(CorrectionForm):
+    title = _("Remove an appeal entered by mistake")
+    submit_label = _("Remove the appeal")
+    reason_help = _(
+        "The appeal is removed from the case (and a measure its decision ordered, with it); the change "
+        "history keeps it, with this reason. Write the people's codes, never their names."
+    )
+
+    def run(self, *, actor) -> None:
+        corrections.withdraw_appeal(appeal=self.target, reason=self.cleaned_data["reason"], actor=actor)
+
+
+class ReopenForm(CorrectionForm):
+    title = _("Reopen the case (undo the closing)")
+    submit_label = _("Reopen")
+
+    def run(self, *, actor) -> None:
+        corrections.reopen_case(incident=self.incident, reason=self.cleaned_data["reason"], actor=actor)
+
+
+# correction: (form, the kind of record it corrects: None for the incident itself)
+CORRECTIONS: dict[str, tuple[type[CorrectionForm], type | None]] = {
+    "referral": (ReferralCorrectionForm, CommitteeCase),
+    "hearing": (HearingDateCorrectionForm, CommitteeCase),
+    "measure": (MeasureCorrectionForm, Measure),
+    "carried_out": (CarriedOutCorrectionForm, Measure),
+    "appeal": (AppealWithdrawalForm, Appeal),
+    "reopen": (ReopenForm, None),
+}

@@ -13,7 +13,8 @@ carry out): those are checked again before the transaction ends.
 
 The reason is free text read by admins in the history: like every free text of a case, it may hold
 no name of the case's people and no direct identifier (``identifiers``), and it fits the history's
-reason (100 characters).
+reason (100 characters). Each takes the version of the record its form was loaded at
+(``expected_version``): a record changed meanwhile is refused, never silently overwritten.
 
 The only rule that gives way is the one that makes a step "taken once" (a carrying out recorded
 again on another day, ``rules.correcting``): a correction is not a second step.
@@ -30,7 +31,7 @@ from casetracker.core.models import Committee
 from . import free_text, rules
 from .identifiers import find_identifiers
 from .models import Appeal, CommitteeCase, Incident, Measure, Offender, VictimNotice
-from .services import delete_record, save_record
+from .services import check_version, delete_record, save_record
 from .steps import _lock_case, log_step
 
 REASON_MAX_LENGTH = 100  # (the change history's reason, ``history_change_reason``)
@@ -79,10 +80,10 @@ def _nothing_to_correct() -> ValidationError:
     return ValidationError(_("Nothing to correct: these are the values already recorded."), code="unchanged")
 
 
-def _save(record, *, reason: str, actor) -> None:
+def _save(record, *, reason: str, actor, expected_version: int | None = None) -> None:
     _audited(record, reason=reason, actor=actor)
     with rules.correcting():
-        save_record(record=record, actor=actor)
+        save_record(record=record, actor=actor, expected_version=expected_version)
 
 
 def _still_valid(records) -> None:
@@ -103,20 +104,31 @@ def _loaded_case(committee_case: CommitteeCase, reason: str) -> tuple[CommitteeC
 
 @transaction.atomic
 def correct_referral(
-    *, committee_case: CommitteeCase, committee: Committee, requested_on: datetime.date, reason: str, actor=None
+    *,
+    committee_case: CommitteeCase,
+    committee: Committee,
+    requested_on: datetime.date,
+    reason: str,
+    actor=None,
+    expected_version: int | None = None,
 ) -> CommitteeCase:
     """Correct the committee a case was referred to, or the day of the referral."""
     committee_case, reason = _loaded_case(committee_case, reason)
     if not _changed(committee_case, {"committee": committee, "requested_on": requested_on}):
         raise _nothing_to_correct()
-    _save(committee_case, reason=reason, actor=actor)
+    _save(committee_case, reason=reason, actor=actor, expected_version=expected_version)
     log_step(actor=actor, incident=committee_case.incident, step="correct the referral")
     return committee_case
 
 
 @transaction.atomic
 def correct_hearing_date(
-    *, committee_case: CommitteeCase, hearing_date: datetime.date, reason: str, actor=None
+    *,
+    committee_case: CommitteeCase,
+    hearing_date: datetime.date,
+    reason: str,
+    actor=None,
+    expected_version: int | None = None,
 ) -> CommitteeCase:
     """Correct the date of a hearing recorded (its measures must stay on or after it)."""
     committee_case, reason = _loaded_case(committee_case, reason)
@@ -124,7 +136,7 @@ def correct_hearing_date(
         raise ValidationError(_("No hearing is recorded on this committee case: record it by its step."))
     if not _changed(committee_case, {"hearing_date": hearing_date}):
         raise _nothing_to_correct()
-    _save(committee_case, reason=reason, actor=actor)
+    _save(committee_case, reason=reason, actor=actor, expected_version=expected_version)
     _still_valid(_notices_of(committee_case))
     log_step(actor=actor, incident=committee_case.incident, step="correct the hearing date")
     return committee_case
@@ -147,6 +159,7 @@ def correct_measure(
     hours: int | None,
     reason: str,
     actor=None,
+    expected_version: int | None = None,
 ) -> Measure:
     """Correct a measure as decided: its offender, number, decision date, days or hours.
 
@@ -165,7 +178,7 @@ def correct_measure(
     values = {"offender": offender, "number": number, "decided_on": decided_on, "days": days, "hours": hours}
     if not _changed(measure, values):
         raise _nothing_to_correct()
-    _save(measure, reason=reason, actor=actor)
+    _save(measure, reason=reason, actor=actor, expected_version=expected_version)
     appeals = list(measure.appeals.select_related("measure__committee_case__incident"))
     _still_valid([*appeals, *_notices_of(measure.committee_case)])
     log_step(actor=actor, incident=measure.committee_case.incident, step="correct a measure")
@@ -173,19 +186,21 @@ def correct_measure(
 
 
 @transaction.atomic
-def correct_carried_out(*, measure: Measure, on: datetime.date | None, reason: str, actor=None) -> Measure:
+def correct_carried_out(
+    *, measure: Measure, on: datetime.date | None, reason: str, actor=None, expected_version: int | None = None
+) -> Measure:
     """Correct the day a measure was carried out, set it if it was left out, or clear it (None) if it
     was recorded by mistake."""
     measure, reason = _loaded_measure(measure, reason)
     if not _changed(measure, {"carried_out_on": on}):
         raise _nothing_to_correct()
-    _save(measure, reason=reason, actor=actor)
+    _save(measure, reason=reason, actor=actor, expected_version=expected_version)
     log_step(actor=actor, incident=measure.committee_case.incident, step="correct a carrying out")
     return measure
 
 
 @transaction.atomic
-def withdraw_appeal(*, appeal: Appeal, reason: str, actor=None) -> None:
+def withdraw_appeal(*, appeal: Appeal, reason: str, actor=None, expected_version: int | None = None) -> None:
     """Remove an appeal entered by mistake; its change history keeps it, with the reason.
 
     A pending appeal goes alone. A decided one goes with what its decision ordered: the measure it
@@ -196,6 +211,8 @@ def withdraw_appeal(*, appeal: Appeal, reason: str, actor=None) -> None:
     incident = appeal.measure.committee_case.incident
     reason = _begin(incident, reason)
     appeal = Appeal.objects.select_related("measure").get(pk=appeal.pk)  # (the caller's copy keeps its id)
+    if expected_version is not None:
+        check_version(record=appeal, expected_version=expected_version)
     replacement = Measure.objects.filter(ordered_by_appeal=appeal).first()
     if replacement is not None:
         if replacement.carried_out_on is not None:
@@ -223,7 +240,7 @@ def withdraw_appeal(*, appeal: Appeal, reason: str, actor=None) -> None:
 
 
 @transaction.atomic
-def reopen_case(*, incident: Incident, reason: str, actor=None) -> Incident:
+def reopen_case(*, incident: Incident, reason: str, actor=None, expected_version: int | None = None) -> Incident:
     """Undo a closing: the case is open again, and so are the committee cases that its closing
     closed without a hearing (those closed on its day). The status follows from the records."""
     reason = _begin(incident, reason)
@@ -236,7 +253,7 @@ def reopen_case(*, incident: Incident, reason: str, actor=None) -> Incident:
         )
     )
     incident.closed_on, incident.closure_reason = None, ""
-    _save(incident, reason=reason, actor=actor)
+    _save(incident, reason=reason, actor=actor, expected_version=expected_version)
     for committee_case in closed_with_it:
         committee_case.incident = incident
         committee_case.closed_on, committee_case.closure_reason = None, ""

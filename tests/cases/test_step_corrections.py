@@ -369,6 +369,12 @@ def case_url(incident) -> str:
     return reverse("admin:cases_incident_change", args=[incident.pk])
 
 
+def posted(client, url: str, data: dict):
+    """Post the correction form as the page gave it: with the version of the record it was loaded at."""
+    loaded = client.get(url).context["form"]["loaded_version"].value()
+    return client.post(url, {"loaded_version": loaded, **data})
+
+
 @pytest.fixture
 def clerk_for(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
@@ -454,8 +460,7 @@ def test_each_correction_is_offered_on_the_case_page_and_saved_from_its_form(cle
     client = clerk_for(incident)
     url = correct_url(incident, what, target)
     assert url.replace("&", "&amp;") in client.get(case_url(incident)).content.decode()
-    assert client.get(url).status_code == 200
-    response = client.post(url, {**data, "reason": REASON})
+    response = posted(client, url, {**data, "reason": REASON})
     assert response.status_code == 302 and response.url == case_url(incident), response.context["form"].errors
     assert done()
     entry = AccessLog.objects.filter(detail__startswith=STEP_MARK + "correct").get()
@@ -476,7 +481,8 @@ def test_a_refused_correction_is_a_field_error_and_saves_nothing(clerk_for):
     case = HeardCommitteeCaseFactory()
     client = clerk_for(case.incident)
     late = days_after(case.hearing_date, 1)
-    response = client.post(
+    response = posted(
+        client,
         correct_url(case.incident, "referral", case),
         {"committee": case.committee_id, "requested_on": iso(late), "reason": REASON},
     )
@@ -491,13 +497,41 @@ def test_a_reason_with_a_name_is_an_error_on_the_reason(clerk_for):
     incident = measure.committee_case.incident
     VictimFactory(incident=incident, name="김민지")
     client = clerk_for(incident)
-    response = client.post(
+    response = posted(
+        client,
         correct_url(incident, "measure", measure),
         {"offender": measure.offender_id, "number": 2, "decided_on": iso(measure.decided_on), "reason": "김민지 요청"},
     )
     assert response.status_code == 200 and list(response.context["form"].errors) == ["reason"]
     measure.refresh_from_db()
     assert measure.number == 1 and nothing_corrected()
+
+
+def test_a_correction_from_a_form_loaded_before_another_change_is_refused(clerk_for):
+    measure = MeasureFactory()
+    incident = measure.committee_case.incident
+    client = clerk_for(incident)
+    url = correct_url(incident, "measure", measure)
+    loaded = client.get(url).context["form"]["loaded_version"].value()
+    corrections.correct_measure(
+        measure=measure,
+        offender=measure.offender,
+        number=3,
+        decided_on=measure.decided_on,
+        days=None,
+        hours=None,
+        reason=REASON,
+        actor=client.clerk,
+    )
+    data = {"offender": measure.offender_id, "number": 2, "decided_on": iso(measure.decided_on), "reason": REASON}
+    response = client.post(url, {"loaded_version": loaded, **data})
+    assert response.status_code == 200
+    assert "Someone else saved this measure while you were editing it" in str(
+        response.context["form"].non_field_errors()
+    )
+    measure.refresh_from_db()
+    assert measure.number == 3
+    assert AccessLog.objects.filter(detail__startswith=STEP_MARK + "correct").count() == 1
 
 
 def test_a_supervisor_sees_no_correction_and_is_refused(client):

@@ -31,8 +31,18 @@ class CorrectionForm(StepForm):
             help_text=self.reason_help,
             widget=forms.TextInput(attrs={"size": 60}),
         )
+        self.fields["loaded_version"] = forms.IntegerField(widget=forms.HiddenInput)
         if not self.is_bound:
-            self.initial.update(self.recorded())
+            self.initial.update(self.recorded(), loaded_version=self.corrected.version)
+
+    @property
+    def corrected(self):
+        """The record whose version the correction checks (the target, or the incident itself)."""
+        return self.target
+
+    def audit(self) -> dict:
+        """What every correction's service takes besides its values: the reason, the version loaded."""
+        return {"reason": self.cleaned_data["reason"], "expected_version": self.cleaned_data["loaded_version"]}
 
     def recorded(self) -> dict:
         """The values as recorded, to start from."""
@@ -61,8 +71,8 @@ class ReferralCorrectionForm(CorrectionForm):
             committee_case=self.target,
             committee=data["committee"],
             requested_on=data["requested_on"],
-            reason=data["reason"],
             actor=actor,
+            **self.audit(),
         )
 
 
@@ -77,7 +87,7 @@ class HearingDateCorrectionForm(CorrectionForm):
     def run(self, *, actor) -> None:
         data = self.cleaned_data
         corrections.correct_hearing_date(
-            committee_case=self.target, hearing_date=data["hearing_date"], reason=data["reason"], actor=actor
+            committee_case=self.target, hearing_date=data["hearing_date"], actor=actor, **self.audit()
         )
 
 
@@ -116,8 +126,8 @@ class MeasureCorrectionForm(CorrectionForm):
             decided_on=data["decided_on"],
             days=data["days"],
             hours=data["hours"],
-            reason=data["reason"],
             actor=actor,
+            **self.audit(),
         )
 
 
@@ -135,7 +145,7 @@ class CarriedOutCorrectionForm(CorrectionForm):
 
     def run(self, *, actor) -> None:
         data = self.cleaned_data
-        corrections.correct_carried_out(measure=self.target, on=data["on"], reason=data["reason"], actor=actor)
+        corrections.correct_carried_out(measure=self.target, on=data["on"], actor=actor, **self.audit())
 
 
 class AppealWithdrawalForm(CorrectionForm):
@@ -147,7 +157,7 @@ class AppealWithdrawalForm(CorrectionForm):
     )
 
     def run(self, *, actor) -> None:
-        corrections.withdraw_appeal(appeal=self.target, reason=self.cleaned_data["reason"], actor=actor)
+        corrections.withdraw_appeal(appeal=self.target, actor=actor, **self.audit())
 
 
 class ReopenForm(CorrectionForm):
@@ -155,7 +165,7 @@ class ReopenForm(CorrectionForm):
     submit_label = _("Reopen")
 
     def run(self, *, actor) -> None:
-        corrections.reopen_case(incident=self.incident, reason=self.cleaned_data["reason"], actor=actor)
+        corrections.reopen_case(incident=self.incident, actor=actor, **self.audit())
 
 
 # correction: (form, the kind of record it corrects: None for the incident itself)

@@ -64,9 +64,11 @@ COMMITTEE_CASE_STEP_FIELDS = [
 class StepRecordsOnly:
     """Records that only a step creates, and no page deletes: no "add" and no "delete" here (nor the
     list's bulk delete, nor a row's delete box in the inlines), whoever asks, so that a case's status
-    moves only by its steps. An entry error is corrected by the step that records it again (a
-    hearing moved by "schedule the hearing"), or on these pages' fields the steps do not write (a
-    measure's number, days and notice date; an appeal's party, kind and filing date)."""
+    moves only by its steps. An entry error in what a step wrote is corrected, with its reason, by
+    the correction beside the step on the case page (``cases.corrections``: the referral, the
+    hearing date, a measure, its carrying out, an appeal entered by mistake, a closing); the rest on
+    these pages' fields the steps do not write (a measure's number, days and notice date; an
+    appeal's party, kind and filing date)."""
 
     def has_add_permission(self, request, obj=None):
         return False

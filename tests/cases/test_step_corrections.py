@@ -546,6 +546,18 @@ def test_a_supervisor_sees_no_correction_and_is_refused(client):
     assert measure.carried_out_on is None and nothing_corrected()
 
 
+def test_an_office_admin_takes_no_correction(client):
+    measure = MeasureFactory()
+    incident = measure.committee_case.incident
+    client.force_login(UserFactory(role="admin", office=incident.office, is_staff=True))
+    response = client.post(
+        correct_url(incident, "carried_out", measure), {"on": iso(measure.decided_on), "reason": REASON}
+    )
+    assert response.status_code in (302, 403) and getattr(response, "url", None) != case_url(incident)
+    measure.refresh_from_db()
+    assert measure.carried_out_on is None and nothing_corrected()
+
+
 def test_another_offices_clerk_is_refused(client):
     measure = MeasureFactory()
     incident = measure.committee_case.incident

@@ -83,6 +83,12 @@ class Incident(CaseRecord):
     heard_by_teacher_rights_committee = models.BooleanField(
         _("heard by a teacher rights protection committee"), default=False, editable=False
     )
+    # The case's open work that the work queue counts (``open_work.py``): its committee cases awaiting
+    # a hearing (none once the case is closed), its final measures not carried out, its takedown
+    # requests without an outcome. Summed per local office by the triggers of ``open_work.py``.
+    hearings_awaited = models.PositiveIntegerField(_("committee cases awaiting a hearing"), default=0, editable=False)
+    measures_to_carry_out = models.PositiveIntegerField(_("measures to carry out"), default=0, editable=False)
+    takedowns_open = models.PositiveIntegerField(_("takedown requests still open"), default=0, editable=False)
 
     objects = IncidentQuerySet.as_manager()
     history = audited_history(m2m_fields=[channels], excluded_fields=DERIVED_INCIDENT_FIELDS)
@@ -164,6 +170,9 @@ class TakedownRequest(CaseRecord):
         REMOVED = "removed", _("removed")
         REFUSED = "refused", _("refused")
         NO_ANSWER = "no_answer", _("no answer")
+
+    # Still to follow up: no outcome yet, or no answer (the work queue's, counted per case in ``takedowns_open``).
+    OPEN_OUTCOMES = (Outcome.REQUESTED, Outcome.NO_ANSWER)
 
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, related_name="takedown_requests", verbose_name=_("incident")

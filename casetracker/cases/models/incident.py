@@ -3,11 +3,11 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Left, Upper
+from django.db.models.functions import Coalesce, Left, Upper
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.cases import rules
-from casetracker.core.dates import from_earliest_date
+from casetracker.core.dates import DaysAfter, from_earliest_date
 from casetracker.core.history import audited_history
 from casetracker.core.models import Channel, Office, School
 
@@ -152,6 +152,21 @@ class Incident(CaseRecord):
             raise ValidationError(errors)
 
 
+# The offices' practice, not the law: a takedown request without a follow-up day set is followed
+# up a week after it was made (the work queue's deadline, ``workflow/deadlines.py``).
+TAKEDOWN_FOLLOW_UP_DAYS = 7
+
+
+def sql_takedown_follow_up(prefix: str = "") -> Coalesce:
+    """The day to follow a takedown request up (reached through ``prefix``): the one the clerk set,
+    else ``TAKEDOWN_FOLLOW_UP_DAYS`` after the request."""
+    return Coalesce(
+        models.F(f"{prefix}follow_up_on"),
+        DaysAfter(f"{prefix}requested_on", TAKEDOWN_FOLLOW_UP_DAYS),
+        output_field=models.DateField(),
+    )
+
+
 class TakedownRequest(CaseRecord):
     """A request to a platform to take the content down (삭제 지원 요청)."""
 
@@ -206,6 +221,12 @@ class TakedownRequest(CaseRecord):
             models.Index(fields=["outcome", "requested_on"]),
             # The work queue's recent follow-ups on the day the clerk set (workflow.queue).
             models.Index(fields=["follow_up_on"], condition=Q(follow_up_on__isnull=False), name="takedown_follow_up"),
+            # The work queue's old backlog of takedowns, read in the order of their follow-up day.
+            models.Index(
+                sql_takedown_follow_up(),
+                condition=Q(outcome__in=["requested", "no_answer"]),  # (OPEN_OUTCOMES)
+                name="takedown_open_by_follow_up",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -31,18 +31,18 @@ class Migration(migrations.Migration):
             model_name="incident",
             name="hearings_awaited",
             field=models.PositiveIntegerField(
-                default=0, editable=False, verbose_name="committee cases awaiting a hearing"
+                db_default=0, default=0, editable=False, verbose_name="committee cases awaiting a hearing"
             ),
         ),
         migrations.AddField(
             model_name="incident",
             name="measures_to_carry_out",
-            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="measures to carry out"),
+            field=models.PositiveIntegerField(db_default=0, default=0, editable=False, verbose_name="measures to carry out"),
         ),
         migrations.AddField(
             model_name="incident",
             name="takedowns_open",
-            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="takedown requests still open"),
+            field=models.PositiveIntegerField(db_default=0, default=0, editable=False, verbose_name="takedown requests still open"),
         ),
         migrations.CreateModel(
             name="OpenWork",

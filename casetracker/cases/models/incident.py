@@ -85,10 +85,17 @@ class Incident(CaseRecord):
     )
     # The case's open work that the work queue counts (``open_work.py``): its committee cases awaiting
     # a hearing (none once the case is closed), its final measures not carried out, its takedown
-    # requests without an outcome. Summed per local office by the triggers of ``open_work.py``.
-    hearings_awaited = models.PositiveIntegerField(_("committee cases awaiting a hearing"), default=0, editable=False)
-    measures_to_carry_out = models.PositiveIntegerField(_("measures to carry out"), default=0, editable=False)
-    takedowns_open = models.PositiveIntegerField(_("takedown requests still open"), default=0, editable=False)
+    # requests without an outcome. Summed per local office by the triggers of ``open_work.py``. The
+    # database's default too, so that a row inserted without them (raw SQL) is counted by the triggers.
+    hearings_awaited = models.PositiveIntegerField(
+        _("committee cases awaiting a hearing"), default=0, db_default=0, editable=False
+    )
+    measures_to_carry_out = models.PositiveIntegerField(
+        _("measures to carry out"), default=0, db_default=0, editable=False
+    )
+    takedowns_open = models.PositiveIntegerField(
+        _("takedown requests still open"), default=0, db_default=0, editable=False
+    )
 
     objects = IncidentQuerySet.as_manager()
     history = audited_history(m2m_fields=[channels], excluded_fields=DERIVED_INCIDENT_FIELDS)

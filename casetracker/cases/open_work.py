@@ -26,7 +26,7 @@ As with the reports' tokens (``generations.py``), on PostgreSQL a write only not
 (``PendingOpenWork``, keyed by the transaction) and a deferred trigger adds them to the sums at the
 commit, in order: a long import holds no count's row, and the clerks saving cases of the same local
 office meanwhile do not wait for it. A transaction reads its own notes with the sums
-(``selectors.open_work_for``). SQLite, which lets one writer at a time, adds them at once.
+(``selectors.with_open_work``). SQLite, which lets one writer at a time, adds them at once.
 """
 
 # The SQL is built from the models' table and column names only, never from input.

@@ -1,8 +1,9 @@
 """Where a case stands, derived from its records: never typed, so never out of step.
 
-The one rule is ``derived_expressions``: SQL over the case's committee cases, measures and
-appeals, for each field stored on the incident (``Incident.status``, the closure reason and the
-committee kinds the incident went to), so that lists and reports read a column. Database
+The one rule is ``derived_expressions``: SQL over the case's committee cases, measures, appeals
+and takedown requests, for each field stored on the incident (``Incident.status``, the closure
+reason, the committee kinds the incident went to, and the open work the work queue counts), so
+that lists and reports read a column. Database
 triggers generated from it (``triggers.py``, installed by a migration on SQLite and PostgreSQL)
 store them again in the same statement as any write to those tables: the services, the admin,
 loaddata, ``QuerySet.update()``, raw SQL and cascades alike. ``out_of_step`` compares the stored

@@ -9,12 +9,14 @@ single tables leave no figure wrong, with no call to remember:
 
 - incidents (insert, update: its own closing date and reason, or a hand-typed derived value;
   not an UPDATE that moves only ``updated_at``, as the touch triggers' own does),
-- committee cases (insert, update, delete), measures and appeals (likewise), through their incident,
+- committee cases (insert, update, delete), measures, appeals and takedown requests (likewise),
+  through their incident,
 - committees (a change of kind moves the referral flags of every case it heard).
 
 With them go the triggers of ``touch_triggers.py``, which move the incident's ``updated_at`` for
 every write to its case's records (the API's incremental sync), and those of ``generations.py``,
-which give an office-year a new token for every write to its cases (the reports' cache): one
+which give an office-year a new token for every write to its cases (the reports' cache), and those
+of ``open_work.py``, which sum the incidents' open work per local office (the work queue): one
 installation, one migration.
 
 PostgreSQL runs them once per statement over its transition tables (a bulk insert of 500 rows is

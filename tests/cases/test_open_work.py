@@ -9,8 +9,10 @@ tests/conftest.py, ``derived_fields_in_step``.)
 """
 
 import datetime
+import io
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -218,7 +220,8 @@ def test_the_sums_are_worked_out_again_from_the_incidents(scopes):
     OpenWork.objects.all().delete()
     PendingOpenWork.objects.all().delete()
     assert open_work.out_of_step() == [(incident.office_id, schools["north"].local_office_id, "hearing", 0, 1)]
-    with connection.cursor() as cursor:
-        for statement in open_work.refresh_statements(connection.vendor):
-            cursor.execute(statement)
+    with pytest.raises(CommandError, match="1 sums of open work"):
+        call_command("refresh_case_status", "--check", stdout=io.StringIO())
+    call_command("refresh_case_status", stdout=io.StringIO())
     assert open_work.out_of_step() == []
+    call_command("refresh_case_status", "--check", stdout=io.StringIO())

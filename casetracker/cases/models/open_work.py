@@ -59,7 +59,7 @@ class OpenWork(models.Model):
 class PendingOpenWork(models.Model):
     """A change to ``OpenWork`` that a transaction made, until it commits (PostgreSQL only): a
     deferred trigger adds it to ``OpenWork`` at the commit, so that a write holds a count's row only
-    while it commits. A transaction reads its own changes from here (``selectors.open_work_for``)."""
+    while it commits. A transaction reads its own changes from here (``selectors.with_open_work``)."""
 
     txid = models.BigIntegerField(_("transaction"))
     office_id = models.BigIntegerField(_("office of education"))

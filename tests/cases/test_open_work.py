@@ -14,7 +14,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from casetracker.cases import open_work, selectors
 from casetracker.cases.models import (
@@ -220,7 +220,7 @@ def test_the_sums_are_worked_out_again_from_the_incidents(scopes):
     OpenWork.objects.all().delete()
     PendingOpenWork.objects.all().delete()
     assert open_work.out_of_step() == [(incident.office_id, schools["north"].local_office_id, "hearing", 0, 1)]
-    with pytest.raises(CommandError, match="1 sums of open work"):
+    with translation.override("en"), pytest.raises(CommandError, match="1 sums of open work"):
         call_command("refresh_case_status", "--check", stdout=io.StringIO())
     call_command("refresh_case_status", stdout=io.StringIO())
     assert open_work.out_of_step() == []

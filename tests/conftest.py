@@ -99,8 +99,9 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(autouse=True)
 def derived_fields_in_step(request):
-    """After each test with the database, every incident's stored status and referrals match its
-    records: whatever the test did through the services, the admin, imports or commands."""
+    """After each test with the database, every incident's stored status, referrals and open work
+    match its records, and the open work's sums per local office match the incidents
+    (``cases/open_work.py``): whatever the test did through the services, the admin, imports or commands."""
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
         name in request.fixturenames for name in ("transactional_db", "live_server")
@@ -118,6 +119,10 @@ def derived_fields_in_step(request):
         Incident.objects.filter(pk__in=out_of_step(Incident.objects.all())).values_list("case_number", "status")
     )
     assert not stale, f"stored status or referrals out of step with the records: {stale[:10]}"
+    from casetracker.cases import open_work
+
+    sums = open_work.out_of_step()
+    assert not sums, f"open work's sums (office, local office, kind, stored, summed) out of step: {sums[:10]}"
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,9 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import BigIntegerField, Q, QuerySet, Value
+from django.db.models import BigIntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from casetracker.core.formatting import format_date
@@ -22,7 +23,10 @@ from .models import (
     Measure,
     Offender,
     OfficeYearGeneration,
+    OpenWork,
+    OpenWorkKind,
     PendingGeneration,
+    PendingOpenWork,
     ProtectionMeasure,
     Separation,
     TakedownRequest,
@@ -115,6 +119,36 @@ def generations(*, office_ids: list[int] | None, years: tuple[int | None, int | 
             pending.values_list("office_id", "year", Value(None, output_field=BigIntegerField())), all=True
         )
     return tuple(tokens.order_by("office_id", "year"))
+
+
+def with_open_work(user, offices: QuerySet) -> QuerySet:
+    """``offices`` (a queryset of offices) each with ``open_<kind>`` for every ``OpenWorkKind``: the
+    open work of ``user``'s scope in that office, read from the sums the triggers keep
+    (``cases/open_work.py``), with the current transaction's own changes not yet committed
+    (PostgreSQL). Subqueries of the offices' one query, each a few indexed rows."""
+    parts = [OpenWork.objects.for_user(user)]
+    if connections[offices.db].vendor == "postgresql":
+        parts.append(PendingOpenWork.objects.for_user(user).filter(txid=RawSQL("txid_current_if_assigned()", ())))
+    annotations = {}
+    for kind in OpenWorkKind:
+        sums = [
+            Coalesce(
+                Subquery(
+                    part.filter(office_id=OuterRef("pk"), kind=kind)
+                    .order_by()
+                    .values("office_id")
+                    .annotate(total=Sum("count"))
+                    .values("total")
+                ),
+                0,
+            )
+            for part in parts
+        ]
+        total = sums[0]
+        for more in sums[1:]:
+            total = total + more
+        annotations[f"open_{kind.value}"] = total
+    return offices.annotate(**annotations)
 
 
 def referred_to(kind: str, *, incident: str = "pk", heard: bool = False) -> Q:

@@ -1,8 +1,9 @@
 """Where a case stands, derived from its records: never typed, so never out of step.
 
-The one rule is ``derived_expressions``: SQL over the case's committee cases, measures and
-appeals, for each field stored on the incident (``Incident.status``, the closure reason and the
-committee kinds the incident went to), so that lists and reports read a column. Database
+The one rule is ``derived_expressions``: SQL over the case's committee cases, measures, appeals
+and takedown requests, for each field stored on the incident (``Incident.status``, the closure
+reason, the committee kinds the incident went to, and the open work the work queue counts), so
+that lists and reports read a column. Database
 triggers generated from it (``triggers.py``, installed by a migration on SQLite and PostgreSQL)
 store them again in the same statement as any write to those tables: the services, the admin,
 loaddata, ``QuerySet.update()``, raw SQL and cascades alike. ``out_of_step`` compares the stored
@@ -20,13 +21,13 @@ clerk closes it (the committee imposed none).
 from collections.abc import Iterator, Sequence
 
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import Exact
 
 from casetracker.core.models import Committee
 
-from .models import DERIVED_INCIDENT_FIELDS, Appeal, CommitteeCase, Incident, Measure, Status
+from .models import DERIVED_INCIDENT_FIELDS, Appeal, CommitteeCase, Incident, Measure, Status, TakedownRequest
 
 # Before a hearing: the steps that refer, schedule, extend, hear or close without a hearing.
 BEFORE_HEARING = (Status.REPORTED, Status.REFERRED, Status.HEARING_SCHEDULED)
@@ -80,6 +81,32 @@ def closure_reason_expression() -> Case:
     )
 
 
+class _Count(Subquery):
+    """How many rows a queryset of the incident's records gives, as a subquery."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = models.IntegerField()
+
+
+def open_work_expressions() -> dict[str, models.Expression]:
+    """The case's open work that the work queue counts (``Incident.hearings_awaited`` ...), as SQL: the
+    work queue lists the same rows (``workflow/queue.py``: hearings, measures, takedowns)."""
+    return {
+        # A case closed by the clerk awaits no hearing, whatever its committee cases.
+        "hearings_awaited": Case(
+            When(closed_on__isnull=False, then=Value(0)),
+            default=_Count(_open_committee_cases().values("pk")),
+            output_field=models.IntegerField(),
+        ),
+        "measures_to_carry_out": _Count(_final_measures().filter(carried_out_on__isnull=True).values("pk")),
+        "takedowns_open": _Count(
+            TakedownRequest.objects.filter(incident=OuterRef("pk"), outcome__in=TakedownRequest.OPEN_OUTCOMES).values(
+                "pk"
+            )
+        ),
+    }
+
+
 def referral_field(kind: str, *, heard: bool = False) -> str:
     """The incident's stored flag for "referred to (heard by) a committee of ``kind``"."""
     name = Committee.Kind(kind).value
@@ -105,6 +132,7 @@ def derived_expressions() -> dict[str, models.Expression]:
         cases = _committee_cases().filter(committee__kind=kind)
         expressions[referral_field(kind)] = Exists(cases)
         expressions[referral_field(kind, heard=True)] = Exists(cases.filter(hearing_date__isnull=False))
+    expressions.update(open_work_expressions())
     assert list(expressions) == DERIVED_INCIDENT_FIELDS, "one expression per stored field, in the model's order"
     return expressions
 

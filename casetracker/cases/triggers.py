@@ -9,12 +9,14 @@ single tables leave no figure wrong, with no call to remember:
 
 - incidents (insert, update: its own closing date and reason, or a hand-typed derived value;
   not an UPDATE that moves only ``updated_at``, as the touch triggers' own does),
-- committee cases (insert, update, delete), measures and appeals (likewise), through their incident,
+- committee cases (insert, update, delete), measures, appeals and takedown requests (likewise),
+  through their incident,
 - committees (a change of kind moves the referral flags of every case it heard).
 
 With them go the triggers of ``touch_triggers.py``, which move the incident's ``updated_at`` for
 every write to its case's records (the API's incremental sync), and those of ``generations.py``,
-which give an office-year a new token for every write to its cases (the reports' cache): one
+which give an office-year a new token for every write to its cases (the reports' cache), and those
+of ``open_work.py``, which sum the incidents' open work per local office (the work queue): one
 installation, one migration.
 
 PostgreSQL runs them once per statement over its transition tables (a bulk insert of 500 rows is
@@ -40,8 +42,8 @@ from django.db.models.expressions import RawSQL
 
 from casetracker.core.models import Committee
 
-from . import generations, touch_triggers
-from .models import DERIVED_INCIDENT_FIELDS, Appeal, CommitteeCase, Incident, Measure
+from . import generations, open_work, touch_triggers
+from .models import DERIVED_INCIDENT_FIELDS, Appeal, CommitteeCase, Incident, Measure, TakedownRequest
 from .status import derived_expressions
 
 PREFIX = "casetracker_derived"
@@ -122,6 +124,8 @@ def watched_tables() -> list[Watched]:
             f"(SELECT {_column(Measure, 'committee_case')} FROM {measures} WHERE {_q(Measure._meta.pk.column)} IN "
             f"(SELECT {_column(Appeal, 'measure')} FROM {{rows}}))",
         ),
+        # The open takedown requests the case counts (``Incident.takedowns_open``).
+        Watched(TakedownRequest, f"SELECT {_column(TakedownRequest, 'incident')} FROM {{rows}}"),
         # Only a change of kind moves a flag; the rows are those whose kind changed.
         Watched(
             Committee,
@@ -144,6 +148,7 @@ def create_statements(connection) -> list[str]:
         *derived,
         *touch_triggers.create_statements(connection.vendor),
         *generations.create_statements(connection.vendor),
+        *open_work.create_statements(connection.vendor),
     ]
 
 
@@ -159,7 +164,12 @@ def drop_statements(vendor: str) -> list[str]:
                 statements.append(f"DROP TRIGGER IF EXISTS {name}")
     if vendor == "postgresql":
         statements.append(f"DROP FUNCTION IF EXISTS {PREFIX}_incidents(bigint[])")
-    return [*statements, *touch_triggers.drop_statements(vendor), *generations.drop_statements(vendor)]
+    return [
+        *statements,
+        *touch_triggers.drop_statements(vendor),
+        *generations.drop_statements(vendor),
+        *open_work.drop_statements(vendor),
+    ]
 
 
 def refresh_statement(connection) -> str:
@@ -253,6 +263,7 @@ def _row_ids(watched: Watched, row: str) -> str:
         CommitteeCase: CommitteeCase._meta.get_field("incident").column,
         Measure: Measure._meta.get_field("committee_case").column,
         Appeal: Appeal._meta.get_field("measure").column,
+        TakedownRequest: TakedownRequest._meta.get_field("incident").column,
     }
     column = _q(columns[watched.model])
     # "SELECT x FROM {rows}" over a one-row SELECT of NEW's column, named as the table's column.
@@ -278,6 +289,7 @@ def installation_statements(connection) -> list[str]:
         *create_statements(connection),
         refresh_statement(connection),
         generations.bump_all_statement(vendor),
+        *open_work.refresh_statements(vendor),
     ]
 
 
@@ -343,7 +355,12 @@ def refresh_derived(incidents) -> None:
 
 def trigger_names(vendor: str) -> list[str]:
     derived = [_name(watched.model, event) for watched in watched_tables() for event in watched.events]
-    return [*derived, *touch_triggers.trigger_names(), *generations.trigger_names(vendor)]
+    return [
+        *derived,
+        *touch_triggers.trigger_names(),
+        *generations.trigger_names(vendor),
+        *open_work.trigger_names(vendor),
+    ]
 
 
 def missing_triggers(connection) -> list[str]:

@@ -16,7 +16,6 @@ import datetime
 
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 # The law's dates, read by the queue and its pages from here (casetracker/cases/law.py).
@@ -37,10 +36,13 @@ from casetracker.cases.law import sql_days_after as sql_days_after
 from casetracker.cases.law import sql_extension_deadline as sql_extension_deadline
 from casetracker.cases.law import sql_hearing_deadline as sql_hearing_deadline
 from casetracker.cases.law import sql_victim_appeal_deadline as sql_victim_appeal_deadline
+
+# The takedown follow-up, the offices' practice (with the takedown requests, which index it).
+from casetracker.cases.models.incident import TAKEDOWN_FOLLOW_UP_DAYS as TAKEDOWN_FOLLOW_UP_DAYS
+from casetracker.cases.models.incident import sql_takedown_follow_up as sql_takedown_follow_up
 from casetracker.core.dates import AddYears, days_after
 
-# Not statutory: the offices' own practice, and the queue's horizons.
-TAKEDOWN_FOLLOW_UP_DAYS = 7
+# Not statutory: the queue's horizons.
 # "Due this week": from today to 7 days ahead.
 DUE_SOON_DAYS = 7
 RETENTION_DUE_SOON_DAYS = 30
@@ -82,14 +84,6 @@ def backlog_cutoff(today: datetime.date) -> datetime.date:
 
 
 # The same rules in SQL --------------------------------------------------------------------
-
-
-def sql_takedown_follow_up(prefix: str = "") -> Coalesce:
-    return Coalesce(
-        F(f"{prefix}follow_up_on"),
-        sql_days_after(f"{prefix}requested_on", TAKEDOWN_FOLLOW_UP_DAYS),
-        output_field=models.DateField(),
-    )
 
 
 def sql_is_backlog(deadline: str, today: datetime.date) -> Case:

@@ -9,9 +9,10 @@ number of queries never grows with the number of cases.
 At a million cases an office's old backlog (items overdue for more than ``BACKLOG_AFTER_DAYS``)
 runs to a hundred thousand items, so the page never reads it whole: the live work is read
 through each kind's ``may_be_due_from`` (a condition on indexed dates that every item still due
-on a day meets), the backlog is counted up to ``BACKLOG_CAP`` and each of its pages read from the
-earliest (or latest) items of each kind (``queue_pages.QueuePages``). A kind without ``may_be_due_from`` or
-``sorted_by`` is still right, only read whole.
+on a day meets); the backlog is counted as the kind's open work, which the database keeps summed
+per local office (``cases/open_work.py``), less its live work; its pages, up to ``BACKLOG_CAP``
+items, are read from the earliest (or latest) items of each kind (``queue_pages.QueuePages``). A
+kind without ``may_be_due_from`` or ``sorted_by`` is still right, only read whole.
 """
 
 import datetime
@@ -19,14 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.functions import Cast
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from casetracker.cases import selectors
 from casetracker.cases.law import APPEAL_DAYS_FROM_NOTICE
-from casetracker.cases.models import Law, Measure, TakedownRequest, measure_label
+from casetracker.cases.models import Law, Measure, OpenWorkKind, TakedownRequest, measure_label
 from casetracker.core.formatting import format_date
 from casetracker.core.models import Office
 
@@ -44,7 +45,7 @@ class Due(models.TextChoices):
     VICTIM_APPEAL = "victim_appeal", gettext_lazy("end of the victim's side's appeal period")
 
 
-OPEN_TAKEDOWN_OUTCOMES = (TakedownRequest.Outcome.REQUESTED, TakedownRequest.Outcome.NO_ANSWER)
+OPEN_TAKEDOWN_OUTCOMES = TakedownRequest.OPEN_OUTCOMES
 
 # The columns every kind of item gives, in this order (a UNION matches columns by position).
 COLUMNS = (
@@ -72,6 +73,10 @@ class Source:
     For speed only (the items are the same without them): ``may_be_due_from(day)``, a condition
     on indexed columns that every row whose deadline is on or after ``day`` meets, and
     ``sorted_by``, an indexed column whose order is the deadline's; and ``can_be_overdue``.
+
+    ``open_work``: the kind of open work whose sums (``cases/open_work.py``) count exactly these
+    rows, whatever their deadline; every kind that can be overdue has one, from which its old
+    backlog is counted.
     """
 
     due: "Due"
@@ -83,6 +88,7 @@ class Source:
     sorted_by: str | None = None
     # False for a kind whose rows are only those still due today or later: it has no backlog.
     can_be_overdue: bool = True
+    open_work: OpenWorkKind | None = None
 
 
 def _within(column: str, days: int) -> Callable[[datetime.date], Q]:
@@ -148,6 +154,7 @@ def _sources(user, today: datetime.date) -> list[Source]:
             "incident__",
             hearing_columns,
             may_be_due_from=referred_within,
+            open_work=OpenWorkKind.HEARING,
         ),
         Source(
             Due.EXTENSION,
@@ -172,6 +179,7 @@ def _sources(user, today: datetime.date) -> list[Source]:
             },
             may_be_due_from=_within("decided_on", deadlines.CARRY_OUT_DAYS),
             sorted_by="decided_on",
+            open_work=OpenWorkKind.MEASURE,
         ),
         # The appeal period runs once the decision's notice is delivered (``notified_on``, which the
         # documents' delivery register sets); the measure becomes final when it ends without an appeal.
@@ -222,6 +230,7 @@ def _sources(user, today: datetime.date) -> list[Source]:
                 "other_date": F("follow_up_on"),
             },
             may_be_due_from=_takedown_may_be_due_from,
+            open_work=OpenWorkKind.TAKEDOWN,
         ),
         _victim_appeal_source(user, today),
     ]
@@ -265,7 +274,7 @@ class QueueFilter:
 
 # The two parts of the queue: the live work, and the old backlog after it.
 LIVE, BACKLOG = "live", "backlog"
-# The old backlog is counted up to this many items (per office), and its pages stop there.
+# The old backlog's pages stop after this many items (it is counted whole).
 BACKLOG_CAP = 1_000
 
 
@@ -339,24 +348,15 @@ def queue_rows(
     return union.order_by(*usual_order(latest_first=queue_filter.latest_first))
 
 
-class _CappedCount(Subquery):
-    """How many rows a sliced queryset gives (at most its slice), as a subquery."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) capped)"
-    output_field = models.IntegerField()
-
-
 @dataclass
 class OfficeCounts:
-    """An office's items due; ``backlog`` counted up to ``BACKLOG_CAP`` (``backlog_capped``: there
-    are more), and in ``overdue`` and ``total`` as counted."""
+    """An office's items due; ``backlog`` (in ``overdue`` and ``total`` too) counted exactly."""
 
     office: Office
     overdue: int = 0
     this_week: int = 0
     total: int = 0
     backlog: int = 0
-    backlog_capped: bool = False
 
     @property
     def live(self) -> int:
@@ -366,71 +366,61 @@ class OfficeCounts:
 def counts_by_office(user, *, today: datetime.date, queue_filter: QueueFilter | None = None) -> list[OfficeCounts]:
     """Per office of ``user``'s scope: how many items are overdue, due within 7 days, due at all.
 
-    The offices, with an office's old backlog counted up to ``BACKLOG_CAP`` (its backlog is never
-    read whole); for a national scope the backlogs grouped by office in one UNION instead (one pass
-    costs less than a capped count of every office, which reads most rows for a small one); and
-    the live work grouped by office and kind in one UNION. The number of queries never grows with
-    the cases or the offices.
+    Two queries, whatever the cases or the offices: the offices, each with the open work of the
+    kinds that can be overdue (the sums the database keeps, ``selectors.with_open_work``); and the
+    live work grouped by office and kind, in one UNION, read through indexed dates. A kind's old
+    backlog is its open work less its live work: every open item is one or the other.
     """
     queue_filter = queue_filter or QueueFilter()
     sources = [source for source in _sources(user, today) if source.due in queue_filter.dues]
-    offices = Office.objects.for_user(user)
     overdue_kinds = [source for source in sources if source.can_be_overdue]
+    assert all(source.open_work for source in overdue_kinds), "every kind that can be overdue is counted"
     with_backlog = queue_filter.backlog is not False and Urgency.OVERDUE in queue_filter.urgencies and overdue_kinds
-    capped = with_backlog and not user.case_scope.national
-    if capped:
-        # One office (a clerk's, an office supervisor's): its backlog counted up to the cap, of each kind.
-        offices = offices.annotate(
-            **{
-                f"backlog_{number}": _CappedCount(
-                    _due_rows(source, today, queue_filter, BACKLOG)
-                    .filter(**{f"{source.incident}office_id": OuterRef("pk")})
-                    .values("pk")[: BACKLOG_CAP + 1]
-                )
-                for number, source in enumerate(overdue_kinds)
-            }
-        )
+    offices = Office.objects.for_user(user)
+    if with_backlog:
+        offices = selectors.with_open_work(user, offices)
     counts = {}
     for office in offices:
         entry = counts[office.pk] = OfficeCounts(office)
-        if capped:
-            counted = sum(getattr(office, f"backlog_{number}") for number in range(len(overdue_kinds)))
-            entry.backlog, entry.backlog_capped = min(counted, BACKLOG_CAP), counted > BACKLOG_CAP
-    if with_backlog and not capped:
-        backlog = _union(
-            [
-                _due_rows(source, today, queue_filter, BACKLOG)
-                .values("office_pk")
-                .annotate(counted=Count("pk"))
-                .values("office_pk", "counted")
-                for source in overdue_kinds
-            ]
-        )
-        for row in backlog:
-            if row["office_pk"] in counts:
-                counts[row["office_pk"]].backlog += row["counted"]
+        if with_backlog:
+            entry.backlog = sum(getattr(office, f"open_{source.open_work.value}") for source in overdue_kinds)
+    live_work = queue_filter.backlog is not True
+    # The live work of every urgency: what the filter keeps is added below, and a kind's whole live
+    # work is taken from its open work.
+    every_urgency = QueueFilter(dues=queue_filter.dues)
+    live = _union(
+        [
+            _due_rows(source, today, every_urgency, LIVE)
+            .values("office_pk")
+            .annotate(
+                overdue=Count("pk", filter=Q(urgency=Urgency.OVERDUE)),
+                this_week=Count("pk", filter=Q(urgency=Urgency.THIS_WEEK)),
+                total=Count("pk"),
+                in_backlog_count=Value(int(bool(with_backlog) and source.can_be_overdue)),
+            )
+            .values("office_pk", "overdue", "this_week", "total", "in_backlog_count")
+            for source in sources
+            if live_work or (with_backlog and source.can_be_overdue)
+        ]
+    )
+    for row in live if live is not None else []:
+        if row["office_pk"] not in counts:
+            continue
+        entry = counts[row["office_pk"]]
+        if row["in_backlog_count"]:
+            entry.backlog -= row["total"]
+        if live_work:
+            by_urgency = {
+                Urgency.OVERDUE: row["overdue"],
+                Urgency.THIS_WEEK: row["this_week"],
+                Urgency.LATER: row["total"] - row["overdue"] - row["this_week"],
+            }
+            entry.overdue += by_urgency[Urgency.OVERDUE] if Urgency.OVERDUE in queue_filter.urgencies else 0
+            entry.this_week += by_urgency[Urgency.THIS_WEEK] if Urgency.THIS_WEEK in queue_filter.urgencies else 0
+            entry.total += sum(by_urgency[urgency] for urgency in queue_filter.urgencies)
     for entry in counts.values():
-        entry.overdue = entry.total = entry.backlog
-    if queue_filter.backlog is not True:
-        live = _union(
-            [
-                _due_rows(source, today, queue_filter, LIVE)
-                .values("office_pk")
-                .annotate(
-                    overdue=Count("pk", filter=Q(urgency=Urgency.OVERDUE)),
-                    this_week=Count("pk", filter=Q(urgency=Urgency.THIS_WEEK)),
-                    total=Count("pk"),
-                )
-                .values("office_pk", "overdue", "this_week", "total")
-                for source in sources
-            ]
-        )
-        for row in live if live is not None else []:
-            if row["office_pk"] in counts:
-                entry = counts[row["office_pk"]]
-                entry.overdue += row["overdue"]
-                entry.this_week += row["this_week"]
-                entry.total += row["total"]
+        entry.overdue += entry.backlog
+        entry.total += entry.backlog
     return list(counts.values())
 
 

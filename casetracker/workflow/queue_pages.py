@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from . import queue
 from .queue import BACKLOG, LIVE, OfficeCounts, QueueFilter, _item_rows, _sources, queue_rows, usual_order
 
 
 @dataclass(frozen=True)
 class QueuePages:
-    """The pages of a clerk's queue, counted from ``counts_by_office`` (no COUNT of the UNION).
+    """The pages of a clerk's queue, counted from ``counts_by_office`` (no COUNT of the UNION): the
+    live work, then the old backlog's first ``BACKLOG_CAP`` items.
 
     In the usual order (the live work, then the backlog, each by deadline), a page of live work is
     read from the live work alone, and a page of backlog from the first items of each kind (by
@@ -32,7 +34,7 @@ class QueuePages:
             today,
             queue_filter,
             live=sum(entry.live for entry in counts),
-            backlog=sum(entry.backlog for entry in counts),
+            backlog=min(sum(entry.backlog for entry in counts), queue.BACKLOG_CAP),
         )
 
     @property

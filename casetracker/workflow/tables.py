@@ -12,7 +12,7 @@ import datetime
 import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.urls import reverse
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +21,7 @@ from django_tables2.data import TableQuerysetData
 
 from casetracker.core.formatting import format_date
 
-from . import deadlines, queue
+from . import deadlines
 from .queue import Due, as_item
 from .queue_pages import QueuePages
 
@@ -194,11 +194,6 @@ class OfficeCountsTable(ListTable):
 
     def __init__(self, counts, *, today: datetime.date, **kwargs):
         super().__init__(counts, today=today, caption=_("Items due per office of education"), **kwargs)
-
-    def render_backlog(self, value, record):
-        if record.backlog_capped:
-            return _("more than %(cap)s") % {"cap": number_format(queue.BACKLOG_CAP, force_grouping=True)}
-        return value
 
 
 # Takedown requests still open -------------------------------------------------------------------

@@ -77,17 +77,16 @@ def work_queue(request):
             _("%(total)s in all, as of %(today)s.") % {"total": total, "today": format_date(today)},
         ]
     )
-    if any(entry.backlog_capped for entry in counts):
-        lead += " " + _(
-            "More than %(cap)s of them are an old backlog, overdue for more than %(days)s days: listed after the "
-            "live work. (The backlog is counted up to %(cap)s items per office: the figures above are at least these.)"
-        ) % {"cap": number_format(queue.BACKLOG_CAP, force_grouping=True), "days": deadlines.BACKLOG_AFTER_DAYS}
-    elif backlog:
+    if backlog:
         lead += " " + ngettext(
             "%(counter)s of them is an old backlog, overdue for more than %(days)s days: listed after the live work.",
             "%(counter)s of them are an old backlog, overdue for more than %(days)s days: listed after the live work.",
             backlog,
         ) % {"counter": backlog, "days": deadlines.BACKLOG_AFTER_DAYS}
+    if request.user.role != Role.SUPERVISOR and backlog > queue.BACKLOG_CAP:
+        lead += " " + _("The list shows the first %(cap)s of the old backlog, in the order chosen.") % {
+            "cap": number_format(queue.BACKLOG_CAP, force_grouping=True)
+        }
     context = {
         "title": _("Work queue"),
         "nav": "queue",

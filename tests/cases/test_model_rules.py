@@ -25,7 +25,9 @@ from casetracker.cases.models import (
     Offender,
     OffenderVictimRelation,
     OfficeYearGeneration,
+    OpenWork,
     PendingGeneration,
+    PendingOpenWork,
     TakedownRequest,
     Victim,
     VictimNotice,
@@ -943,6 +945,12 @@ DB_VIOLATIONS = [
     ("committee_case_extension_has_date_and_reason", "no-date", _extension_without("extended_on")),
     ("generation_office_year_unique", "", _second_row(OfficeYearGeneration, office_id=99, year=1999, token=1)),
     ("pending_generation_unique", "", _second_row(PendingGeneration, txid=1, office_id=99, year=1999)),
+    ("open_work_unique", "", _second_row(OpenWork, office_id=99, local_office_id=0, kind="hearing", count=0)),
+    (
+        "pending_open_work_unique",
+        "",
+        _second_row(PendingOpenWork, txid=1, office_id=99, local_office_id=0, kind="hearing", count=1),
+    ),
 ]
 
 

@@ -1,6 +1,7 @@
 """The queue's pages at scale (issue 20): each page read from the live work alone or from the first
 items of each kind of the old backlog is the slice of the whole queue it stands for; the backlog is
-counted up to a cap; and a page across the two parts takes a fixed number of queries."""
+counted whole (from the open work the database keeps) and listed up to a cap; and a page across
+the two parts takes a fixed number of queries."""
 
 import datetime
 
@@ -78,28 +79,33 @@ def test_a_page_sorted_by_case_is_the_slice_of_the_whole_queue(office):
     assert keys(pages.rows(whole, 3, 9)) == keys(whole)[3:9]
 
 
-def test_the_backlog_is_counted_up_to_the_cap(client, office, monkeypatch):
+def test_the_backlog_is_counted_whole_and_listed_up_to_the_cap(client, office, monkeypatch):
     office, today = office
     clerk = UserFactory(office=office)
     (exact,) = counts_by_office(clerk, today=today)
-    assert (exact.backlog, exact.backlog_capped) == (9, False)
+    assert (exact.backlog, exact.live, exact.total) == (9, 7, 16)
     monkeypatch.setattr(queue, "BACKLOG_CAP", 4)
-    (capped,) = counts_by_office(clerk, today=today)
-    assert (capped.backlog, capped.backlog_capped) == (4, True)
-    assert capped.total == exact.total - 5
-    assert capped.overdue == exact.overdue - 5
+    assert counts_by_office(clerk, today=today) == [exact]
+    pages = QueuePages.of(clerk, today=today, queue_filter=QueueFilter(), counts=[exact])
+    whole = queue_rows(clerk, today=today)
+    assert pages.count == 7 + 4
+    assert keys(pages.rows(whole, 0, 16)) == keys(whole)[:11]
     client.force_login(clerk)
     response = client.get(QUEUE, HTTP_ACCEPT_LANGUAGE="en")
-    assert "More than 4 of them are an old backlog" in response.text
-    assert response.context["table"].paginator.count == capped.total
+    assert "16 in all" in response.text
+    assert "9 of them are an old backlog" in response.text
+    assert "The list shows the first 4 of the old backlog" in response.text
+    assert response.context["table"].paginator.count == 11
 
 
-def test_a_supervisor_sees_a_capped_backlog_as_more_than_the_cap(client, office, monkeypatch):
+def test_a_supervisor_sees_the_whole_backlog(client, office, monkeypatch):
     office, _today = office
     monkeypatch.setattr(queue, "BACKLOG_CAP", 4)
     client.force_login(UserFactory(supervisor=True, office=office))
     response = client.get(QUEUE, HTTP_ACCEPT_LANGUAGE="en")
-    assert "more than 4" in response.text
+    (row,) = response.context["table"].data
+    assert (row.backlog, row.total) == (9, 16)
+    assert "The list shows the first" not in response.text
 
 
 def test_a_page_across_the_live_work_and_the_backlog_takes_a_fixed_number_of_queries(
@@ -110,7 +116,7 @@ def test_a_page_across_the_live_work_and_the_backlog_takes_a_fixed_number_of_que
 
     monkeypatch.setattr(QueueTable._meta, "per_page", 8)  # 7 items of live work, then the backlog
     client.force_login(UserFactory(office=office))
-    # The session and the user; the offices with their backlog's counts and the live work's; the
+    # The session and the user; the offices with their open work, and the live work's counts; the
     # page's live rows, and the first backlog items of each kind that can be overdue (hearings,
     # measures, takedowns); the masthead's office; saving the session (savepoint, update, release).
     with django_assert_num_queries(12):

@@ -44,6 +44,7 @@ from .base import (
 from .committee import LAW_BY_COMMITTEE_KIND, CommitteeCase, Measure
 from .generation import OfficeYearGeneration, PendingGeneration
 from .incident import Incident, TakedownRequest
+from .open_work import NO_LOCAL_OFFICE, OPEN_WORK_FIELDS, OpenWork, OpenWorkKind, PendingOpenWork
 from .people import Offender, OffenderVictimRelation, Person, ProtectionMeasure, Separation, Victim
 from .querysets import (
     AppealQuerySet,
@@ -67,6 +68,8 @@ __all__ = [
     "HEARING_DAYS",
     "LAW_BY_COMMITTEE_KIND",
     "MEASURES_BY_LAW",
+    "NO_LOCAL_OFFICE",
+    "OPEN_WORK_FIELDS",
     "PLANNED",
     "PLANNED_DAYS_AHEAD",
     "SEPARATION_END",
@@ -87,7 +90,10 @@ __all__ = [
     "Offender",
     "OffenderVictimRelation",
     "OfficeYearGeneration",
+    "OpenWork",
+    "OpenWorkKind",
     "PendingGeneration",
+    "PendingOpenWork",
     "Person",
     "ProtectionMeasure",
     "ProtectionMeasureQuerySet",

@@ -58,6 +58,9 @@ DERIVED_INCIDENT_FIELDS = [
     "heard_by_school_violence_committee",
     "referred_to_teacher_rights_committee",
     "heard_by_teacher_rights_committee",
+    "hearings_awaited",
+    "measures_to_carry_out",
+    "takedowns_open",
 ]
 
 

@@ -25,6 +25,7 @@ from ..law import (
     extension_deadline,
     hearing_deadline,
     measure_label,
+    sql_hearing_deadline,
     tier_of,
 )
 from .base import DATES_FROM_2000, HAPPENED, PLANNED, CaseRecord, ClosureReason
@@ -150,6 +151,12 @@ class CommitteeCase(CaseRecord):
                 fields=["requested_on"],
                 condition=Q(hearing_date__isnull=True, closed_on__isnull=True),
                 name="committee_case_to_hear",
+            ),
+            # The work queue's old backlog of hearings, read in the order of their deadline.
+            models.Index(
+                sql_hearing_deadline(),
+                condition=Q(hearing_date__isnull=True, closed_on__isnull=True),
+                name="committee_case_to_hear_by_due",
             ),
         ]
 

@@ -3,11 +3,11 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Left, Upper
+from django.db.models.functions import Coalesce, Left, Upper
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.cases import rules
-from casetracker.core.dates import from_earliest_date
+from casetracker.core.dates import DaysAfter, from_earliest_date
 from casetracker.core.history import audited_history
 from casetracker.core.models import Channel, Office, School
 
@@ -83,6 +83,19 @@ class Incident(CaseRecord):
     heard_by_teacher_rights_committee = models.BooleanField(
         _("heard by a teacher rights protection committee"), default=False, editable=False
     )
+    # The case's open work that the work queue counts (``open_work.py``): its committee cases awaiting
+    # a hearing (none once the case is closed), its final measures not carried out, its takedown
+    # requests without an outcome. Summed per local office by the triggers of ``open_work.py``. The
+    # database's default too, so that a row inserted without them (raw SQL) is counted by the triggers.
+    hearings_awaited = models.PositiveIntegerField(
+        _("committee cases awaiting a hearing"), default=0, db_default=0, editable=False
+    )
+    measures_to_carry_out = models.PositiveIntegerField(
+        _("measures to carry out"), default=0, db_default=0, editable=False
+    )
+    takedowns_open = models.PositiveIntegerField(
+        _("takedown requests still open"), default=0, db_default=0, editable=False
+    )
 
     objects = IncidentQuerySet.as_manager()
     history = audited_history(m2m_fields=[channels], excluded_fields=DERIVED_INCIDENT_FIELDS)
@@ -146,6 +159,21 @@ class Incident(CaseRecord):
             raise ValidationError(errors)
 
 
+# The offices' practice, not the law: a takedown request without a follow-up day set is followed
+# up a week after it was made (the work queue's deadline, ``workflow/deadlines.py``).
+TAKEDOWN_FOLLOW_UP_DAYS = 7
+
+
+def sql_takedown_follow_up(prefix: str = "") -> Coalesce:
+    """The day to follow a takedown request up (reached through ``prefix``): the one the clerk set,
+    else ``TAKEDOWN_FOLLOW_UP_DAYS`` after the request."""
+    return Coalesce(
+        models.F(f"{prefix}follow_up_on"),
+        DaysAfter(f"{prefix}requested_on", TAKEDOWN_FOLLOW_UP_DAYS),
+        output_field=models.DateField(),
+    )
+
+
 class TakedownRequest(CaseRecord):
     """A request to a platform to take the content down (삭제 지원 요청)."""
 
@@ -164,6 +192,9 @@ class TakedownRequest(CaseRecord):
         REMOVED = "removed", _("removed")
         REFUSED = "refused", _("refused")
         NO_ANSWER = "no_answer", _("no answer")
+
+    # Still to follow up: no outcome yet, or no answer (the work queue's, counted per case in ``takedowns_open``).
+    OPEN_OUTCOMES = (Outcome.REQUESTED, Outcome.NO_ANSWER)
 
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, related_name="takedown_requests", verbose_name=_("incident")
@@ -197,6 +228,12 @@ class TakedownRequest(CaseRecord):
             models.Index(fields=["outcome", "requested_on"]),
             # The work queue's recent follow-ups on the day the clerk set (workflow.queue).
             models.Index(fields=["follow_up_on"], condition=Q(follow_up_on__isnull=False), name="takedown_follow_up"),
+            # The work queue's old backlog of takedowns, read in the order of their follow-up day.
+            models.Index(
+                sql_takedown_follow_up(),
+                condition=Q(outcome__in=["requested", "no_answer"]),  # (OPEN_OUTCOMES)
+                name="takedown_open_by_follow_up",
+            ),
         ]
 
     def __str__(self) -> str:

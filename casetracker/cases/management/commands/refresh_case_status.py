@@ -3,14 +3,16 @@
 The database's triggers keep them in step with every write. This is for a database written with
 its triggers off (a restore with ``--disable-triggers``, a replica promoted from a dump): ``--check``
 lists what is out of step, and any trigger missing, and exits 1; without it, every incident's
-fields are stored again from its records, and every office-year gets a new token (``generations.py``):
-what was written with the triggers off is in no cached report.
+fields are stored again from its records, every office-year gets a new token (``generations.py``):
+what was written with the triggers off is in no cached report; and the open work's sums per local
+office are worked out again from the incidents (``open_work.py``).
 """
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from casetracker.cases import open_work
 from casetracker.cases.generations import bump_all_statement
 from casetracker.cases.models import Incident
 from casetracker.cases.status import out_of_step
@@ -40,6 +42,12 @@ class Command(BaseCommand):
                     _("The database lacks the triggers that keep them (run manage.py migrate): %(names)s")
                     % {"names": ", ".join(missing)}
                 )
+            sums = open_work.out_of_step()
+            if sums:
+                problems.append(
+                    _("%(count)d sums of open work per local office differ from their incidents'.")
+                    % {"count": len(sums)}
+                )
             if stale_pks:
                 shown = ", ".join(stale) + (" ..." if len(stale_pks) > 20 else "")
                 problems.append(
@@ -53,8 +61,10 @@ class Command(BaseCommand):
         for chunk in chunks:
             with transaction.atomic():
                 refresh_derived(chunk)
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(bump_all_statement(connection.vendor))
+            for statement in open_work.refresh_statements(connection.vendor):
+                cursor.execute(statement)
         self.stdout.write(
             _("Stored the status and referrals of %(count)d incidents.") % {"count": Incident.objects.count()}
         )

@@ -11,6 +11,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.core.models import Committee
+from casetracker.core.widgets import CompactSelect
 
 from .. import services, steps
 from ..models import (
@@ -41,6 +42,12 @@ class StepForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user, self.incident, self.target = user, incident, target
 
+    @classmethod
+    def rendered_alike(cls, target) -> object:
+        """What of ``target`` the unbound form's fields depend on: the case page renders the form
+        once for all the targets that give the same (``step_views.inline_steps``)."""
+        return None
+
     def run(self, *, actor) -> None:
         raise NotImplementedError
 
@@ -60,7 +67,7 @@ class StepForm(forms.Form):
 class ReferForm(StepForm):
     title = _("Refer to a committee")
     field_map = {"requested_on": "on"}
-    committee = forms.ModelChoiceField(label=_("committee"), queryset=Committee.objects.none())
+    committee = forms.ModelChoiceField(label=_("committee"), queryset=Committee.objects.none(), widget=CompactSelect)
     on = date_field(_("referred on"))
 
     def __init__(self, *args, **kwargs):
@@ -102,7 +109,9 @@ def code_of(person) -> str:
 class DecisionRowForm(forms.Form):
     """One measure decided: on which offender, which measure of the committee's law, for how long."""
 
-    offender = forms.ModelChoiceField(label=_("offender"), queryset=Offender.objects.none(), required=False)
+    offender = forms.ModelChoiceField(
+        label=_("offender"), queryset=Offender.objects.none(), required=False, widget=CompactSelect
+    )
     days = forms.IntegerField(label=_("days"), min_value=1, required=False)
     hours = forms.IntegerField(label=_("hours"), min_value=1, required=False)
 
@@ -127,6 +136,11 @@ class HearingForm(StepForm):
     ruled, so the hearing date is never recorded alone."""
 
     title = _("Record the hearing and the measures decided")
+
+    @classmethod
+    def rendered_alike(cls, target) -> object:
+        return target.law  # (the measures offered; the offenders are the case's)
+
     field_map = {"hearing_date": "hearing_date", "decided_on": "decided_on", "notified_on": "notified_on"}
     hearing_date = date_field(_("hearing date"))
     decided_on = date_field(_("decided on"), required=False)
@@ -216,8 +230,8 @@ class CarriedOutForm(StepForm):
 class FileAppealForm(StepForm):
     title = _("File an appeal")
     field_map = {"filed_on": "filed_on"}
-    appellant = forms.ChoiceField(label=_("filed by"), choices=Appeal.Appellant.choices)
-    kind = forms.ChoiceField(label=_("kind"), choices=Appeal.Kind.choices)
+    appellant = forms.ChoiceField(label=_("filed by"), choices=Appeal.Appellant.choices, widget=CompactSelect)
+    kind = forms.ChoiceField(label=_("kind"), choices=Appeal.Kind.choices, widget=CompactSelect)
     filed_on = date_field(_("filed on"))
 
     def run(self, *, actor) -> None:
@@ -230,11 +244,17 @@ class FileAppealForm(StepForm):
 class DecideAppealForm(StepForm):
     title = _("Record the appeal's decision")
     outcome = forms.ChoiceField(
-        label=_("outcome"), choices=[(v, label) for v, label in Appeal.Outcome.choices if v != Appeal.Outcome.PENDING]
+        label=_("outcome"),
+        choices=[(v, label) for v, label in Appeal.Outcome.choices if v != Appeal.Outcome.PENDING],
+        widget=CompactSelect,
     )
     decided_on = date_field(_("decided on"))
     replacement_days = forms.IntegerField(label=_("days"), min_value=1, required=False)
     replacement_hours = forms.IntegerField(label=_("hours"), min_value=1, required=False)
+
+    @classmethod
+    def rendered_alike(cls, target) -> object:
+        return target.measure.law  # (the replacement measures offered)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -263,6 +283,7 @@ class CloseForm(StepForm):
         label=_("reason (when closed without a hearing)"),
         choices=[("", "---------"), *ClosureReason.choices],
         required=False,
+        widget=CompactSelect,
     )
 
     def run(self, *, actor) -> None:
@@ -276,7 +297,9 @@ class ProtectionForm(StepForm):
 
     title = _("Add a protection measure")
     field_map = {"ordered_on": "ordered_on", "number": "number", "notes": "notes"}
-    number = forms.TypedChoiceField(label=_("measure"), choices=ProtectionMeasure.Number.choices, coerce=int)
+    number = forms.TypedChoiceField(
+        label=_("measure"), choices=ProtectionMeasure.Number.choices, coerce=int, widget=CompactSelect
+    )
     ordered_on = date_field(_("ordered on"))
     notes = forms.CharField(label=_("notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 

@@ -36,7 +36,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from .change_messages import field_labels, with_model_labels
-from .widgets import CompactSelect
 
 MAX_SEARCH_WORDS = 10
 MAX_SEARCH_LENGTH = 200
@@ -174,22 +173,10 @@ class GuardedChangeList(ChangeList):
 
 
 class FormGuardMixin:
-    """Foreign keys, many-to-many fields and formsets that refuse what the database cannot hold.
-
-    A plain select (a field's choices, a foreign key neither autocompleted, raw nor radio) is a
-    ``CompactSelect``: the same markup, without a template rendered for each option.
-    """
-
-    def formfield_for_choice_field(self, db_field, request, **kwargs):
-        if db_field.name not in self.radio_fields:
-            kwargs.setdefault("widget", CompactSelect)
-        return super().formfield_for_choice_field(db_field, request, **kwargs)
+    """Foreign keys, many-to-many fields and formsets that refuse what the database cannot hold."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         kwargs.setdefault("form_class", KeyCheckedChoiceField)
-        special = {*self.get_autocomplete_fields(request), *self.raw_id_fields, *self.radio_fields}
-        if db_field.name not in special:
-            kwargs.setdefault("widget", CompactSelect)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

@@ -8,8 +8,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from casetracker.core.widgets import CompactSelect
-
 from .. import free_text, services
 from ..identifiers import Found, find_identifiers
 from ..models import (
@@ -158,5 +156,4 @@ def measure_number_field(law: str, *, label, required: bool = True) -> forms.Typ
         coerce=int,
         empty_value=None,
         required=required,
-        widget=CompactSelect,
     )

@@ -15,7 +15,6 @@ from casetracker.core.admin_base import (
     search_words,
 )
 from casetracker.core.models import Committee, School
-from casetracker.core.widgets import CompactSelect
 
 from .. import selectors, services
 from ..models import (
@@ -360,7 +359,6 @@ class IncidentAdmin(NewCaseMixin, SavedViewsMixin, StepActionsMixin, CaseAdminMi
                 choices=choices,
                 required=False,
                 initial=getattr(people.relations.get((victim.pk, offender.pk)), "relation", ""),
-                widget=CompactSelect,
             )
             for victim in people.victims
             for offender in people.offenders

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casetracker.core.models import Committee
-from casetracker.core.widgets import CompactSelect
 
 from .. import services, steps
 from ..models import Offender, OffenderVictimRelation, Victim
@@ -47,7 +46,7 @@ class NewCaseRefused(Exception):
 
 class ExtrasForm(forms.Form):
     committee = forms.ModelChoiceField(
-        label=gettext_lazy("committee"), queryset=Committee.objects.none(), required=False, widget=CompactSelect
+        label=gettext_lazy("committee"), queryset=Committee.objects.none(), required=False
     )
     referred_on = forms.DateField(label=gettext_lazy("referred on"), required=False, widget=AdminDateWidget)
 
@@ -62,7 +61,7 @@ class ExtrasForm(forms.Form):
         for victim_row in range(victim_rows):
             for offender_row in range(offender_rows):
                 self.fields[cell_name(victim_row, offender_row)] = forms.ChoiceField(
-                    label=_("relation"), choices=choices, required=False, widget=CompactSelect
+                    label=_("relation"), choices=choices, required=False
                 )
 
     def clean(self):

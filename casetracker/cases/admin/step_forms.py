@@ -11,7 +11,6 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.core.models import Committee
-from casetracker.core.widgets import CompactSelect
 
 from .. import services, steps
 from ..models import (
@@ -44,9 +43,10 @@ class StepForm(forms.Form):
 
     @classmethod
     def rendered_alike(cls, target) -> object:
-        """What of ``target`` the unbound form's fields depend on: the case page renders the form
-        once for all the targets that give the same (``step_views.inline_steps``)."""
-        return None
+        """What of ``target`` the unbound form depends on (its choices, its initial values): the case
+        page renders the form once for all the targets that give the same (``step_views.inline_steps``).
+        By default the target itself: a form of its own for each."""
+        return target
 
     def run(self, *, actor) -> None:
         raise NotImplementedError
@@ -67,7 +67,7 @@ class StepForm(forms.Form):
 class ReferForm(StepForm):
     title = _("Refer to a committee")
     field_map = {"requested_on": "on"}
-    committee = forms.ModelChoiceField(label=_("committee"), queryset=Committee.objects.none(), widget=CompactSelect)
+    committee = forms.ModelChoiceField(label=_("committee"), queryset=Committee.objects.none())
     on = date_field(_("referred on"))
 
     def __init__(self, *args, **kwargs):
@@ -87,6 +87,10 @@ class ScheduleForm(StepForm):
     field_map = {"hearing_scheduled_on": "on"}
     on = date_field(_("hearing scheduled on"))
 
+    @classmethod
+    def rendered_alike(cls, target) -> object:
+        return None  # (the same fields for every target)
+
     def run(self, *, actor) -> None:
         steps.schedule_hearing(committee_case=self.target, on=self.cleaned_data["on"], actor=actor)
 
@@ -96,6 +100,10 @@ class ExtendForm(StepForm):
     field_map = {"extended_on": "on", "extension_reason": "reason"}
     on = date_field(_("extended on"))
     reason = forms.CharField(label=_("reason for the extension"), max_length=200)
+
+    @classmethod
+    def rendered_alike(cls, target) -> object:
+        return None  # (the same fields for every target)
 
     def run(self, *, actor) -> None:
         data = self.cleaned_data
@@ -109,9 +117,7 @@ def code_of(person) -> str:
 class DecisionRowForm(forms.Form):
     """One measure decided: on which offender, which measure of the committee's law, for how long."""
 
-    offender = forms.ModelChoiceField(
-        label=_("offender"), queryset=Offender.objects.none(), required=False, widget=CompactSelect
-    )
+    offender = forms.ModelChoiceField(label=_("offender"), queryset=Offender.objects.none(), required=False)
     days = forms.IntegerField(label=_("days"), min_value=1, required=False)
     hours = forms.IntegerField(label=_("hours"), min_value=1, required=False)
 
@@ -223,6 +229,10 @@ class CarriedOutForm(StepForm):
     field_map = {"carried_out_on": "on"}
     on = date_field(_("carried out on"))
 
+    @classmethod
+    def rendered_alike(cls, target) -> object:
+        return None  # (the same fields for every target)
+
     def run(self, *, actor) -> None:
         steps.record_measure_carried_out(measure=self.target, on=self.cleaned_data["on"], actor=actor)
 
@@ -230,9 +240,13 @@ class CarriedOutForm(StepForm):
 class FileAppealForm(StepForm):
     title = _("File an appeal")
     field_map = {"filed_on": "filed_on"}
-    appellant = forms.ChoiceField(label=_("filed by"), choices=Appeal.Appellant.choices, widget=CompactSelect)
-    kind = forms.ChoiceField(label=_("kind"), choices=Appeal.Kind.choices, widget=CompactSelect)
+    appellant = forms.ChoiceField(label=_("filed by"), choices=Appeal.Appellant.choices)
+    kind = forms.ChoiceField(label=_("kind"), choices=Appeal.Kind.choices)
     filed_on = date_field(_("filed on"))
+
+    @classmethod
+    def rendered_alike(cls, target) -> object:
+        return None  # (the same fields for every target)
 
     def run(self, *, actor) -> None:
         data = self.cleaned_data
@@ -244,9 +258,7 @@ class FileAppealForm(StepForm):
 class DecideAppealForm(StepForm):
     title = _("Record the appeal's decision")
     outcome = forms.ChoiceField(
-        label=_("outcome"),
-        choices=[(v, label) for v, label in Appeal.Outcome.choices if v != Appeal.Outcome.PENDING],
-        widget=CompactSelect,
+        label=_("outcome"), choices=[(v, label) for v, label in Appeal.Outcome.choices if v != Appeal.Outcome.PENDING]
     )
     decided_on = date_field(_("decided on"))
     replacement_days = forms.IntegerField(label=_("days"), min_value=1, required=False)
@@ -283,7 +295,6 @@ class CloseForm(StepForm):
         label=_("reason (when closed without a hearing)"),
         choices=[("", "---------"), *ClosureReason.choices],
         required=False,
-        widget=CompactSelect,
     )
 
     def run(self, *, actor) -> None:
@@ -297,11 +308,13 @@ class ProtectionForm(StepForm):
 
     title = _("Add a protection measure")
     field_map = {"ordered_on": "ordered_on", "number": "number", "notes": "notes"}
-    number = forms.TypedChoiceField(
-        label=_("measure"), choices=ProtectionMeasure.Number.choices, coerce=int, widget=CompactSelect
-    )
+    number = forms.TypedChoiceField(label=_("measure"), choices=ProtectionMeasure.Number.choices, coerce=int)
     ordered_on = date_field(_("ordered on"))
     notes = forms.CharField(label=_("notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    @classmethod
+    def rendered_alike(cls, target) -> object:
+        return None  # (the same fields for every target)
 
     def run(self, *, actor) -> None:
         data = self.cleaned_data

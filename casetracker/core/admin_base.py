@@ -391,7 +391,15 @@ class CheckedManagementFormMixin:
         return form
 
 
+class OneEmptyFormMixin:
+    @cached_property
+    def empty_form(self):
+        # The template row of "add another", built once: Django builds a new one each time it is
+        # asked for, and the admin asks for it for the page's media, for its rows and for its script.
+        return super().empty_form
+
+
 def checked_formset(formset_class):
     if issubclass(formset_class, CheckedManagementFormMixin):
         return formset_class
-    return type(formset_class.__name__, (CheckedManagementFormMixin, formset_class), {})
+    return type(formset_class.__name__, (CheckedManagementFormMixin, OneEmptyFormMixin, formset_class), {})

@@ -90,6 +90,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "casetracker.urls"
 WSGI_APPLICATION = "casetracker.wsgi.application"
 
+# Django's form renderer, writing the plainest widgets' markup itself (``core/renderers.py``).
+FORM_RENDERER = "casetracker.core.renderers.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -4,11 +4,15 @@ its people as a grid of victims by offenders, saved with the page."""
 import datetime
 
 import pytest
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 
+from casetracker.cases.admin.step_views import inline_step
 from casetracker.cases.law import appeal_deadline, carry_out_deadline, hearing_deadline
 from casetracker.cases.models import Incident, OffenderVictimRelation
+from casetracker.cases.templatetags.case_steps import TEMPLATE as STEP_TEMPLATE
+from casetracker.cases.templatetags.case_steps import step_inline
 from casetracker.core.models import Committee
 from casetracker.datasets.whole_case import add_whole_case
 from tests.cases.test_admin import page_data, page_errors
@@ -54,6 +58,22 @@ def test_the_whole_case_page_in_at_most_30_queries(whole_case, clerk_of, django_
     with django_assert_max_num_queries(30):
         response = client.get(case_url(whole_case))
     assert response.status_code == 200
+
+
+def test_a_step_form_rendered_once_for_its_records_reads_as_if_rendered_for_each(whole_case, clerk_of):
+    # An open case of the other law: its hearing offers that law's measures, so its form is its own.
+    CommitteeCaseFactory(incident=whole_case, committee__kind=Committee.Kind.TEACHER_RIGHTS)
+    page = clerk_of(whole_case).get(case_url(whole_case))
+    offered = page.context["step_forms"]
+    steps = {step.step for step in offered}
+    assert steps == {"protection", "schedule", "extend", "hearing", "carried_out", "appeal", "decide_appeal"}
+    assert len({id(step.form) for step in offered}) == len(steps)  # (one form for each step here)
+    user = page.wsgi_request.user
+    for step in offered:
+        own = inline_step(step.step, user=user, incident=whole_case, target=step.target)
+        assert (step.html_id, step.url) == (own.html_id, own.url)
+        assert f'id="{step.html_id}"' in page.content.decode()
+        assert step_inline(step, "label") == get_template(STEP_TEMPLATE).render({"form": own, "label": "label"})
 
 
 def test_the_relations_are_a_grid_saved_with_the_page(clerk_of):

@@ -41,6 +41,13 @@ class StepForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user, self.incident, self.target = user, incident, target
 
+    @classmethod
+    def rendered_alike(cls, target) -> object:
+        """What of ``target`` the unbound form depends on (its choices, its initial values): the case
+        page renders the form once for all the targets that give the same (``step_views.inline_steps``).
+        By default the target itself: a form of its own for each."""
+        return target
+
     def run(self, *, actor) -> None:
         raise NotImplementedError
 
@@ -80,6 +87,10 @@ class ScheduleForm(StepForm):
     field_map = {"hearing_scheduled_on": "on"}
     on = date_field(_("hearing scheduled on"))
 
+    @classmethod
+    def rendered_alike(cls, target) -> object:
+        return None  # (the same fields for every target)
+
     def run(self, *, actor) -> None:
         steps.schedule_hearing(committee_case=self.target, on=self.cleaned_data["on"], actor=actor)
 
@@ -89,6 +100,10 @@ class ExtendForm(StepForm):
     field_map = {"extended_on": "on", "extension_reason": "reason"}
     on = date_field(_("extended on"))
     reason = forms.CharField(label=_("reason for the extension"), max_length=200)
+
+    @classmethod
+    def rendered_alike(cls, target) -> object:
+        return None  # (the same fields for every target)
 
     def run(self, *, actor) -> None:
         data = self.cleaned_data
@@ -127,6 +142,11 @@ class HearingForm(StepForm):
     ruled, so the hearing date is never recorded alone."""
 
     title = _("Record the hearing and the measures decided")
+
+    @classmethod
+    def rendered_alike(cls, target) -> object:
+        return target.law  # (the measures offered; the offenders are the case's)
+
     field_map = {"hearing_date": "hearing_date", "decided_on": "decided_on", "notified_on": "notified_on"}
     hearing_date = date_field(_("hearing date"))
     decided_on = date_field(_("decided on"), required=False)
@@ -209,6 +229,10 @@ class CarriedOutForm(StepForm):
     field_map = {"carried_out_on": "on"}
     on = date_field(_("carried out on"))
 
+    @classmethod
+    def rendered_alike(cls, target) -> object:
+        return None  # (the same fields for every target)
+
     def run(self, *, actor) -> None:
         steps.record_measure_carried_out(measure=self.target, on=self.cleaned_data["on"], actor=actor)
 
@@ -219,6 +243,10 @@ class FileAppealForm(StepForm):
     appellant = forms.ChoiceField(label=_("filed by"), choices=Appeal.Appellant.choices)
     kind = forms.ChoiceField(label=_("kind"), choices=Appeal.Kind.choices)
     filed_on = date_field(_("filed on"))
+
+    @classmethod
+    def rendered_alike(cls, target) -> object:
+        return None  # (the same fields for every target)
 
     def run(self, *, actor) -> None:
         data = self.cleaned_data
@@ -235,6 +263,10 @@ class DecideAppealForm(StepForm):
     decided_on = date_field(_("decided on"))
     replacement_days = forms.IntegerField(label=_("days"), min_value=1, required=False)
     replacement_hours = forms.IntegerField(label=_("hours"), min_value=1, required=False)
+
+    @classmethod
+    def rendered_alike(cls, target) -> object:
+        return target.measure.law  # (the replacement measures offered)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -279,6 +311,10 @@ class ProtectionForm(StepForm):
     number = forms.TypedChoiceField(label=_("measure"), choices=ProtectionMeasure.Number.choices, coerce=int)
     ordered_on = date_field(_("ordered on"))
     notes = forms.CharField(label=_("notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    @classmethod
+    def rendered_alike(cls, target) -> object:
+        return None  # (the same fields for every target)
 
     def run(self, *, actor) -> None:
         data = self.cleaned_data

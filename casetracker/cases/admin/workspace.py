@@ -173,7 +173,8 @@ def case_people(user, incident: Incident) -> CasePeople:
         offenders=list(selectors.offenders_for(user).filter(incident=incident).order_by("code", "pk")),
         relations={
             (relation.victim_id, relation.offender_id): relation
-            for relation in OffenderVictimRelation.objects.for_user(user).filter(offender__incident=incident)
+            # (In no order: a dict by pair. The model's ordering joined each side's case and office again.)
+            for relation in OffenderVictimRelation.objects.for_user(user).filter(offender__incident=incident).order_by()
         },
     )
 

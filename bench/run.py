@@ -37,6 +37,7 @@ BENCHMARKS = {
     "api": "api_bench",
     "case_page": "case_page_bench",
     "pages": "pages_bench",
+    "new_case": "new_case_bench",
 }
 
 

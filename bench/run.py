@@ -37,6 +37,7 @@ BENCHMARKS = {
     "api": "api_bench",
     "case_page": "case_page_bench",
     "pages": "pages_bench",
+    "new_case": "new_case_bench",
 }
 
 
@@ -48,6 +49,7 @@ def parse(argv=None):
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per measurement (the median is kept)")
     parser.add_argument("--only", action="append", choices=sorted(BENCHMARKS), help="run only these benchmarks")
     parser.add_argument("--report", dest="reports", action="append", help="only these reports")
+    parser.add_argument("--page", dest="pages", action="append", help="only the pages whose name starts so (pages)")
     parser.add_argument("--explain", action="store_true", help="save the query plans in bench/explain/<vendor>/")
     parser.add_argument("--fresh", action="store_true", help="empty the benchmark database first")
     parser.add_argument("--import-rows", type=int, help="rows of the import benchmark's workbook")

@@ -10,6 +10,7 @@ from django.utils.functional import lazy
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from .constraints import validate_constraints as validate_constraints_at_once
 from .history import audited_history
 from .scoping import ReferenceQuerySet
 
@@ -22,6 +23,10 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def validate_constraints(self, exclude=None):
+        # The check constraints in one query, not one (and a savepoint) each (``constraints``).
+        validate_constraints_at_once(self, exclude)
 
 
 class BilingualNameMixin(models.Model):

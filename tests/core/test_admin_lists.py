@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from casetracker.audit.models import AccessLog
 from casetracker.cases import services
@@ -439,3 +440,11 @@ def test_the_lockouts_clean_up_runs_from_the_admin(client):
         {"action": "cleanup_expired_attempts", "_selected_action": [str(AccessAttempt.objects.get().pk)], "index": "0"},
     )
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_a_rows_checkbox_is_djangos_own_html(language):
+    incident = IncidentFactory(case_number='2024-"<&>-1')
+    model_admin = admin.site._registry[Incident]
+    with translation.override(language):
+        assert model_admin.action_checkbox(incident) == admin.ModelAdmin.action_checkbox(model_admin, incident)

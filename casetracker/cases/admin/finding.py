@@ -7,6 +7,7 @@ import re
 
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.core.admin_base import BadListRequest, storable
@@ -33,9 +34,40 @@ def case_numbers_with_sequence(word: str, years: list[int]) -> list[str]:
     return [f"{year}-{sequence}" for year in years]
 
 
+def numbers_of(word: str, years: list[int]) -> set[str]:
+    """The upper-cased case numbers ``word`` finds: itself, and if it is a sequence, its numbers of ``years``."""
+    numbers = {word.upper()}
+    if SEQUENCE.fullmatch(word):
+        numbers.update(case_numbers_with_sequence(word, years))
+    return numbers
+
+
+def numbered_incidents(queryset, words: list[str], years: list[int]) -> list[list[int]]:
+    """For each word, the ids of the incidents of ``queryset`` whose number it finds, in one query
+    for all the words on the upper-cased number's index.
+
+    A case number is unique within an office, so these are a few rows for each office at most
+    (one per year the list spans): the list's own query then takes them as ids, and a word
+    that finds no number leaves the case number out of its condition (see ``word_condition``).
+    """
+    wanted = [numbers_of(word, years) for word in words]
+    rows = (
+        queryset.order_by()
+        .alias(number_upper=Upper("case_number"))
+        .filter(number_upper__in=set().union(*wanted))
+        .values_list("pk", Upper("case_number"))
+    )
+    ids: list[list[int]] = [[] for _word in words]
+    for pk, number in rows:
+        for index, numbers in enumerate(wanted):
+            if number in numbers:
+                ids[index].append(pk)
+    return ids
+
+
 def person_code_condition(word: str) -> Q | None:
     """Incidents having a victim (V...) or an offender (O...) of this code: an EXISTS on the people's
-    (incident, code) rows, not a join that would repeat an incident."""
+    (upper-cased code, incident) index, not a join that would repeat an incident."""
     match = PERSON_CODE.fullmatch(word)
     if match is None:
         return None
@@ -43,13 +75,23 @@ def person_code_condition(word: str) -> Q | None:
     return Q(Exists(model.objects.filter(incident_id=OuterRef("pk"), code__iexact=word)))
 
 
-def word_condition(word: str, *, school_ids, years: list[int]) -> Q:
-    condition = Q(case_number_upper=word.upper()) | Q(school_id__in=school_ids)
-    if SEQUENCE.fullmatch(word):
-        condition |= Q(case_number_upper__in=case_numbers_with_sequence(word, years))
+def word_condition(word: str, *, numbered_ids: list[int], school_ids) -> Q:
+    """What one word of the search finds: the incidents of its case numbers (``numbered_incidents``),
+    of the schools whose name holds it, and having a person of its code.
+
+    Only the parts that can find something are written: a person's code ("V1") is no school's
+    name and no case number, so its condition is the EXISTS alone, which PostgreSQL joins (a semi
+    join, read in the list's order and stopped at the page's end). Under an OR it would be a
+    subplan reading every "V1" of every case first.
+    """
+    parts = []
+    if numbered_ids:
+        parts.append(Q(pk__in=numbered_ids))
+    if not isinstance(school_ids, (set, list, tuple)) or school_ids:
+        parts.append(Q(school_id__in=school_ids))
     if (person := person_code_condition(word)) is not None:
-        condition |= person
-    return condition
+        parts.append(person)
+    return Q.create(parts, connector=Q.OR) if parts else Q(pk__in=[])
 
 
 def search_years(queryset, words: list[str]) -> list[int]:

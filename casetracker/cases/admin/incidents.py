@@ -4,7 +4,6 @@ inline; the incident list, its filters and its search."""
 from django import forms
 from django.contrib import admin
 from django.db.models import BooleanField, ExpressionWrapper, Q
-from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,7 +26,15 @@ from ..models import (
 )
 from ..status import Status
 from .base import CaseAdminMixin, year_filter
-from .finding import LocalOfficeFilter, OfficeFilter, ReportDateRangeFilter, SchoolFilter, search_years, word_condition
+from .finding import (
+    LocalOfficeFilter,
+    OfficeFilter,
+    ReportDateRangeFilter,
+    SchoolFilter,
+    numbered_incidents,
+    search_years,
+    word_condition,
+)
 from .forms import form_for_parent
 from .new_case import OPEN_ROWS, NewCaseMixin
 from .saved_views import SavedViewsMixin
@@ -281,10 +288,12 @@ class IncidentAdmin(NewCaseMixin, SavedViewsMixin, StepActionsMixin, CaseAdminMi
         """The search of ``search_fields``, as one condition on the incident's own columns.
 
         Each word is a case number, its sequence ("0028", ``finding.case_numbers_with_sequence``),
-        a person's code (V1, O2) or part of a school's name. The schools of all the words
-        are looked up first, in one query, so the list's query is ``(case_number = ... OR
-        school_id IN (...)) AND ...``, which the indexes answer (a join to the schools with
-        ``LIKE`` would read every incident).
+        a person's code (V1, O2) or part of a school's name. The schools of all the words are
+        looked up first, in one query, and the incidents of their case numbers in another
+        (``finding.numbered_incidents``), so the list's query is ``(id IN (...) OR school_id IN
+        (...) OR EXISTS (a person of the code)) AND ...`` with only the parts that can find
+        something (``finding.word_condition``), which the indexes answer (a join to the schools
+        with ``LIKE`` would read every incident).
         """
         words = search_words(search_term)
         if words is None:
@@ -292,10 +301,9 @@ class IncidentAdmin(NewCaseMixin, SavedViewsMixin, StepActionsMixin, CaseAdminMi
         if not words:
             return queryset, False
         school_ids = schools_matching(words)
-        years = search_years(queryset, words)
-        queryset = queryset.alias(case_number_upper=Upper("case_number"))  # case-insensitive, as "=" searches
-        per_word = zip(words, school_ids, strict=True)
-        condition = Q.create([word_condition(word, school_ids=ids, years=years) for word, ids in per_word])
+        numbered_ids = numbered_incidents(queryset, words, search_years(queryset, words))
+        per_word = zip(words, numbered_ids, school_ids, strict=True)
+        condition = Q.create([word_condition(word, numbered_ids=n, school_ids=s) for word, n, s in per_word])
         return queryset.filter(condition), False
 
     def get_inlines(self, request, obj):

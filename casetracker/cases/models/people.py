@@ -6,6 +6,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.cases import rules
@@ -83,6 +84,13 @@ def person_constraints(model: str, *, code_message, student_message) -> list[mod
     ]
 
 
+def code_index(model: str) -> models.Index:
+    """The list's search by a person's code (``admin.finding.person_code_condition``, case-insensitive):
+    a case's people of that code found by an index probe, and the code's own planner statistics,
+    which tell PostgreSQL that "V1" is nearly every case's and "V9" hardly any."""
+    return models.Index(Upper("code"), models.F("incident"), name=f"{model}_code_upper_incident")
+
+
 def grade_range_constraint(model: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=Q(grade__isnull=True) | GRADE_RANGE,
@@ -115,7 +123,7 @@ class Victim(Person):
             ),
             grade_range_constraint("victim"),
         ]
-        indexes = [models.Index(fields=["incident", "kind"])]
+        indexes = [models.Index(fields=["incident", "kind"]), code_index("victim")]
 
     def clean(self) -> None:
         errors = self.clean_student_fields(self.kind == self.Kind.STUDENT)
@@ -170,7 +178,7 @@ class Offender(Person):
             ),
             grade_range_constraint("offender"),
         ]
-        indexes = [models.Index(fields=["incident", "kind"])]
+        indexes = [models.Index(fields=["incident", "kind"]), code_index("offender")]
 
     def clean(self) -> None:
         errors = self.clean_student_fields(self.kind == self.Kind.STUDENT)

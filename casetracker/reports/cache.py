@@ -25,6 +25,21 @@ and a write to reference data (a school's name) drops them all.
 Only the tables' figures and labels are kept: the pages, the files and the JSON are made from them
 for each request, and publication's suppression is applied to them afterwards as before.
 TTL: ``settings.REPORTS_CACHE_SECONDS``, a safety net; 0 computes every report afresh.
+
+Under that entry, each table's counts are kept per office-year (``engine.count_table``), each under
+the token of its own office-year and row (0, 0)'s. Every figure of every report is a count of unit
+rows (the engine has no other kind of column: shares and subtotals are worked out from the counts
+afterwards, texts from the rows), and each unit row is of one incident, so of one office-year: a
+cell is the sum of its office-years' counts, the channels' total too (an incident counted once
+whatever its channels, in its one office-year). So after a write in one office-year, a report whose
+entry is gone is made from the other office-years' counts as kept, and that office-year's counted
+again, alone (``FEW_PARTS``: when more are missing, all are counted in one pass). A kind of figure
+that does not add up this way (a median, a count of people across incidents) could not be made so,
+and would need its table computed whole. The counts of an office-year are shared where they cannot
+differ: by every filter that leaves all of that office-year's incidents in (the office filter, which
+only chooses the office-years read; dates that cover the whole year), and by national readers and
+readers of that office; a reader of a local office, or of another office, has counts of their own.
+They hold values and numbers, no label, so every language reads them.
 """
 
 import datetime

@@ -7,6 +7,8 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from casetracker.cases import services
 from casetracker.cases.models import Incident, Measure, Victim
@@ -228,3 +230,18 @@ def test_inside_a_transaction_that_wrote_nothing_is_kept(cases, monkeypatch):
     committed()
     run_report(spec, national, {})
     assert calls == [[(cases["qc-one"].pk, 2022)]]
+
+
+@pytest.mark.parametrize("extension", ["csv", "xlsx"])
+def test_a_file_is_made_from_the_same_cache_as_the_page(cases, client, extension):
+    """The CSV and XLSX of a report read its figures from the cache as its page does: after the page,
+    a file (plain or for publication) runs no query of the report's own, only the tokens."""
+    client.force_login(UserFactory(supervisor=True, office=None))
+    assert client.get(reverse("reports:detail", args=["offices"]), {"date_from": "2023-01-01"}).status_code == 200
+    for publication in ({}, {"publication": "1"}):
+        with CaptureQueriesContext(connection) as queries:
+            url = reverse(f"reports:{extension}", args=["offices"])
+            response = client.get(url, {"date_from": "2023-01-01", **publication})
+        assert response.status_code == 200
+        assert not [q["sql"] for q in queries.captured_queries if '"cases_measure"' in q["sql"]]
+        assert [q["sql"] for q in queries.captured_queries if '"cases_officeyeargeneration"' in q["sql"]]

@@ -5,8 +5,8 @@ year, measure number...). Every count cell is ``Count(unit rows, filter=conditio
 one grouped query per unit, so a report costs a fixed number of queries whatever the
 data volume. A dimension reached through a many-to-many relation of the unit's own rows
 (an incident's channels) is counted on the relation's link table instead (see ``Link``).
-The same definitions give each cell's drill-down list: the unit's rows with the row's
-dimension value and the column's condition. Shares are computed from the counts, to one
+The same definitions give each cell's drill-down list (``drilldown.py``): the unit's rows with
+the row's dimension value and the column's condition. Shares are computed from the counts, to one
 decimal place.
 """
 

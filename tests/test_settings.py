@@ -204,7 +204,9 @@ def test_the_tests_need_no_collectstatic(settings, client):
 
 def test_without_redis_the_cache_is_per_process_and_sessions_are_in_the_database(monkeypatch):
     names = base_settings(monkeypatch)
-    assert "CACHES" not in names  # Django's default: a per-process memory cache
+    # A per-process memory cache, with room for the reports' counts (reports/cache.py).
+    assert names["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert names["CACHES"]["default"]["OPTIONS"]["MAX_ENTRIES"] >= 10_000
     assert "SESSION_ENGINE" not in names  # Django's default: the database
     assert production_settings()["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
 

@@ -19,7 +19,8 @@ from casetracker.audit.services import log_access
 from casetracker.cases import selectors
 from casetracker.reports import exports
 from casetracker.reports.definitions import REPORTS_BY_NAME
-from casetracker.reports.engine import CountColumn, ShareColumn, drill_rows
+from casetracker.reports.drilldown import drill_rows
+from casetracker.reports.engine import CountColumn, ShareColumn
 from casetracker.reports.json_output import as_json
 from casetracker.reports.reporting import ReportResult, run_report
 from casetracker.reports.suppression import HIDDEN, SMALL, SMALLEST_SHOWN

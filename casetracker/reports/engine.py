@@ -5,11 +5,14 @@ year, measure number...). Every count cell is ``Count(unit rows, filter=conditio
 one grouped query per unit, so a report costs a fixed number of queries whatever the
 data volume. A dimension reached through a many-to-many relation of the unit's own rows
 (an incident's channels) is counted on the relation's link table instead (see ``Link``).
-The same definitions give each cell's drill-down list: the unit's rows with the row's
-dimension value and the column's condition. Shares are computed from the counts, to one
+The same definitions give each cell's drill-down list (``drilldown.py``): the unit's rows with
+the row's dimension value and the column's condition. Shares are computed from the counts, to one
 decimal place.
 """
 
+import datetime
+import functools
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -22,6 +25,7 @@ from django.db.models.functions import ExtractYear
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from casetracker.cases.generations import DATE_FIELD
 from casetracker.core.dates import years_spanned
 
 TOTAL = "total"
@@ -308,32 +312,86 @@ def share(numerator: int | None, denominator: int | None) -> Decimal | None:
 def compute_table(spec: TableSpec, user, incidents: QuerySet) -> Table:
     """One grouped query per unit (and a total query where a row can be in several groups, or the link
     table's queries, see ``Link``); shares and subtotals from the counts."""
+    return build_table(spec, user, incidents, count_table(spec, user, incidents)[WHOLE])
+
+
+Counts = tuple[dict[Any, dict[str, int]], dict[str, int]]  # (counts by dimension value, the total's counts)
+OfficeYear = tuple[int, int]  # (office id, report year): the rows one token of ``cases/generations.py`` covers
+WHOLE = None  # the one part of ``count_table``'s counts when they are not split by office-year
+
+
+def count_table(
+    spec: TableSpec, user, incidents: QuerySet, *, by_office_year: bool = False, only: Iterable[OfficeYear] = ()
+) -> dict[OfficeYear | None, Counts]:
+    """The table's counts before its rows are laid out: ``{WHOLE: counts}``; with ``by_office_year``,
+    the counts of each office-year found (its incidents' office and report year), of only the
+    office-years ``only`` names if it names any.
+
+    Every count cell counts unit rows, each of which belongs to one incident, so to one office-year:
+    a cell's count is the sum of its office-years' counts (a row with no unit row in an office-year is
+    a zero there), and so is each total, the channels' too (which counts an incident once whatever
+    its channels: the incident is in one office-year). ``merge_counts`` adds them up."""
     dimension = spec.dimension
+    parts: dict[OfficeYear | None, Counts] = {}
+    rows_fixed = bool(dimension.values) or (dimension.by_year and not dimension.on_unit)
+    units = _by_unit(spec.counts)
+    rows_known = rows_fixed or any(not unit.incident for unit, _columns in units)
+    only = list(only)
+    for unit, columns in units:
+        rows = unit.for_incidents(user, incidents)
+        if only:
+            rows = rows.filter(_in_office_years(unit.incident, only))
+        split = _Split(unit.incident) if by_office_year else None
+        link = dimension.link(unit, rows.model)
+        if link is not None:
+            found = _count_links(link, rows, columns, split)
+        else:
+            found = _count_grouped(
+                dimension,
+                unit,
+                rows,
+                columns,
+                rows_known=rows_known,
+                rows_fixed=rows_fixed,
+                total=spec.total,
+                split=split,
+            )
+        for part, (grouped, summed) in found.items():
+            into_grouped, into_total = parts.setdefault(part, ({}, {}))
+            for value, counts in grouped.items():
+                into_grouped.setdefault(value, {}).update(counts)
+            if spec.total:
+                into_total.update(summed)
+    if not by_office_year:
+        parts.setdefault(WHOLE, ({}, {}))
+    return parts
+
+
+def merge_counts(parts: Iterable[Counts]) -> Counts:
+    """The counts of several office-years added up (see ``count_table``)."""
     grouped: dict[Any, dict[str, int]] = {}
     total: dict[str, int] = {}
-    units = _by_unit(spec.counts)
-    # The rows of the table: fixed (a list, or a span of years), or those the incidents (all of them,
-    # whatever they count) fall in.
+    for part_grouped, part_total in parts:
+        for value, counts in part_grouped.items():
+            into = grouped.setdefault(value, {})
+            for key, count in counts.items():
+                into[key] = into.get(key, 0) + count
+        for key, count in part_total.items():
+            total[key] = total.get(key, 0) + count
+    return grouped, total
+
+
+def build_table(spec: TableSpec, user, incidents: QuerySet, counts: Counts) -> Table:
+    """The table of ``counts``: its rows (fixed, a list or a span of years, or those the counts found),
+    subtotals, total, shares and texts."""
+    dimension = spec.dimension
+    grouped, total = counts
     if dimension.values:
         fixed = dimension.values(user)
     elif dimension.by_year and not dimension.on_unit:
         fixed = dimension.years_of(incidents)
     else:
         fixed = None
-    rows_known = fixed is not None or any(not unit.incident for unit, _columns in units)
-    for unit, columns in units:
-        rows = unit.for_incidents(user, incidents)
-        link = dimension.link(unit, rows.model)
-        if link is not None:
-            found, summed = _count_links(link, rows, columns)
-        else:
-            found, summed = _count_grouped(
-                dimension, unit, rows, columns, rows_known=rows_known, rows_fixed=fixed is not None, total=spec.total
-            )
-        for value, counts in found.items():
-            grouped.setdefault(value, {}).update(counts)
-        if spec.total:
-            total.update(summed)
     values = fixed if fixed is not None else [(v, str(v)) for v in sorted(grouped, key=_sort_key)]
     if NOT_RECORDED in grouped and all(v != NOT_RECORDED for v, _label in values):
         values = [*values, (NOT_RECORDED, str(_("not recorded")))]
@@ -344,12 +402,60 @@ def compute_table(spec: TableSpec, user, incidents: QuerySet) -> Table:
         cells = {key: sum(row.cells[key] for row in members) for key in zero}
         table.rows.append(Row(subtotal.key, str(subtotal.label), cells, kind="subtotal"))
     if spec.total:
-        table.rows.append(Row(TOTAL, str(_("total")), {**zero, **total}, kind="total"))
+        total = {**zero, **total}
+        table.rows.append(Row(TOTAL, str(_("total")), total, kind="total"))
     _add_derived_cells(table, total)
     return table
 
 
-Counts = tuple[dict[Any, dict[str, int]], dict[str, int]]  # (counts by dimension value, the total's counts)
+@dataclass(frozen=True)
+class _Split:
+    """The office-year of a unit's rows, ``incident`` being the path to their incident: two more
+    columns to group by."""
+
+    incident: str
+    names = ("_office", "_year")
+
+    def annotate(self, rows: QuerySet) -> QuerySet:
+        return rows.annotate(_office=F(f"{self.incident}office"), _year=Year(f"{self.incident}{DATE_FIELD}"))
+
+    def part(self, found: dict) -> OfficeYear:
+        return (found.pop("_office"), found.pop("_year"))
+
+
+def _grouped_by(rows: QuerySet, split: _Split | None, **keys) -> QuerySet:
+    """``rows`` grouped by ``keys`` (expressions), and by office-year with ``split``."""
+    if split is None:
+        return rows.values(**keys) if keys else rows
+    return split.annotate(rows).values(*split.names, **keys)
+
+
+def _in_office_years(incident: str, office_years: list[OfficeYear]) -> Q:
+    """The rows whose incident (reached through ``incident``) is of one of ``office_years``: by year,
+    the offices and the year's dates (the index on the incidents' office and report date)."""
+    offices_by_year: dict[int, set[int]] = {}
+    for office, year in office_years:
+        offices_by_year.setdefault(year, set()).add(office)
+    return functools.reduce(
+        operator.or_,
+        (
+            Q(
+                **{
+                    f"{incident}office__in": sorted(offices),
+                    f"{incident}{DATE_FIELD}__gte": datetime.date(year, 1, 1),
+                    f"{incident}{DATE_FIELD}__lte": datetime.date(year, 12, 31),
+                }
+            )
+            for year, offices in sorted(offices_by_year.items())
+        ),
+    )
+
+
+def _totals(rows: QuerySet, counts: dict, split: _Split | None) -> dict[OfficeYear | None, dict[str, int]]:
+    """The counts over all of ``rows`` (each row once), of each office-year with ``split``."""
+    if split is None:
+        return {WHOLE: rows.aggregate(**counts)}
+    return {split.part(found): found for found in _grouped_by(rows, split).annotate(**counts).order_by()}
 
 
 def _count_grouped(
@@ -361,9 +467,10 @@ def _count_grouped(
     rows_known: bool,
     rows_fixed: bool,
     total: bool,
-) -> Counts:
-    """The unit's rows grouped by the dimension, in one query; the total from the groups where each row
-    is in one group only, else by a second query."""
+    split: "_Split | None" = None,
+) -> dict[OfficeYear | None, Counts]:
+    """The unit's rows grouped by the dimension (and office-year, with ``split``), in one query; the
+    total from the groups where each row is in one group only, else by a second query."""
     if len(columns) == 1 and rows_known and (unit.incident or rows_fixed):
         # The unit's one count: its condition filters the rows (WHERE), which the database plans
         # as a join (PostgreSQL: a hashed semi-join for EXISTS) instead of testing it row by row.
@@ -372,44 +479,56 @@ def _count_grouped(
         counts = {columns[0].key: Count("*")}
     else:
         counts = {column.key: _count_where(column.where()) for column in columns}
-    grouped: dict[Any, dict[str, int]] = {}
-    summed = dict.fromkeys(counts, 0)
-    for found in rows.annotate(_row=dimension.expression(unit)).values("_row").annotate(**counts).order_by():
+    parts: dict[OfficeYear | None, Counts] = {} if split else {WHOLE: ({}, dict.fromkeys(counts, 0))}
+    for found in _grouped_by(rows, split, _row=dimension.expression(unit)).annotate(**counts).order_by():
+        part = split.part(found) if split else WHOLE
         value = found.pop("_row")
+        grouped, summed = parts.setdefault(part, ({}, dict.fromkeys(counts, 0)))
         grouped[NOT_RECORDED if value is None else value] = found
         for key, count in found.items():
             summed[key] += count
     if not total:
-        return grouped, {}
-    # Where every row is in exactly one group, the groups add up to the total: no second query.
-    return grouped, summed if dimension.single_valued(unit, rows.model) else rows.aggregate(**counts)
+        return {part: (grouped, {}) for part, (grouped, _summed) in parts.items()}
+    if dimension.single_valued(unit, rows.model):
+        return parts  # every row is in exactly one group: the groups add up to the total
+    totals = _totals(rows, counts, split)
+    return {part: (grouped, totals.get(part, dict.fromkeys(counts, 0))) for part, (grouped, _summed) in parts.items()}
 
 
-def _count_links(link: Link, rows: QuerySet, columns: list[CountColumn]) -> Counts:
+def _count_links(
+    link: Link, rows: QuerySet, columns: list[CountColumn], split: "_Split | None" = None
+) -> dict[OfficeYear | None, Counts]:
     """The unit's rows by the other side of their links (see ``Link``), and the total of each column by
-    a query of its own: a row with several links counts once."""
+    a query of its own: a row with several links counts once. By office-year with ``split``: the rows
+    joined to their links, grouped by office-year too."""
     counts = {column.key: _count_where(column.where()) for column in columns}
-    total = rows.aggregate(**counts)
-    by_key: dict[Any, dict[str, int]] = {}
-    if not _every_row(rows):
+    totals = _totals(rows, counts, split)
+    by_key: dict[OfficeYear | None, dict[Any, dict[str, int]]] = {}
+    without_link: dict[OfficeYear | None, dict[str, int]] = {}
+    if split is not None or not _every_row(rows):
         # Some rows: joined to their links in one pass; a row without a link has no key (NULL).
-        for found in rows.values(_key=F(link.relation)).annotate(**counts).order_by():
-            by_key[found.pop("_key")] = found
-        without_link = by_key.pop(None, {})
+        for found in _grouped_by(rows, split, _key=F(link.relation)).annotate(**counts).order_by():
+            part = split.part(found) if split else WHOLE
+            by_key.setdefault(part, {})[found.pop("_key")] = found
+        for part, found in by_key.items():
+            without_link[part] = found.pop(None, {})
     else:
         # Every row: the link rows alone, for each column its rows' links, by the other side's key.
-        without_link = {}
+        by_key[WHOLE], without_link[WHOLE] = {}, {}
         for column in columns:
             links = link.rows_of(rows.filter(column.where()))
             for key, count in links.values_list(link.other).annotate(_count=Count("*")).order_by():
-                by_key.setdefault(key, {})[column.key] = count
+                by_key[WHOLE].setdefault(key, {})[column.key] = count
             linked = _count_distinct(links, link.row)
-            without_link[column.key] = max(total[column.key] - linked, 0)  # (a row deleted meanwhile)
-    values = link.values(list(by_key))
-    grouped = {values[key]: found for key, found in by_key.items() if key in values}
-    if any(without_link.values()):
-        grouped[NOT_RECORDED] = without_link
-    return grouped, total
+            without_link[WHOLE][column.key] = max(totals[WHOLE][column.key] - linked, 0)  # (a row deleted meanwhile)
+    values = link.values(list({key for found in by_key.values() for key in found}))
+    parts: dict[OfficeYear | None, Counts] = {}
+    for part, total in totals.items():
+        grouped = {values[key]: found for key, found in by_key.get(part, {}).items() if key in values}
+        if any(without_link.get(part, {}).values()):
+            grouped[NOT_RECORDED] = without_link[part]
+        parts[part] = (grouped, total)
+    return parts
 
 
 def _count_distinct(rows: QuerySet, field: str) -> int:
@@ -425,23 +544,6 @@ def _count_where(condition: Q) -> Count:
     """``COUNT(*)`` when there is no condition, which the databases answer fastest (SQLite from its
     smallest index, without reading the rows)."""
     return Count("pk", filter=condition) if condition else Count("*")
-
-
-def drill_rows(spec: TableSpec, row_value, column_key: str, user, incidents: QuerySet) -> QuerySet:
-    """The unit rows behind one count cell: the row's dimension value and the column's condition."""
-    column = spec.column(column_key)
-    if not isinstance(column, CountColumn):
-        raise KeyError(column_key)
-    rows = column.unit.for_incidents(user, incidents).filter(column.where())
-    if row_value == TOTAL:
-        return rows
-    subtotal = next((s for s in spec.subtotals if s.key == row_value), None)
-    if subtotal is not None:
-        condition = Q()
-        for value in subtotal.values:
-            condition |= spec.dimension.condition(column.unit, value)
-        return rows.filter(condition)
-    return rows.filter(spec.dimension.condition(column.unit, row_value)).distinct()
 
 
 def _by_unit(columns: Iterable[CountColumn]) -> list[tuple[Unit, list[CountColumn]]]:

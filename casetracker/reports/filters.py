@@ -2,6 +2,8 @@
 
 import django_filters
 from django import forms
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.cases import selectors
@@ -52,6 +54,22 @@ class ReportFilter(django_filters.FilterSet):
 
     def referred_to(self, queryset, name, value):
         return queryset.filter(selectors.referred_to(value))
+
+    def on_incident(self) -> Q:
+        """The filters in use (bound and valid) as one condition on an incident: what ``qs`` keeps of
+        the incidents in scope, for the rows of other units to be filtered through their incident."""
+        condition = Q()
+        for name, value in self.form.cleaned_data.items():
+            if value in (None, ""):
+                continue
+            definition = self.filters[name]
+            if definition.method == "referred_to":
+                condition &= selectors.referred_to(value)
+            elif definition.method is None and not definition.exclude:
+                condition &= Q(**{f"{definition.field_name}__{definition.lookup_expr}": value})
+            else:
+                raise ImproperlyConfigured(f"The report filter {name!r} has no condition on an incident.")
+        return condition
 
     @property
     def applied(self) -> list[tuple[str, str]]:

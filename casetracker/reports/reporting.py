@@ -2,13 +2,15 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import QueryDict
 
 from casetracker.cases import selectors
 
 from .cache import report_tables
 from .definitions import ReportSpec
-from .engine import Table, drill_rows
+from .drilldown import drill_rows
+from .engine import TOTAL, Table
 from .filters import ReportFilter
 
 
@@ -43,10 +45,29 @@ def run_report(spec: ReportSpec, user, data: QueryDict | dict, request=None) -> 
     return ReportResult(spec, filters, report_tables(spec, user, filters))
 
 
+def cell_count(spec: ReportSpec, table_key: str, row_value, column_key: str, user, filters: ReportFilter) -> int | None:
+    """The count of one cell as the report gives it, for its drill-down list: from the cache (or the
+    counts kept for each office-year) when reports are cached, and the same number as counting the
+    list's rows, since a cached figure is never stale. None when reports are not cached, or the table
+    has no such row (the list then counts its rows)."""
+    if settings.REPORTS_CACHE_SECONDS <= 0:
+        return None
+    table = next(table for table in report_tables(spec, user, filters) if table.spec.key == table_key)
+    # The row as ``drill_rows`` reads the value: the total, a subtotal, else a row of the dimension.
+    if row_value == TOTAL and table.spec.total:
+        kind = "total"
+    elif any(subtotal.key == row_value for subtotal in table.spec.subtotals):
+        kind = "subtotal"
+    else:
+        kind = "row"
+    row = next((row for row in table.rows if row.kind == kind and row.value == row_value), None)
+    return None if row is None else row.cells[column_key]
+
+
 def cell_rows(spec: ReportSpec, table_key: str, row_value, column_key: str, user, data, request=None):
     """The unit rows behind one cell of a report, with the report's filters."""
     filters = filtered_incidents(user, data, request)
-    return drill_rows(spec.table(table_key), row_value, column_key, user, filters.qs)
+    return drill_rows(spec.table(table_key), row_value, column_key, user, filters.qs, on_incident=filters.on_incident())
 
 
 class _UserRequest:

@@ -12,7 +12,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +30,7 @@ from . import charts
 from .definitions import REPORT_LIST, REPORTS_BY_NAME, ReportSpec
 from .engine import NOT_RECORDED, TOTAL, TableSpec
 from .filters import ReportFilter
-from .reporting import InvalidFilters, cell_rows, filtered_incidents, run_report
+from .reporting import InvalidFilters, cell_count, cell_rows, filtered_incidents, run_report
 from .tables import CASE_LISTS, display_table
 
 CASES_PER_PAGE = 50
@@ -106,6 +106,7 @@ def report_cases(request, name: str):
     try:
         filters = filtered_incidents(request.user, request.GET, request)
         rows = cell_rows(spec, table_spec.key, row_value, column.key, request.user, request.GET, request)
+        count = cell_count(spec, table_spec.key, row_value, column.key, request.user, filters)
     except InvalidFilters:
         filters = _bound_filters(request)
         return render(request, "reports/cases.html", {**context, "filters": filters, "valid": False}, status=400)
@@ -118,12 +119,13 @@ def report_cases(request, name: str):
     cell = _("%(row)s × %(column)s") % {"row": row_label, "column": column.label}  # noqa: RUF001
     table = case_list.table(rows, caption=cell)
     table.request = request
+    pages = {"paginator_class": CountedPaginator, "per_page": CASES_PER_PAGE, "count": count}
     try:
-        table.paginate(per_page=CASES_PER_PAGE, page=int(request.GET.get("page", 1)))
+        table.paginate(**pages, page=int(request.GET.get("page", 1)))
     except (ValueError, PageNotAnInteger):
-        table.paginate(per_page=CASES_PER_PAGE, page=1)
+        table.paginate(**pages, page=1)
     except EmptyPage:
-        table.paginate(per_page=CASES_PER_PAGE, page=table.paginator.num_pages)
+        table.paginate(**pages, page=table.paginator.num_pages)
     params = filters.params
     context.update(
         {
@@ -140,6 +142,17 @@ def report_cases(request, name: str):
 
 
 # Helpers ----------------------------------------------------------------------------------------
+class CountedPaginator(Paginator):
+    """A drill-down's pages, its count given: the report's cell (``reporting.cell_count``), which is
+    the number of the list's rows, rather than a COUNT of them (a million measures for a national
+    total). Without it (``None``), the rows are counted."""
+
+    def __init__(self, object_list, per_page, *, count: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        if count is not None:
+            self.__dict__["count"] = count  # (Paginator.count is a cached property)
+
+
 def _spec_or_404(name: str) -> ReportSpec:
     spec = REPORTS_BY_NAME.get(name)
     if spec is None:

@@ -165,6 +165,12 @@ if REDIS_URL:
     # (or flush) logs no one out; while Redis is unreachable, signed-in requests fail (docs/deploy.md).
     # django-axes counts failed logins in the database (its default handler), not in the cache.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    # Room for the reports' counts, kept per table and office-year (reports/cache.py: about 2,600
+    # entries for every report at a million incidents; the memory cache keeps 300 by default).
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20_000}}
+    }
 
 # Computed reports are kept in this cache until a row they read changes (reports/cache.py), and at
 # most this many seconds as a safety net (0: reports are computed for every request).

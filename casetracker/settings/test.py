@@ -23,7 +23,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 # The cache in memory whatever REDIS_URL says; tests/test_settings.py checks the Redis settings.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20_000}}}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # A "replica" alias that reads the test database itself, and no router: the replica tests

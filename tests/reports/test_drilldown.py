@@ -11,12 +11,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from casetracker.cases.models import Measure
 from casetracker.core.models import Office
 from casetracker.reports.definitions import REPORT_LIST
 from casetracker.reports.engine import CountColumn
-from tests.factories import IncidentFactory, OfficeFactory, SchoolFactory, UserFactory
+from tests.factories import IncidentFactory, MeasureFactory, OfficeFactory, SchoolFactory, UserFactory
+from tests.reports.test_cache import committed
 from tests.reports.test_pages import (
     OFFENDER_NAME,
+    QUERY_BOUNDS,
     TABLE_A,
     VICTIM_NAME,
     build_cases,
@@ -78,6 +81,7 @@ def test_every_count_links_to_exactly_the_cases_behind_it(national, name):
     for number, url, where in cells:
         assert url, f"{where} has no link"
         drill = drilled(national, url)
+        assert listed(drill).count() == number, where  # the rows themselves, counted
         assert drill.context["table"].paginator.count == number, where
         assert drill.context["count"] == number, where
         rows_on_page = len(drill.context["table"].page.object_list)
@@ -212,7 +216,8 @@ def test_drill_down_links_go_to_the_incident_and_show_no_names(client, db):
 
 
 # One for the session and the user, three to save the session, one for the filter form's offices
-# (dates only: none), then the list's count and its page.
+# (dates only: none), then the tokens of the report's cell (its count, from the cache: no COUNT of the
+# rows, reporting.cell_count) and the page.
 DRILL_DOWN_QUERIES = 7
 
 
@@ -231,13 +236,37 @@ DRILL_DOWN_QUERIES = 7
 )
 def test_drill_down_query_count_does_not_grow(client, db, django_assert_max_num_queries, size, name, row, column):
     build_cases(size)
+    committed()  # (PostgreSQL: the tokens given, as the commit would, so the report's figures are kept)
     client.force_login(UserFactory(supervisor=True, office=None))
     table = "channels" if name == "channels" else "main"
     url = cases_url(name, table=table, row=row, column=column, date_from="2022-01-01")
+    with CaptureQueriesContext(connection) as cold:  # the report computed for the cell's count
+        assert client.get(url).status_code == 200
     with django_assert_max_num_queries(DRILL_DOWN_QUERIES):
         response = client.get(url)
     assert response.status_code == 200
     assert response.context["count"] > 0
+    assert len(cold) <= DRILL_DOWN_QUERIES + QUERY_BOUNDS[name]
+
+
+def test_a_drill_down_without_the_cache_counts_its_rows(client, db, settings):
+    settings.REPORTS_CACHE_SECONDS = 0
+    build_cases(3)
+    client.force_login(UserFactory(supervisor=True, office=None))
+    response = drilled(client, cases_url("offices", table="main", row="total", column="measures", office="qc-one"))
+    assert response.context["count"] == listed(response).count() == 2
+
+
+def test_a_drill_down_after_a_write_counts_the_new_row(client, db):
+    build_cases(3)
+    client.force_login(UserFactory(supervisor=True, office=None))
+    url = cases_url("offices", table="main", row="qc-one", column="measures")
+    assert drilled(client, url).context["count"] == 2
+    measure = Measure.objects.filter(committee_case__incident__office__code="qc-one", number=1).get()
+    MeasureFactory(committee_case=measure.committee_case, offender=measure.offender, number=8)
+    committed()
+    drill = drilled(client, url)
+    assert drill.context["count"] == listed(drill).count() == 3
 
 
 def test_drill_down_pages_by_fifty(client, db):

@@ -1062,6 +1062,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0020_open_work"), ("core", "0001_initial")]
+    dependencies = [("cases", "0019_open_work"), ("core", "0001_initial")]
 
     operations = [migrations.RunPython(install, drop)]

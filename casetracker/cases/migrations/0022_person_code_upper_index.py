@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0018_victim_notices'),
+        ('cases', '0021_queue_deadline_indexes'),
     ]
 
     operations = [

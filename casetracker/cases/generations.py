@@ -47,6 +47,7 @@ from casetracker.core.models import Channel, Committee, LocalOffice, Office, Sch
 from . import touch_triggers
 from .models import Incident, OfficeYearGeneration, PendingGeneration
 from .models.generation import EVERYTHING
+from .trigger_sql import drop_trigger
 
 PREFIX = "casetracker_generation"
 DATE_FIELD = "report_date"  # the incident's date whose year is its token's year
@@ -194,15 +195,9 @@ def drop_statements(vendor: str) -> list[str]:
     statements = []
     pairs = _triggers() + ([(table, "TRUNCATE") for table in _truncated()] if vendor == "postgresql" else [])
     for table, event in pairs:
-        name = _name(table, event)
-        if vendor == "postgresql":
-            statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            statements.append(f"DROP FUNCTION IF EXISTS {name}()")
-        else:
-            statements.append(f"DROP TRIGGER IF EXISTS {name}")
+        statements += drop_trigger(vendor, _name(table, event), table)
     if vendor == "postgresql":
-        statements.append(f"DROP TRIGGER IF EXISTS {APPLY} ON {_table(PendingGeneration)}")
-        statements.append(f"DROP FUNCTION IF EXISTS {APPLY}()")
+        statements += drop_trigger(vendor, APPLY, _table(PendingGeneration))
     return statements
 
 

@@ -39,6 +39,7 @@ from django.db.models.expressions import RawSQL
 from casetracker.core.models import School
 
 from .models import NO_LOCAL_OFFICE, OPEN_WORK_FIELDS, Incident, OpenWork, PendingOpenWork
+from .trigger_sql import drop_trigger
 
 PREFIX = "casetracker_open_work"
 EVENTS = ("INSERT", "UPDATE", "DELETE")
@@ -191,15 +192,9 @@ def drop_statements(vendor: str) -> list[str]:
     statements = []
     pairs = _triggers() + ([(model, "TRUNCATE") for model in (Incident, School)] if vendor == "postgresql" else [])
     for model, event in pairs:
-        name = _name(model, event)
-        if vendor == "postgresql":
-            statements.append(f"DROP TRIGGER IF EXISTS {name} ON {_table(model)}")
-            statements.append(f"DROP FUNCTION IF EXISTS {name}()")
-        else:
-            statements.append(f"DROP TRIGGER IF EXISTS {name}")
+        statements += drop_trigger(vendor, _name(model, event), _table(model))
     if vendor == "postgresql":
-        statements.append(f"DROP TRIGGER IF EXISTS {APPLY} ON {_table(PendingOpenWork)}")
-        statements.append(f"DROP FUNCTION IF EXISTS {APPLY}()")
+        statements += drop_trigger(vendor, APPLY, _table(PendingOpenWork))
     return statements
 
 

@@ -36,6 +36,7 @@ from .models import (
     TakedownRequest,
     Victim,
 )
+from .trigger_sql import drop_trigger
 
 PREFIX = "casetracker_touch"
 EVENTS = ("INSERT", "UPDATE", "DELETE")
@@ -120,12 +121,7 @@ def drop_statements(vendor: str) -> list[str]:
     statements = []
     pairs = [(_table(Incident), "UPDATE")] + [(record.table, event) for record in records() for event in EVENTS]
     for table, event in pairs:
-        name = _name(table, event)
-        if vendor == "postgresql":
-            statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            statements.append(f"DROP FUNCTION IF EXISTS {name}()")
-        else:
-            statements.append(f"DROP TRIGGER IF EXISTS {name}")
+        statements += drop_trigger(vendor, _name(table, event), table)
     return statements
 
 

@@ -11,7 +11,9 @@ Loopback only, bounded in time. It
    on top, then ``VACUUM ANALYZE``; or, with ``--copy-of bench_casetracker``, starts from a copy of
    a database that already holds them, such as the benchmarks' million incidents), collects the
    static files and creates the accounts: clerks spread over the 17 offices of education, one
-   national supervisor and office supervisors;
+   national supervisor and office supervisors; then runs ``manage.py warm_reports``, as after a
+   deploy (docs/deploy.md), unless ``--cold-reports``: the supervisors find the reports counted,
+   as on a server in use;
 2. starts gunicorn (casetracker/gunicorn.conf.py, ``--workers``) on 127.0.0.1 under
    bench/loadtest_settings.py (production's settings without two-factor), with the cache and
    sessions on Redis when one answers at ``--redis-url``;
@@ -139,6 +141,11 @@ def set_up(args, env: dict[str, str]) -> World:
             username=username, role=Role.SUPERVISOR, office_code=office.code if office else None, password=password
         )
         supervisors.append({"username": username, "national": office is None})
+    if not args.cold_reports:
+        # As after a deploy (docs/deploy.md): the reports counted for each reading scope before anyone reads.
+        warming = time.monotonic()
+        call_command("warm_reports", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        print(f"manage.py warm_reports: {time.monotonic() - warming:.0f} s", flush=True)
     committees = defaultdict(list)
     for pk, office_id in Committee.objects.filter(kind=Committee.Kind.SCHOOL_VIOLENCE).values_list("pk", "office_id"):
         committees[office_id].append(pk)
@@ -402,6 +409,11 @@ def main() -> int:
     )
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL, help="cache and sessions; '' for none")
     parser.add_argument("--csv-dir", type=Path, help="locust's CSV files and HTML report (default: the run's folder)")
+    parser.add_argument(
+        "--cold-reports",
+        action="store_true",
+        help="skip manage.py warm_reports (run by default after the accounts, as after a deploy)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 

@@ -17,6 +17,7 @@
 """
 
 import datetime
+import functools
 
 from django import forms
 from django.contrib import admin, messages
@@ -129,6 +130,19 @@ def check_date_hierarchy(field_name: str, query) -> None:
         value = query.get(f"{field_name}__{part}")
         if value is not None and not (value.isdigit() and len(value) <= 4 and low <= int(value) <= high):
             raise BadListRequest(_("“%(value)s” is not a date this list can show.") % {"value": value})
+
+
+@functools.cache
+def _choice_labels(model, field_name: str) -> dict:
+    return dict(model._meta.get_field(field_name).flatchoices)
+
+
+def choice_label(instance: models.Model, field_name: str):
+    """``instance.get_<field>_display()``, its choices' dict made once rather than for each row of a
+    list (Django makes it hashable again on every call)."""
+    value = getattr(instance, field_name)
+    label = _choice_labels(type(instance), field_name).get(value)
+    return value if label is None else str(label)
 
 
 class GuardedChangeList(ChangeList):

@@ -11,6 +11,7 @@ from casetracker.core.admin_base import (
     BaseAdmin,
     BaseTabularInline,
     GuardedChangeList,
+    choice_label,
     search_words,
 )
 from casetracker.core.models import Committee, School
@@ -418,7 +419,7 @@ class IncidentAdmin(NewCaseMixin, SavedViewsMixin, StepActionsMixin, CaseAdminMi
 
     @admin.display(description=_("school level"), ordering="school__level")
     def school_level(self, obj):
-        return obj.school.get_level_display()
+        return choice_label(obj.school, "level")
 
     @admin.display(description=_("police"), boolean=True, ordering="police_referred_on")
     def referred_to_police(self, obj):
@@ -430,10 +431,10 @@ class IncidentAdmin(NewCaseMixin, SavedViewsMixin, StepActionsMixin, CaseAdminMi
             return "-"
         if obj.status_reason:
             return _("%(status)s (%(reason)s)") % {
-                "status": obj.get_status_display(),
-                "reason": obj.get_status_reason_display(),
+                "status": choice_label(obj, "status"),
+                "reason": choice_label(obj, "status_reason"),
             }
-        return obj.get_status_display()
+        return choice_label(obj, "status")
 
 
 # People ---------------------------------------------------------------------------------

@@ -42,7 +42,12 @@ from .step_views import StepActionsMixin, inline_steps
 from .workspace import CasePeople, case_people, case_workspace, relation_field
 
 
+# The case page's inlines: Django's tabular inline, its rows written in Python (``case_inlines``).
+CASE_TABULAR = "admin/cases/incident/tabular.html"
+
+
 class PersonInline(CaseAdminMixin, BaseTabularInline):
+    template = CASE_TABULAR
     extra = 0
     show_change_link = True
 
@@ -86,6 +91,7 @@ class OffenderInline(PersonInline):
 
 class TakedownRequestInline(CaseAdminMixin, BaseTabularInline):
     model = TakedownRequest
+    template = CASE_TABULAR
     fields = ["platform", "requested_on", "outcome", "answered_on", "follow_up_on"]
     extra = 0
 
@@ -139,6 +145,10 @@ class SeparationInline(CaseAdminMixin, BaseTabularInline):
     model = Separation
     form = SeparationForm
     formset = SeparationFormSet
+    template = CASE_TABULAR
+    # Named here, not read from the form: Django would build the inline's formset class once more each
+    # time it asks for the fields (twice a page), and the hidden version came twice in each row.
+    fields = SeparationForm.Meta.fields
     extra = 0
 
     def get_queryset(self, request):

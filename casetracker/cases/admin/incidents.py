@@ -370,7 +370,8 @@ class IncidentAdmin(NewCaseMixin, SavedViewsMixin, StepActionsMixin, CaseAdminMi
         if obj is None or obj.pk is None or not self.has_change_permission(request, obj):
             return form
         people = self.people_of(request, obj)
-        choices = [("", "—"), *OffenderVictimRelation.Relation.choices]
+        # (Translated once for every cell: a lazy label is translated again each time a select shows it.)
+        choices = [("", "—"), *((value, str(label)) for value, label in OffenderVictimRelation.Relation.choices)]
         cells = {
             relation_field(victim, offender): forms.ChoiceField(
                 label=f"{victim.code} / {offender.code}",

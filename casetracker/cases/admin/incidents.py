@@ -2,6 +2,7 @@
 inline; the incident list, its filters and its search."""
 
 from django import forms
+from django.forms.models import ModelChoiceIteratorValue
 from django.contrib import admin
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
@@ -99,6 +100,14 @@ class TakedownRequestInline(CaseAdminMixin, BaseTabularInline):
         return 1 if obj is None else 0  # (a row a new case leaves as it opened is not saved)
 
 
+def page_people(request, incident) -> CasePeople:
+    """The case's people as the page read them, once for the request (the grid, the workspace, the
+    separations' selects)."""
+    if getattr(request, "case_people_rows", None) is None:
+        request.case_people_rows = case_people(request.user, incident)
+    return request.case_people_rows
+
+
 class SeparationForm(forms.ModelForm):
     parent: Incident | None = None
 
@@ -119,7 +128,11 @@ def person_code(person) -> str:
 
 
 class SeparationFormSet(forms.BaseInlineFormSet):
-    """The case's people offered once for all the rows, not read again for each row's two selects."""
+    """The case's people offered once for all the rows, not read again for each row's two selects:
+    those the page read already (``people``, by code, as the selects' own queries order them), or
+    else read once. What is posted is checked against the fields' querysets, as before."""
+
+    people: CasePeople | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,11 +140,20 @@ class SeparationFormSet(forms.BaseInlineFormSet):
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
-        for name in ("offender", "victim"):
+        for name, rows in (("offender", "offenders"), ("victim", "victims")):
             if name not in self.people_choices:
-                self.people_choices[name] = list(iter(form.fields[name].choices))  # (no COUNT first)
+                self.people_choices[name] = self.choices_of(form.fields[name], rows)
             form.fields[name].choices = self.people_choices[name]
         return form
+
+    def choices_of(self, field, rows: str) -> list:
+        if self.people is None:
+            return list(iter(field.choices))  # (no COUNT first)
+        empty = [] if field.empty_label is None else [("", field.empty_label)]
+        return [
+            *empty,
+            *((ModelChoiceIteratorValue(person.pk, person), person.code) for person in getattr(self.people, rows)),
+        ]
 
     @property
     def empty_form(self):
@@ -156,7 +178,10 @@ class SeparationInline(CaseAdminMixin, BaseTabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         kwargs["form"] = form_for_parent(SeparationForm, obj)
-        return super().get_formset(request, obj, **kwargs)
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is None or obj.pk is None:
+            return formset
+        return type(formset.__name__, (formset,), {"people": page_people(request, obj)})
 
 
 class CommitteeKindFilter(admin.SimpleListFilter):
@@ -352,9 +377,7 @@ class IncidentAdmin(NewCaseMixin, SavedViewsMixin, StepActionsMixin, CaseAdminMi
     # (``workspace.html``): each cell a choice, saved with the page through the case services.
 
     def people_of(self, request, obj) -> CasePeople:
-        if getattr(request, "case_people_rows", None) is None:
-            request.case_people_rows = case_people(request.user, obj)
-        return request.case_people_rows
+        return page_people(request, obj)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -389,13 +389,19 @@ class IncidentAdmin(NewCaseMixin, SavedViewsMixin, StepActionsMixin, CaseAdminMi
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = IncidentAddForm
-        form = super().get_form(request, obj, change, **kwargs)
-        if obj is None or obj.pk is None or not self.has_change_permission(request, obj):
-            return form
+        elif obj.pk is not None and self.has_change_permission(request, obj):
+            # The grid's cells declared on the form the admin builds its page's form from, not on a
+            # subclass of that: a subclass of a model form works out its model's fields all over again.
+            base = kwargs.get("form", self.form)
+            cells = self.relation_cells(request, obj)
+            kwargs["form"] = type(base.__name__, (base,), cells) if cells else base
+        return super().get_form(request, obj, change, **kwargs)
+
+    def relation_cells(self, request, obj) -> dict[str, forms.ChoiceField]:
         people = self.people_of(request, obj)
         # (Translated once for every cell: a lazy label is translated again each time a select shows it.)
         choices = [("", "—"), *((value, str(label)) for value, label in OffenderVictimRelation.Relation.choices)]
-        cells = {
+        return {
             relation_field(victim, offender): forms.ChoiceField(
                 label=f"{victim.code} / {offender.code}",
                 choices=choices,
@@ -405,7 +411,6 @@ class IncidentAdmin(NewCaseMixin, SavedViewsMixin, StepActionsMixin, CaseAdminMi
             for victim in people.victims
             for offender in people.offenders
         }
-        return type(form.__name__, (form,), cells) if cells else form
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

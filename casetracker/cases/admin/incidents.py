@@ -49,6 +49,7 @@ CASE_TABULAR = "admin/cases/incident/tabular.html"
 
 class PersonInline(CaseAdminMixin, BaseTabularInline):
     template = CASE_TABULAR
+    ordering = selectors.ONE_INCIDENT["person"]  # (the model's, less the incident: no join to it and its office)
     extra = 0
     show_change_link = True
 
@@ -93,6 +94,7 @@ class OffenderInline(PersonInline):
 class TakedownRequestInline(CaseAdminMixin, BaseTabularInline):
     model = TakedownRequest
     template = CASE_TABULAR
+    ordering = selectors.ONE_INCIDENT["takedown"]
     fields = ["platform", "requested_on", "outcome", "answered_on", "follow_up_on"]
     extra = 0
 
@@ -168,6 +170,7 @@ class SeparationInline(CaseAdminMixin, BaseTabularInline):
     form = SeparationForm
     formset = SeparationFormSet
     template = CASE_TABULAR
+    ordering = selectors.ONE_INCIDENT["separation"]
     # Named here, not read from the form: Django would build the inline's formset class once more each
     # time it asks for the fields (twice a page), and the hidden version came twice in each row.
     fields = SeparationForm.Meta.fields

@@ -72,7 +72,9 @@ def field_cells(inline_admin_form) -> list[str]:
                     name, hidden = bound.name, bound.is_hidden
                     cell = f"\n                  {text(bound.errors.as_ul())}\n                  {text(bound)}\n              "
                 classes = (f"field-{text(name)}" if name else "") + (" hidden" if hidden else "")
-                parts.append(f'\n              <td class="{classes}">\n              {cell}\n              </td>\n            ')
+                parts.append(
+                    f'\n              <td class="{classes}">\n              {cell}\n              </td>\n            '
+                )
             parts.append("\n          ")
         parts.append("\n        ")
     return parts

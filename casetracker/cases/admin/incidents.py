@@ -2,9 +2,9 @@
 inline; the incident list, its filters and its search."""
 
 from django import forms
-from django.forms.models import ModelChoiceIteratorValue
 from django.contrib import admin
 from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.forms.models import ModelChoiceIteratorValue
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -41,7 +41,6 @@ from .new_case import OPEN_ROWS, NewCaseMixin
 from .saved_views import SavedViewsMixin
 from .step_views import StepActionsMixin, inline_steps
 from .workspace import CasePeople, case_people, case_workspace, relation_field
-
 
 # The case page's inlines: Django's tabular inline, its rows written in Python (``case_inlines``).
 CASE_TABULAR = "admin/cases/incident/tabular.html"

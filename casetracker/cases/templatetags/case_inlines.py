@@ -70,7 +70,8 @@ def field_cells(inline_admin_form) -> list[str]:
                 else:
                     bound = field.field
                     name, hidden = bound.name, bound.is_hidden
-                    cell = f"\n                  {text(bound.errors.as_ul())}\n                  {text(bound)}\n              "
+                    errors, widget = text(bound.errors.as_ul()), text(bound)
+                    cell = f"\n                  {errors}\n                  {widget}\n              "
                 classes = (f"field-{text(name)}" if name else "") + (" hidden" if hidden else "")
                 parts.append(
                     f'\n              <td class="{classes}">\n              {cell}\n              </td>\n            '

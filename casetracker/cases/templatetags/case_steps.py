@@ -30,8 +30,11 @@ def step_inline(step: InlineStep, label: str) -> str:
     return mark_safe(step.rendered[label].replace(KEY_PLACEHOLDER, step.key))  # noqa: S308 (rendered by the template)
 
 
+CORRECT_LINK = '\n<a class="button correct-step" href="{}{}" title="{}">{}</a>\n'
+
+
 @register.simple_tag(takes_context=True)
 def correct_link(context, what: str, record, label: str) -> str:
     url = reverse("admin:cases_incident_correct", args=[context["original"].pk, what])
     on = f"?on={record.pk}" if record else ""
-    return format_html('\n<a class="button correct-step" href="{}{}" title="{}">{}</a>\n', url, on, label, gettext("Correct"))
+    return format_html(CORRECT_LINK, url, on, label, gettext("Correct"))

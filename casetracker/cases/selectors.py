@@ -206,12 +206,24 @@ class CaseRecords:
 
 
 def case_records(user, incident: Incident) -> CaseRecords:
-    """Seven queries, however large the case: one per kind of record, in ``user``'s scope."""
+    """Seven queries, however large the case: one per kind of record, in ``user``'s scope.
+
+    Each in its model's order, less what is the same for every record of one incident: the models'
+    orderings begin with the incident (its report date, its office's order, its number), which
+    joined the incident and its office to each query again for nothing."""
     return CaseRecords(
-        takedowns=list(takedown_requests_for(user).filter(incident=incident)),
-        separations=list(separations_for(user).filter(incident=incident).select_related("offender", "victim")),
+        takedowns=list(takedown_requests_for(user).filter(incident=incident).order_by(*ONE_INCIDENT["takedown"])),
+        separations=list(
+            separations_for(user)
+            .filter(incident=incident)
+            .select_related("offender", "victim")
+            .order_by(*ONE_INCIDENT["separation"])
+        ),
         protection_measures=list(
-            protection_measures_for(user).filter(victim__incident=incident).select_related("victim")
+            protection_measures_for(user)
+            .filter(victim__incident=incident)
+            .select_related("victim")
+            .order_by("victim__code", "ordered_on", "number")
         ),
         committee_cases=list(committee_cases_for(user).filter(incident=incident).select_related("committee")),
         measures=list(
@@ -221,12 +233,33 @@ def case_records(user, incident: Incident) -> CaseRecords:
             .order_by("decided_on", "pk")
         ),
         appeals=list(
-            appeals_for(user).filter(measure__committee_case__incident=incident).select_related("measure__offender")
+            appeals_for(user)
+            .filter(measure__committee_case__incident=incident)
+            .select_related("measure__offender")
+            .order_by(
+                "-measure__committee_case__requested_on",
+                "measure__committee_case__id",
+                "measure__offender__code",
+                "measure__number",
+                "filed_on",
+                "id",
+            )
         ),
         victim_notices=list(
-            victim_notices_for(user).filter(committee_case__incident=incident).select_related("victim")
+            victim_notices_for(user)
+            .filter(committee_case__incident=incident)
+            .select_related("victim")
+            .order_by("-committee_case__requested_on", "committee_case__id", "victim__code")
         ),
     )
+
+
+# The orderings of the records of one incident: their models' own, without the incident they begin with.
+ONE_INCIDENT = {
+    "person": ["code"],
+    "takedown": ["requested_on", "id"],
+    "separation": ["starts_on", "id"],
+}
 
 
 def case_timeline(

@@ -52,10 +52,11 @@ def clerk_of(client):
     return login
 
 
-def test_the_whole_case_page_in_at_most_30_queries(whole_case, clerk_of, django_assert_max_num_queries):
+def test_the_whole_case_page_in_28_queries(whole_case, clerk_of, django_assert_num_queries):
+    # The budget is 30 (issue 18); 28 since the separations' selects offer the people the page read.
     client = clerk_of(whole_case)
     client.get(case_url(whole_case))  # (the session and the permissions' caches warm)
-    with django_assert_max_num_queries(30):
+    with django_assert_num_queries(28):
         response = client.get(case_url(whole_case))
     assert response.status_code == 200
 

@@ -4,6 +4,7 @@ inline; the incident list, its filters and its search."""
 from django import forms
 from django.contrib import admin
 from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.forms.models import ModelChoiceIteratorValue
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,8 +43,13 @@ from .saved_views import SavedViewsMixin
 from .step_views import StepActionsMixin, inline_steps
 from .workspace import CasePeople, case_people, case_workspace, relation_field
 
+# The case page's inlines: Django's tabular inline, its rows written in Python (``case_inlines``).
+CASE_TABULAR = "admin/cases/incident/tabular.html"
+
 
 class PersonInline(CaseAdminMixin, BaseTabularInline):
+    template = CASE_TABULAR
+    ordering = selectors.ONE_INCIDENT["person"]  # (the model's, less the incident: no join to it and its office)
     extra = 0
     show_change_link = True
 
@@ -87,11 +93,21 @@ class OffenderInline(PersonInline):
 
 class TakedownRequestInline(CaseAdminMixin, BaseTabularInline):
     model = TakedownRequest
+    template = CASE_TABULAR
+    ordering = selectors.ONE_INCIDENT["takedown"]
     fields = ["platform", "requested_on", "outcome", "answered_on", "follow_up_on"]
     extra = 0
 
     def get_extra(self, request, obj=None, **kwargs):
         return 1 if obj is None else 0  # (a row a new case leaves as it opened is not saved)
+
+
+def page_people(request, incident) -> CasePeople:
+    """The case's people as the page read them, once for the request (the grid, the workspace, the
+    separations' selects)."""
+    if getattr(request, "case_people_rows", None) is None:
+        request.case_people_rows = case_people(request.user, incident)
+    return request.case_people_rows
 
 
 class SeparationForm(forms.ModelForm):
@@ -114,7 +130,11 @@ def person_code(person) -> str:
 
 
 class SeparationFormSet(forms.BaseInlineFormSet):
-    """The case's people offered once for all the rows, not read again for each row's two selects."""
+    """The case's people offered once for all the rows, not read again for each row's two selects:
+    those the page read already (``people``, by code, as the selects' own queries order them), or
+    else read once. What is posted is checked against the fields' querysets, as before."""
+
+    people: CasePeople | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,11 +142,20 @@ class SeparationFormSet(forms.BaseInlineFormSet):
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
-        for name in ("offender", "victim"):
+        for name, rows in (("offender", "offenders"), ("victim", "victims")):
             if name not in self.people_choices:
-                self.people_choices[name] = list(iter(form.fields[name].choices))  # (no COUNT first)
+                self.people_choices[name] = self.choices_of(form.fields[name], rows)
             form.fields[name].choices = self.people_choices[name]
         return form
+
+    def choices_of(self, field, rows: str) -> list:
+        if self.people is None:
+            return list(iter(field.choices))  # (no COUNT first)
+        empty = [] if field.empty_label is None else [("", field.empty_label)]
+        return [
+            *empty,
+            *((ModelChoiceIteratorValue(person.pk, person), person.code) for person in getattr(self.people, rows)),
+        ]
 
     @property
     def empty_form(self):
@@ -140,6 +169,11 @@ class SeparationInline(CaseAdminMixin, BaseTabularInline):
     model = Separation
     form = SeparationForm
     formset = SeparationFormSet
+    template = CASE_TABULAR
+    ordering = selectors.ONE_INCIDENT["separation"]
+    # Named here, not read from the form: Django would build the inline's formset class once more each
+    # time it asks for the fields (twice a page), and the hidden version came twice in each row.
+    fields = SeparationForm.Meta.fields
     extra = 0
 
     def get_queryset(self, request):
@@ -147,7 +181,10 @@ class SeparationInline(CaseAdminMixin, BaseTabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         kwargs["form"] = form_for_parent(SeparationForm, obj)
-        return super().get_formset(request, obj, **kwargs)
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is None or obj.pk is None:
+            return formset
+        return type(formset.__name__, (formset,), {"people": page_people(request, obj)})
 
 
 class CommitteeKindFilter(admin.SimpleListFilter):
@@ -343,9 +380,7 @@ class IncidentAdmin(NewCaseMixin, SavedViewsMixin, StepActionsMixin, CaseAdminMi
     # (``workspace.html``): each cell a choice, saved with the page through the case services.
 
     def people_of(self, request, obj) -> CasePeople:
-        if getattr(request, "case_people_rows", None) is None:
-            request.case_people_rows = case_people(request.user, obj)
-        return request.case_people_rows
+        return page_people(request, obj)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -357,12 +392,19 @@ class IncidentAdmin(NewCaseMixin, SavedViewsMixin, StepActionsMixin, CaseAdminMi
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = IncidentAddForm
-        form = super().get_form(request, obj, change, **kwargs)
-        if obj is None or obj.pk is None or not self.has_change_permission(request, obj):
-            return form
+        elif obj.pk is not None and self.has_change_permission(request, obj):
+            # The grid's cells declared on the form the admin builds its page's form from, not on a
+            # subclass of that: a subclass of a model form works out its model's fields all over again.
+            base = kwargs.get("form", self.form)
+            cells = self.relation_cells(request, obj)
+            kwargs["form"] = type(base.__name__, (base,), cells) if cells else base
+        return super().get_form(request, obj, change, **kwargs)
+
+    def relation_cells(self, request, obj) -> dict[str, forms.ChoiceField]:
         people = self.people_of(request, obj)
-        choices = [("", "—"), *OffenderVictimRelation.Relation.choices]
-        cells = {
+        # (Translated once for every cell: a lazy label is translated again each time a select shows it.)
+        choices = [("", "—"), *((value, str(label)) for value, label in OffenderVictimRelation.Relation.choices)]
+        return {
             relation_field(victim, offender): forms.ChoiceField(
                 label=f"{victim.code} / {offender.code}",
                 choices=choices,
@@ -372,7 +414,6 @@ class IncidentAdmin(NewCaseMixin, SavedViewsMixin, StepActionsMixin, CaseAdminMi
             for victim in people.victims
             for offender in people.offenders
         }
-        return type(form.__name__, (form,), cells) if cells else form
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

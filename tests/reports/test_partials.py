@@ -4,10 +4,9 @@ and scope; only the office-years whose tokens changed are counted again; counts 
 readers and filters only where they cannot differ; publication's suppression is applied as before."""
 
 import datetime
-import sys
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -18,6 +17,7 @@ from casetracker.reports import cache, suppression
 from casetracker.reports.definitions import REPORT_LIST, REPORTS_BY_NAME
 from casetracker.reports.engine import compute_table
 from casetracker.reports.reporting import filtered_incidents, run_report
+from tests.conftest import rows_kept
 from tests.factories import ChannelFactory, UserFactory
 from tests.reports.test_cache import committed, quoted, raw
 from tests.reports.test_pages import build_cases
@@ -33,28 +33,11 @@ FILTERS = {
 }
 
 
-@pytest.fixture(scope="module")
-def built_cases(django_db_setup, django_db_blocker, shipped_dataset):
-    """The cases, made once for the module in a transaction left open (as the shipped data is:
-    tests/conftest.py); each test runs in a savepoint inside it, so it starts from these rows alone."""
-    with django_db_blocker.unblock():
-        shipped_dataset.roll_back()
-        kept = transaction.atomic()
-        kept.__enter__()
-        try:
-            build_cases(12)  # two offices, three years: six office-years
-            committed()
-        except BaseException:
-            kept.__exit__(*sys.exc_info())
-            raise
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        kept.__exit__(None, None, None)
-
-
-@pytest.fixture
-def cases(built_cases, db):
+@rows_kept
+def cases():
+    """Two offices, three years: six office-years (made once for the module's tests)."""
+    build_cases(12)
+    committed()
     return {code: Office.objects.get(code=code) for code in ("qc-one", "qc-two")}
 
 

@@ -254,11 +254,12 @@ def out_of_step(using: str = "default") -> list[tuple[int, int, str, int, int]]:
     """(office, local office, kind, stored, summed) of every sum that differs from its incidents'
     columns, as the current transaction sees them (on PostgreSQL its own notes added)."""
     summed: dict[tuple, int] = {}
-    incidents = Incident.objects.using(using).order_by()
-    for kind, field in OPEN_WORK_FIELDS.items():
-        for row in incidents.values("office_id", local=F("school__local_office_id")).annotate(n=Sum(field)):
+    incidents = Incident.objects.using(using).order_by().values("office_id", local=F("school__local_office_id"))
+    sums = {f"sum_{field}": Sum(field) for field in OPEN_WORK_FIELDS.values()}  # every kind in one query
+    for row in incidents.annotate(**sums):
+        for kind, field in OPEN_WORK_FIELDS.items():
             key = (row["office_id"], row["local"] or NO_LOCAL_OFFICE, kind.value)
-            summed[key] = summed.get(key, 0) + (row["n"] or 0)
+            summed[key] = summed.get(key, 0) + (row[f"sum_{field}"] or 0)
     stored: dict[tuple, int] = {}
     rows = list(OpenWork.objects.using(using).values_list("office_id", "local_office_id", "kind", "count"))
     if connections[using].vendor == "postgresql":

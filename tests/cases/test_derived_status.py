@@ -11,7 +11,7 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -172,6 +172,37 @@ def test_refresh_case_status_finds_missing_triggers_and_stale_rows_and_stores_th
         call_command("refresh_case_status", stdout=out)
     assert stored(referred)["status"] == Status.REFERRED
     assert out_of_step(Incident.objects.all()) == []
+
+
+def changed(value):
+    """Another value of a stored field's type (a status or reason the incident does not have)."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    return Status.HEARD if value == Status.REPORTED else ClosureReason.RESOLVED_BY_PRINCIPAL
+
+
+@pytest.mark.parametrize("field", DERIVED_INCIDENT_FIELDS)
+def test_the_check_after_every_test_sees_each_stored_field_out_of_step(field):
+    """tests/conftest.py's check after each test looks for a stale incident with one statement built
+    once (``stale_incidents_found``) rather than ``out_of_step``: it finds the same incident, whichever
+    stored field is wrong (and its caller then names the incidents through ``out_of_step``)."""
+    from tests.conftest import stale_incidents_found
+
+    IncidentFactory()
+    incident = IncidentFactory()
+    assert not stale_incidents_found()
+    with transaction.atomic():  # rolled back, triggers and all, before the test's own check
+        with connection.cursor() as cursor:
+            for statement in triggers.drop_statements(connection.vendor):
+                cursor.execute(statement)
+        value = Incident.objects.filter(pk=incident.pk).values_list(field, flat=True).get()
+        Incident.objects.filter(pk=incident.pk).update(**{field: changed(value)})
+        assert out_of_step(Incident.objects.all()) == [incident.pk]
+        assert stale_incidents_found()
+        transaction.set_rollback(True)
+    assert not stale_incidents_found()
 
 
 def test_the_installed_triggers_are_the_ones_the_rule_generates():

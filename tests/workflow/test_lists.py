@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from casetracker.workflow.queue import Due
 from casetracker.workflow.tables import OpenTakedownsTable, QueueTable
+from tests.conftest import rows_kept
 from tests.factories import IncidentFactory, OfficeFactory, TakedownRequestFactory, UserFactory
 from tests.workflow.test_queue import Office
 from tests.workflow.test_retention import recorded
@@ -28,8 +29,9 @@ def on(days: int) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=days)
 
 
-@pytest.fixture
+@rows_kept
 def offices():
+    """Two offices of the work queue's tests (made once for the module's tests that ask for them)."""
     today = timezone.localdate()
     return Office("seoul", today).build(), Office("gyeonggi", today).build()
 

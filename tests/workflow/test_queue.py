@@ -15,6 +15,7 @@ from casetracker.cases.models import Appeal, CommitteeCase, Measure, Separation,
 from casetracker.workflow.deadlines import Urgency
 from casetracker.workflow.queue import Due, QueueFilter, counts_by_office, open_takedown_requests, queue_rows
 from casetracker.workflow.tables import OfficeCountsTable
+from tests.conftest import rows_kept
 from tests.factories import (
     AppealFactory,
     CommitteeCaseFactory,
@@ -199,8 +200,9 @@ def item_case_number(due: Due, pk: int) -> str:
 TODAY = datetime.date(2024, 9, 2)
 
 
-@pytest.fixture
+@rows_kept
 def offices():
+    """The two offices (made once for the module's tests that ask for them)."""
     return Office("seoul", TODAY).build(), Office("gyeonggi", TODAY).build()
 
 
@@ -297,9 +299,10 @@ def test_an_office_supervisor_sees_only_their_office(offices):
 # The pages ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture
+@rows_kept
 def live_offices():
-    """The two offices, with dates relative to the real today (the pages use it)."""
+    """The two offices, with dates relative to the real today (the pages use it); made once for the
+    module's tests that ask for them."""
     today = timezone.localdate()
     return Office("seoul", today).build(), Office("gyeonggi", today).build()
 

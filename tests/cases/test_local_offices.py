@@ -3,17 +3,19 @@ or takedown request holds its case's school's local office whatever wrote it (th
 ``bulk_create``, raw SQL, a value typed by hand, rows written before their incident), and follows a
 case moved to another school, a school moved to another local office, a committee case moved to
 another incident and a measure to another committee case; ``refresh_statements`` puts right what
-was written with the triggers off.
+was written with the triggers off, as ``manage.py refresh_case_status`` does.
 
 (Every other test with the database also ends with the check that every item is in step:
 tests/conftest.py, ``derived_fields_in_step``.)
 """
 
 import datetime
+import io
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from casetracker.cases import local_offices
 from casetracker.cases.models import CommitteeCase, Incident, Measure, TakedownRequest
@@ -122,9 +124,11 @@ def test_what_was_written_with_the_triggers_off_is_found_and_put_right(schools):
         ("cases.TakedownRequest", takedown.pk),
     }
     with connection.cursor() as cursor:
-        for statement in local_offices.refresh_statements(connection.vendor):
-            cursor.execute(statement)
         for statement in local_offices.create_statements(connection.vendor):
             cursor.execute(statement)
+    with translation.override("en"), pytest.raises(CommandError, match="3 work-queue items store a local office"):
+        call_command("refresh_case_status", "--check", stdout=io.StringIO())
+    call_command("refresh_case_status", stdout=io.StringIO())
     assert stored(case, measure, takedown) == [north] * 3
     assert local_offices.out_of_step() == []
+    call_command("refresh_case_status", "--check", stdout=io.StringIO())

@@ -126,17 +126,8 @@ def _committee_name() -> F:
     return F("committee__name_ko") if (get_language() or "ko").startswith("ko") else F("committee__name_en")
 
 
-def _in_local_office(rows: QuerySet, user) -> QuerySet:
-    """``rows`` (committee cases, measures or takedown requests, in ``user``'s scope), for the clerk of
-    one local office also by the local office they store (``cases/local_offices.py``): the same rows,
-    found from the indexes of each kind that lead with it rather than through every case of the
-    local office's schools. The scope's own condition stays: this one can only narrow it."""
-    local_office_id = user.case_scope.local_office_id if user.is_authenticated else None
-    return rows if local_office_id is None else rows.filter(local_office_id=local_office_id)
-
-
 def _sources(user, today: datetime.date) -> list[Source]:
-    open_cases = _in_local_office(selectors.committee_cases_for(user), user).filter(
+    open_cases = selectors.committee_cases_for(user).filter(
         hearing_date__isnull=True, closed_on__isnull=True, incident__closed_on__isnull=True
     )
     hearing_columns = {
@@ -176,7 +167,7 @@ def _sources(user, today: datetime.date) -> list[Source]:
         ),
         Source(
             Due.MEASURE,
-            _in_local_office(selectors.final_measures_for(user), user).filter(carried_out_on__isnull=True),
+            selectors.final_measures_for(user).filter(carried_out_on__isnull=True),
             deadlines.sql_carry_out_deadline(),
             "committee_case__incident__",
             {
@@ -194,7 +185,7 @@ def _sources(user, today: datetime.date) -> list[Source]:
         # documents' delivery register sets); the measure becomes final when it ends without an appeal.
         Source(
             Due.APPEAL,
-            _in_local_office(selectors.final_measures_for(user), user)
+            selectors.final_measures_for(user)
             .filter(notified_on__isnull=False, appeals__isnull=True)
             .alias(appeal_deadline=deadlines.sql_appeal_deadline())
             .filter(appeal_deadline__gte=today),
@@ -228,7 +219,7 @@ def _sources(user, today: datetime.date) -> list[Source]:
         ),
         Source(
             Due.TAKEDOWN,
-            _in_local_office(selectors.takedown_requests_for(user), user).filter(outcome__in=OPEN_TAKEDOWN_OUTCOMES),
+            selectors.takedown_requests_for(user).filter(outcome__in=OPEN_TAKEDOWN_OUTCOMES),
             deadlines.sql_takedown_follow_up(),
             "incident__",
             {

@@ -31,7 +31,7 @@ from ..law import (
 from .base import DATES_FROM_2000, HAPPENED, PLANNED, STORED_BY_TRIGGERS, CaseRecord, ClosureReason, stored_local_office
 from .incident import Incident
 from .people import Offender
-from .querysets import CaseQuerySet, MeasureQuerySet
+from .querysets import MeasureQuerySet, QueueItemQuerySet
 
 LAW_BY_COMMITTEE_KIND = {
     Committee.Kind.SCHOOL_VIOLENCE: Law.SCHOOL_VIOLENCE_ACT_ART17,
@@ -79,7 +79,7 @@ class CommitteeCase(CaseRecord):
     )
     local_office = stored_local_office()
 
-    objects = CaseQuerySet.as_manager()
+    objects = QueueItemQuerySet.as_manager()
     history = audited_history(excluded_fields=STORED_BY_TRIGGERS)
 
     class Meta:

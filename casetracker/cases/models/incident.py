@@ -22,7 +22,7 @@ from .base import (
     Status,
     stored_local_office,
 )
-from .querysets import CaseQuerySet, IncidentQuerySet
+from .querysets import IncidentQuerySet, QueueItemQuerySet
 
 # "2024-" of a case number 2024-0012 (``services.next_case_number``).
 CASE_NUMBER_YEAR_CHARS = 5
@@ -216,7 +216,7 @@ class TakedownRequest(CaseRecord):
     follow_up_on = models.DateField(_("follow up on"), validators=PLANNED, null=True, blank=True)
     local_office = stored_local_office()
 
-    objects = CaseQuerySet.as_manager()
+    objects = QueueItemQuerySet.as_manager()
     history = audited_history(excluded_fields=STORED_BY_TRIGGERS)
 
     class Meta:

@@ -4,9 +4,10 @@ The committee cases, measures and takedown requests, the items whose old backlog
 reads in deadline order, store the local office of their case's school (``NULL`` for a school of
 none), so that a local office's clerk's queue reads them from the indexes (local office, deadline)
 of each kind (``committee_case_to_hear_local``, ``measure_to_carry_out_local``,
-``takedown_open_local``) instead of every case of the local office's schools (issue 20). The scope
-stays the one rule (``core/scoping.py``, through the incident's school): the queue adds the
-stored local office as a second condition, which can only narrow what the scope gives.
+``takedown_open_local``) instead of every case of the local office's schools (issue 20). A local
+office's scope reads it for these three kinds (``QueueItemQuerySet``): through the incident's school
+as well, the planner multiplies the two conditions' selectivities, expects a handful of rows, and
+joins them all.
 
 The column is never typed: whatever writes the rows, in the same statement's transaction,
 

@@ -43,8 +43,8 @@ class CaseRecord(TimeStampedModel):
 
 def stored_local_office() -> models.ForeignKey:
     """The local office of a work-queue item's case (its school's), stored on the item by the
-    database's triggers (``cases/local_offices.py``), never typed: the work queue of a local office's
-    clerk reads the item's indexes by it. No constraint (the triggers keep it), no history."""
+    database's triggers (``cases/local_offices.py``), never typed: a local office's scope reads it
+    (``QueueItemQuerySet``), and the work queue its indexes. No constraint (the triggers keep it), no history."""
     return models.ForeignKey(
         "core.LocalOffice",
         on_delete=models.DO_NOTHING,

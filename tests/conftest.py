@@ -138,8 +138,9 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(autouse=True)
 def derived_fields_in_step(request):
     """After each test with the database, every incident's stored status, referrals and open work
-    match its records, and the open work's sums per local office match the incidents
-    (``cases/open_work.py``): whatever the test did through the services, the admin, imports or commands."""
+    match its records, the open work's sums per local office match the incidents
+    (``cases/open_work.py``) and the work-queue items' local office their school's
+    (``cases/local_offices.py``): whatever the test did through the services, the admin, imports or commands."""
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
         name in request.fixturenames for name in ("transactional_db", "live_server")
@@ -161,6 +162,10 @@ def derived_fields_in_step(request):
         assert not stale, f"stored status or referrals out of step with the records: {stale[:10]}"
     sums = open_work.out_of_step()
     assert not sums, f"open work's sums (office, local office, kind, stored, summed) out of step: {sums[:10]}"
+    from casetracker.cases import local_offices
+
+    items = local_offices.out_of_step()
+    assert not items, f"work-queue items' local office (model, pk, stored, the school's) out of step: {items[:10]}"
 
 
 @functools.cache

@@ -15,9 +15,9 @@ single tables leave no figure wrong, with no call to remember:
 
 With them go the triggers of ``touch_triggers.py``, which move the incident's ``updated_at`` for
 every write to its case's records (the API's incremental sync), and those of ``generations.py``,
-which give an office-year a new token for every write to its cases (the reports' cache), and those
-of ``open_work.py``, which sum the incidents' open work per local office (the work queue): one
-installation, one migration.
+which give an office-year a new token for every write to its cases (the reports' cache), those
+of ``open_work.py``, which sum the incidents' open work per local office (the work queue), and those
+of ``local_offices.py``, which store the work-queue items' local office: one installation, one migration.
 
 PostgreSQL runs them once per statement over its transition tables (a bulk insert of 500 rows is
 one UPDATE of their incidents); SQLite, which has row triggers only, once per row.
@@ -42,7 +42,7 @@ from django.db.models.expressions import RawSQL
 
 from casetracker.core.models import Committee
 
-from . import generations, open_work, touch_triggers
+from . import generations, local_offices, open_work, touch_triggers
 from .models import DERIVED_INCIDENT_FIELDS, Appeal, CommitteeCase, Incident, Measure, TakedownRequest
 from .status import derived_expressions
 
@@ -149,6 +149,7 @@ def create_statements(connection) -> list[str]:
         *touch_triggers.create_statements(connection.vendor),
         *generations.create_statements(connection.vendor),
         *open_work.create_statements(connection.vendor),
+        *local_offices.create_statements(connection.vendor),
     ]
 
 
@@ -169,6 +170,7 @@ def drop_statements(vendor: str) -> list[str]:
         *touch_triggers.drop_statements(vendor),
         *generations.drop_statements(vendor),
         *open_work.drop_statements(vendor),
+        *local_offices.drop_statements(vendor),
     ]
 
 
@@ -282,10 +284,13 @@ def offline_connection(vendor: str):
 
 def installation_statements(connection) -> list[str]:
     """Every statement of an installation: the triggers afresh, then every incident's derived fields
-    stored and every office-year given a token (for the office-years that had incidents before)."""
+    stored and every office-year given a token (for the office-years that had incidents before).
+    The work-queue items' local offices are stored before the triggers are there: a write of every
+    item would have them work out every incident again, for fields that do not read it."""
     vendor = connection.vendor
     return [
         *drop_statements(vendor),
+        *local_offices.refresh_statements(vendor),
         *create_statements(connection),
         refresh_statement(connection),
         generations.bump_all_statement(vendor),
@@ -360,6 +365,7 @@ def trigger_names(vendor: str) -> list[str]:
         *touch_triggers.trigger_names(),
         *generations.trigger_names(vendor),
         *open_work.trigger_names(vendor),
+        *local_offices.trigger_names(vendor),
     ]
 
 

@@ -92,7 +92,8 @@ def choices_outside_scope(user, records: Sequence[models.Model]) -> dict[int, Va
     by_field: dict[models.ForeignKey, dict[int, object]] = defaultdict(dict)
     for position, record in enumerate(records):
         for field in record._meta.concrete_fields:
-            if not field.many_to_one and not field.one_to_one:
+            # Not a field nobody types: the database keeps it (a work-queue item's local office).
+            if (not field.many_to_one and not field.one_to_one) or not field.editable:
                 continue
             value = getattr(record, field.attname)
             if value is not None and hasattr(field.related_model._default_manager, "for_user"):

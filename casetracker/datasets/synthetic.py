@@ -398,6 +398,11 @@ class Generator:
         incident[at["school_id"]] = school
         year = incident[at["report_date"]][:4]
         incident[at["case_number"]] = f"{CASE_NUMBER_PREFIX}{year}-{incident[at['id']]:07d}"
+        # The work-queue items' local office, the school's (the triggers only check it: ``cases/local_offices.py``).
+        for model in (CommitteeCase, Measure, TakedownRequest):
+            column = self.tables[model].index["local_office_id"]
+            for row in _last(out[model], len(template.rows[model])):
+                row[column] = local
         channel = self.tables[IncidentChannel].index["channel_id"]
         for row in _last(out[IncidentChannel], len(template.rows[IncidentChannel])):
             row[channel] = self.reference.channel[row[channel]]

@@ -41,6 +41,27 @@ class CaseRecord(TimeStampedModel):
         abstract = True
 
 
+def stored_local_office() -> models.ForeignKey:
+    """The local office of a work-queue item's case (its school's), stored on the item by the
+    database's triggers (``cases/local_offices.py``), never typed: a local office's scope reads it
+    (``QueueItemQuerySet``), and the work queue its indexes. No constraint (the triggers keep it), no history."""
+    return models.ForeignKey(
+        "core.LocalOffice",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("local office of the case"),
+    )
+
+
+# Stored by the triggers, not a change of the record: never in its history.
+STORED_BY_TRIGGERS = ["local_office"]
+
+
 class ClosureReason(models.TextChoices):
     """Why a case closed without a hearing (an incident never referred, or a committee case)."""
 

@@ -28,10 +28,10 @@ from ..law import (
     sql_hearing_deadline,
     tier_of,
 )
-from .base import DATES_FROM_2000, HAPPENED, PLANNED, CaseRecord, ClosureReason
+from .base import DATES_FROM_2000, HAPPENED, PLANNED, STORED_BY_TRIGGERS, CaseRecord, ClosureReason, stored_local_office
 from .incident import Incident
 from .people import Offender
-from .querysets import CaseQuerySet, MeasureQuerySet
+from .querysets import MeasureQuerySet, QueueItemQuerySet
 
 LAW_BY_COMMITTEE_KIND = {
     Committee.Kind.SCHOOL_VIOLENCE: Law.SCHOOL_VIOLENCE_ACT_ART17,
@@ -77,9 +77,10 @@ class CommitteeCase(CaseRecord):
     closure_reason = models.CharField(
         _("reason for closing without hearing"), max_length=30, choices=ClosureReason.choices, blank=True
     )
+    local_office = stored_local_office()
 
-    objects = CaseQuerySet.as_manager()
-    history = audited_history()
+    objects = QueueItemQuerySet.as_manager()
+    history = audited_history(excluded_fields=STORED_BY_TRIGGERS)
 
     class Meta:
         ordering = ["-requested_on", "id"]
@@ -157,6 +158,13 @@ class CommitteeCase(CaseRecord):
                 sql_hearing_deadline(),
                 condition=Q(hearing_date__isnull=True, closed_on__isnull=True),
                 name="committee_case_to_hear_by_due",
+            ),
+            # The same, per local office: a local office's clerk's queue (``cases/local_offices.py``).
+            models.Index(
+                models.F("local_office"),
+                sql_hearing_deadline(),
+                condition=Q(hearing_date__isnull=True, closed_on__isnull=True),
+                name="committee_case_to_hear_local",
             ),
         ]
 
@@ -274,8 +282,10 @@ class Measure(CaseRecord):
         help_text=_("Set when an appeal changed an earlier measure into this one."),
     )
 
+    local_office = stored_local_office()
+
     objects = MeasureQuerySet.as_manager()
-    history = audited_history()
+    history = audited_history(excluded_fields=STORED_BY_TRIGGERS)
 
     class Meta:
         ordering = ["committee_case", "offender", "number"]
@@ -329,6 +339,11 @@ class Measure(CaseRecord):
             models.Index(fields=["decided_on"]),
             # The work queue's measures to carry out, by the date their 14 days run from.
             models.Index(fields=["decided_on"], condition=Q(carried_out_on__isnull=True), name="measure_to_carry_out"),
+            models.Index(
+                fields=["local_office", "decided_on"],
+                condition=Q(carried_out_on__isnull=True),
+                name="measure_to_carry_out_local",
+            ),
         ]
 
     def __str__(self) -> str:

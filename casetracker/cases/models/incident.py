@@ -11,8 +11,18 @@ from casetracker.core.dates import DaysAfter, from_earliest_date
 from casetracker.core.history import audited_history
 from casetracker.core.models import Channel, Office, School
 
-from .base import DATES_FROM_2000, DERIVED_INCIDENT_FIELDS, HAPPENED, PLANNED, CaseRecord, ClosureReason, Status
-from .querysets import CaseQuerySet, IncidentQuerySet
+from .base import (
+    DATES_FROM_2000,
+    DERIVED_INCIDENT_FIELDS,
+    HAPPENED,
+    PLANNED,
+    STORED_BY_TRIGGERS,
+    CaseRecord,
+    ClosureReason,
+    Status,
+    stored_local_office,
+)
+from .querysets import IncidentQuerySet, QueueItemQuerySet
 
 # "2024-" of a case number 2024-0012 (``services.next_case_number``).
 CASE_NUMBER_YEAR_CHARS = 5
@@ -204,9 +214,10 @@ class TakedownRequest(CaseRecord):
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.REQUESTED)
     answered_on = models.DateField(_("answered on"), validators=HAPPENED, null=True, blank=True)
     follow_up_on = models.DateField(_("follow up on"), validators=PLANNED, null=True, blank=True)
+    local_office = stored_local_office()
 
-    objects = CaseQuerySet.as_manager()
-    history = audited_history()
+    objects = QueueItemQuerySet.as_manager()
+    history = audited_history(excluded_fields=STORED_BY_TRIGGERS)
 
     class Meta:
         ordering = ["incident", "requested_on", "id"]
@@ -233,6 +244,13 @@ class TakedownRequest(CaseRecord):
                 sql_takedown_follow_up(),
                 condition=Q(outcome__in=["requested", "no_answer"]),  # (OPEN_OUTCOMES)
                 name="takedown_open_by_follow_up",
+            ),
+            # The same, per local office: a local office's clerk's queue (``cases/local_offices.py``).
+            models.Index(
+                models.F("local_office"),
+                sql_takedown_follow_up(),
+                condition=Q(outcome__in=["requested", "no_answer"]),  # (OPEN_OUTCOMES)
+                name="takedown_open_local",
             ),
         ]
 

@@ -26,6 +26,16 @@ class CaseQuerySet(ScopedQuerySet):
         return f"{self.incident}school__local_office"
 
 
+class QueueItemQuerySet(CaseQuerySet):
+    """Committee cases, takedown requests (and measures): the work queue's items, which store their
+    case's local office (``cases/local_offices.py``, kept by the database's triggers from the school).
+    A local office's scope reads it: the indexes (local office, deadline) of each kind then find a
+    local office's items, as the planner cannot tell how few of them lie at that local office's
+    schools through the incident (issue 20)."""
+
+    local_office_path = "local_office"
+
+
 class IncidentQuerySet(CaseQuerySet):
     incident = ""
 
@@ -48,7 +58,7 @@ def _superseding_appeals():
     return Appeal.objects.filter(measure=OuterRef("pk"), outcome__in=Appeal.SUPERSEDING_OUTCOMES)
 
 
-class MeasureQuerySet(CaseQuerySet):
+class MeasureQuerySet(QueueItemQuerySet):
     incident = "committee_case__incident__"
 
     def final(self) -> "MeasureQuerySet":

@@ -4,15 +4,16 @@ The database's triggers keep them in step with every write. This is for a databa
 its triggers off (a restore with ``--disable-triggers``, a replica promoted from a dump): ``--check``
 lists what is out of step, and any trigger missing, and exits 1; without it, every incident's
 fields are stored again from its records, every office-year gets a new token (``generations.py``):
-what was written with the triggers off is in no cached report; and the open work's sums per local
-office are worked out again from the incidents (``open_work.py``).
+what was written with the triggers off is in no cached report; the open work's sums per local
+office are worked out again from the incidents (``open_work.py``); and the work-queue items' local
+office from their schools (``local_offices.py``).
 """
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from casetracker.cases import open_work
+from casetracker.cases import local_offices, open_work
 from casetracker.cases.generations import bump_all_statement
 from casetracker.cases.models import Incident
 from casetracker.cases.status import out_of_step
@@ -48,6 +49,12 @@ class Command(BaseCommand):
                     _("%(count)d sums of open work per local office differ from their incidents'.")
                     % {"count": len(sums)}
                 )
+            items = local_offices.out_of_step()
+            if items:
+                problems.append(
+                    _("%(count)d work-queue items store a local office other than their school's.")
+                    % {"count": len(items)}
+                )
             if stale_pks:
                 shown = ", ".join(stale) + (" ..." if len(stale_pks) > 20 else "")
                 problems.append(
@@ -63,7 +70,10 @@ class Command(BaseCommand):
                 refresh_derived(chunk)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(bump_all_statement(connection.vendor))
-            for statement in open_work.refresh_statements(connection.vendor):
+            for statement in [
+                *open_work.refresh_statements(connection.vendor),
+                *local_offices.refresh_statements(connection.vendor),
+            ]:
                 cursor.execute(statement)
         self.stdout.write(
             _("Stored the status and referrals of %(count)d incidents.") % {"count": Incident.objects.count()}

@@ -47,7 +47,10 @@ from casetracker.core.models import Channel, Committee, LocalOffice, Office, Sch
 from . import touch_triggers
 from .models import Incident, OfficeYearGeneration, PendingGeneration
 from .models.generation import EVERYTHING
+from .trigger_sql import column_sql as _column
 from .trigger_sql import drop_trigger
+from .trigger_sql import quoted as _q
+from .trigger_sql import table_sql as _table
 
 PREFIX = "casetracker_generation"
 DATE_FIELD = "report_date"  # the incident's date whose year is its token's year
@@ -56,18 +59,6 @@ REFERENCE = (Office, LocalOffice, School, Committee, Channel)
 # A new token: 53 random bits on PostgreSQL (its random() is a double), 64 on SQLite.
 TOKEN = {"postgresql": "floor(random() * 9007199254740992)::bigint", "sqlite": "random()"}
 ROWS = {"INSERT": ("new_rows",), "UPDATE": ("new_rows", "old_rows"), "DELETE": ("old_rows",)}
-
-
-def _q(name: str) -> str:
-    return f'"{name}"'
-
-
-def _table(model) -> str:
-    return _q(model._meta.db_table)
-
-
-def _column(model, field: str) -> str:
-    return _q(model._meta.get_field(field).column)
 
 
 def year_of(vendor: str, column: str) -> str:

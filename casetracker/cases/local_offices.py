@@ -33,7 +33,11 @@ from django.db.models import F, Q
 from casetracker.core.models import School
 
 from .models import CommitteeCase, Incident, Measure, TakedownRequest
+from .trigger_sql import column_sql as _column
 from .trigger_sql import drop_trigger
+from .trigger_sql import pk_sql as _pk
+from .trigger_sql import quoted as _q
+from .trigger_sql import table_sql as _table
 
 PREFIX = "casetracker_local_office"
 # The items, and the key to the row each takes its local office from.
@@ -45,22 +49,6 @@ PATHS = {
     Measure: "committee_case__incident__school__local_office",
 }
 OF_INCIDENTS = (CommitteeCase, TakedownRequest)
-
-
-def _q(name: str) -> str:
-    return f'"{name}"'
-
-
-def _table(model) -> str:
-    return _q(model._meta.db_table)
-
-
-def _column(model, field: str) -> str:
-    return _q(model._meta.get_field(field).column)
-
-
-def _pk(model) -> str:
-    return _q(model._meta.pk.column)
 
 
 LOCAL = _q("local_office_id")

@@ -39,22 +39,13 @@ from django.db.models.expressions import RawSQL
 from casetracker.core.models import School
 
 from .models import NO_LOCAL_OFFICE, OPEN_WORK_FIELDS, Incident, OpenWork, PendingOpenWork
+from .trigger_sql import column_sql as _column
 from .trigger_sql import drop_trigger
+from .trigger_sql import quoted as _q
+from .trigger_sql import table_sql as _table
 
 PREFIX = "casetracker_open_work"
 EVENTS = ("INSERT", "UPDATE", "DELETE")
-
-
-def _q(name: str) -> str:
-    return f'"{name}"'
-
-
-def _table(model) -> str:
-    return _q(model._meta.db_table)
-
-
-def _column(model, field: str) -> str:
-    return _q(model._meta.get_field(field).column)
 
 
 def _name(model, event: str) -> str:

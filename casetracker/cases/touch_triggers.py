@@ -36,7 +36,11 @@ from .models import (
     TakedownRequest,
     Victim,
 )
+from .trigger_sql import column_sql as _column
 from .trigger_sql import drop_trigger
+from .trigger_sql import pk_sql as _pk
+from .trigger_sql import quoted as _q
+from .trigger_sql import table_sql as _table
 
 PREFIX = "casetracker_touch"
 EVENTS = ("INSERT", "UPDATE", "DELETE")
@@ -47,22 +51,6 @@ NOW = {
     "postgresql": "statement_timestamp()",
     "sqlite": "replace(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000', '.000000', '')",
 }
-
-
-def _q(name: str) -> str:
-    return f'"{name}"'
-
-
-def _table(model) -> str:
-    return _q(model._meta.db_table)
-
-
-def _column(model, field: str) -> str:
-    return _q(model._meta.get_field(field).column)
-
-
-def _pk(model) -> str:
-    return _q(model._meta.pk.column)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,21 @@
 """SQL shared by the modules that write the database's triggers (derived state, touches, report
-tokens, open work): how one trigger is dropped, the same for each of them."""
+tokens, open work, local offices): how a name is quoted and one trigger dropped, the same for each."""
+
+
+def quoted(name: str) -> str:
+    return f'"{name}"'
+
+
+def table_sql(model) -> str:
+    return quoted(model._meta.db_table)
+
+
+def column_sql(model, field: str) -> str:
+    return quoted(model._meta.get_field(field).column)
+
+
+def pk_sql(model) -> str:
+    return quoted(model._meta.pk.column)
 
 
 def drop_trigger(vendor: str, name: str, table: str) -> list[str]:

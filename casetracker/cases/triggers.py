@@ -45,14 +45,12 @@ from casetracker.core.models import Committee
 from . import generations, local_offices, open_work, touch_triggers
 from .models import DERIVED_INCIDENT_FIELDS, Appeal, CommitteeCase, Incident, Measure, TakedownRequest
 from .status import derived_expressions
+from .trigger_sql import column_sql as _column
+from .trigger_sql import quoted as _q
 
 PREFIX = "casetracker_derived"
 SLICE = 500  # incidents worked out per statement on PostgreSQL
 VENDORS = ("postgresql", "sqlite")
-
-
-def _q(name: str) -> str:
-    return f'"{name}"'
 
 
 def _literal(value, vendor: str) -> str:
@@ -100,10 +98,6 @@ class Watched:
     model: type
     incidents_of: str
     events: tuple[str, ...] = ("INSERT", "UPDATE", "DELETE")
-
-
-def _column(model, field: str) -> str:
-    return _q(model._meta.get_field(field).column)
 
 
 def watched_tables() -> list[Watched]:

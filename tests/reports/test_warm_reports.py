@@ -80,3 +80,10 @@ def test_nothing_to_warm_without_a_cache(accounts, settings):
     settings.REPORTS_CACHE_SECONDS = 0
     with pytest.raises(CommandError, match="REPORTS_CACHE_SECONDS"):
         call_command("warm_reports")
+
+
+def test_a_cache_of_its_own_memory_is_said(accounts):
+    """Without Redis (the test settings' memory cache), the counts stay in the command's process."""
+    err = io.StringIO()
+    call_command("warm_reports", "--report", "measures", stdout=io.StringIO(), stderr=err)
+    assert "REDIS_URL" in err.getvalue()

@@ -11,6 +11,8 @@ shares those counts. Nothing is written to the database and no figure is printed
 import time
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -56,6 +58,14 @@ class Command(BaseCommand):
                 returncode=2,
             )
         specs = [REPORTS_BY_NAME[name] for name in report] if report else REPORT_LIST
+        if isinstance(caches[settings.REPORTS_CACHE], LocMemCache):
+            # Without Redis each process has its own memory cache: the server's workers never see these.
+            self.stderr.write(
+                _(
+                    "The reports' cache is this command's own memory (no REDIS_URL): the server's "
+                    "workers will count the reports again. Set REDIS_URL as the server has it."
+                )
+            )
         started = time.perf_counter()
         users = readers()
         for user in users:

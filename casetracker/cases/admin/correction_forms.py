@@ -91,6 +91,53 @@ class HearingDateCorrectionForm(CorrectionForm):
         )
 
 
+class ExtensionCorrectionForm(CorrectionForm):
+    title = _("Correct the extension of the hearing deadline")
+    field_map = {"extended_on": "extended_on", "extension_reason": "extension_reason"}
+    extended_on = date_field(_("extended on"), required=False)
+    extension_reason = forms.CharField(label=_("reason for the extension"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["extended_on"].help_text = _(
+            "Leave the date empty if the deadline was recorded as extended by mistake: the extension is removed."
+        )
+        self.order_fields(["extended_on", "extension_reason", "reason"])
+
+    def recorded(self) -> dict:
+        return {"extended_on": self.target.extended_on, "extension_reason": self.target.extension_reason}
+
+    def run(self, *, actor) -> None:
+        data = self.cleaned_data
+        corrections.correct_extension(
+            committee_case=self.target,
+            extended_on=data["extended_on"],
+            extension_reason=data["extension_reason"],
+            actor=actor,
+            **self.audit(),
+        )
+
+
+class ScheduleCorrectionForm(CorrectionForm):
+    title = _("Correct the scheduled hearing date")
+    field_map = {"hearing_scheduled_on": "scheduled_on"}
+    scheduled_on = date_field(_("hearing scheduled on"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scheduled_on"].help_text = _(
+            "Leave it empty if the schedule was recorded on this case by mistake."
+        )
+
+    def recorded(self) -> dict:
+        return {"scheduled_on": self.target.hearing_scheduled_on}
+
+    def run(self, *, actor) -> None:
+        corrections.correct_hearing_schedule(
+            committee_case=self.target, scheduled_on=self.cleaned_data["scheduled_on"], actor=actor, **self.audit()
+        )
+
+
 class MeasureCorrectionForm(CorrectionForm):
     title = _("Correct the measure")
     field_map = {name: name for name in ("offender", "number", "decided_on", "days", "hours")}
@@ -172,6 +219,8 @@ class ReopenForm(CorrectionForm):
 CORRECTIONS: dict[str, tuple[type[CorrectionForm], type | None]] = {
     "referral": (ReferralCorrectionForm, CommitteeCase),
     "hearing": (HearingDateCorrectionForm, CommitteeCase),
+    "extension": (ExtensionCorrectionForm, CommitteeCase),
+    "schedule": (ScheduleCorrectionForm, CommitteeCase),
     "measure": (MeasureCorrectionForm, Measure),
     "carried_out": (CarriedOutCorrectionForm, Measure),
     "appeal": (AppealWithdrawalForm, Appeal),

@@ -1,5 +1,6 @@
 """Corrections of a recorded step: a wrong referral, hearing date, extension of the hearing deadline,
-scheduled hearing date, measure, carrying out, an appeal entered by mistake, a closing to undo.
+scheduled hearing date, measure, carrying out, an appeal entered by mistake, a closing to undo (and
+an appeal's decision, ``corrections_appeals``).
 
 A step is taken once (``steps``); what it recorded wrongly is corrected here, never through the
 pages' inlines, where those fields stay read-only. A correction gives the new values and a reason,
@@ -264,6 +265,18 @@ def correct_carried_out(
     return measure
 
 
+def check_replacement_removable(replacement: Measure, *, carried_out: str, field: str | None = None) -> None:
+    """A measure an appeal ordered goes with its decision only if it has no steps of its own: not
+    carried out (refused with ``carried_out``), not itself appealed (on ``field``, if given)."""
+    if replacement.carried_out_on is not None:
+        message = carried_out
+    elif replacement.appeals.exists():
+        message = _("The measure this appeal ordered is itself under appeal: remove or decide that appeal first.")
+    else:
+        return
+    raise ValidationError({field: message} if field else message, code="not_allowed")
+
+
 @transaction.atomic
 def withdraw_appeal(*, appeal: Appeal, reason: str, actor=None, expected_version: int | None = None) -> None:
     """Remove an appeal entered by mistake; its change history keeps it, with the reason.
@@ -280,19 +293,13 @@ def withdraw_appeal(*, appeal: Appeal, reason: str, actor=None, expected_version
         check_version(record=appeal, expected_version=expected_version)
     replacement = Measure.objects.filter(ordered_by_appeal=appeal).first()
     if replacement is not None:
-        if replacement.carried_out_on is not None:
-            raise ValidationError(
-                _(
-                    "The measure this appeal ordered is recorded as carried out: correct its carrying out "
-                    "before removing the appeal."
-                ),
-                code="not_allowed",
-            )
-        if replacement.appeals.exists():
-            raise ValidationError(
-                _("The measure this appeal ordered is itself under appeal: remove or decide that appeal first."),
-                code="not_allowed",
-            )
+        check_replacement_removable(
+            replacement,
+            carried_out=_(
+                "The measure this appeal ordered is recorded as carried out: correct its carrying out "
+                "before removing the appeal."
+            ),
+        )
         _audited(replacement, reason=reason, actor=actor)
         delete_record(record=replacement)
     _audited(appeal, reason=reason, actor=actor)

@@ -67,7 +67,7 @@ class StepRecordsOnly:
     moves only by its steps. An entry error in what a step wrote is corrected, with its reason, by
     the correction beside the step on the case page (``cases.corrections``: the referral, the
     hearing date, its deadline's extension and schedule, a measure, its carrying out, an appeal
-    entered by mistake, a closing); the rest on
+    entered by mistake or its decision, a closing); the rest on
     these pages' fields the steps do not write (a measure's number, days and notice date; an
     appeal's party, kind and filing date)."""
 

@@ -1,5 +1,6 @@
-"""Corrections of a recorded step: a wrong referral, hearing date, measure, carrying out, an appeal
-entered by mistake, a closing to undo.
+"""Corrections of a recorded step: a wrong referral, hearing date, extension of the hearing deadline,
+scheduled hearing date, measure, carrying out, an appeal entered by mistake, a closing to undo (and
+an appeal's decision, ``corrections_appeals``).
 
 A step is taken once (``steps``); what it recorded wrongly is corrected here, never through the
 pages' inlines, where those fields stay read-only. A correction gives the new values and a reason,
@@ -16,8 +17,9 @@ no name of the case's people and no direct identifier (``identifiers``), and it 
 reason (100 characters). Each takes the version of the record its form was loaded at
 (``expected_version``): a record changed meanwhile is refused, never silently overwritten.
 
-The only rule that gives way is the one that makes a step "taken once" (a carrying out recorded
-again on another day, ``rules.correcting``): a correction is not a second step.
+The only rules that give way are those that make a step "taken once" (a carrying out or an
+extension recorded again on another day, a hearing held scheduled again: ``rules.correcting``): a
+correction is not a second step.
 """
 
 import datetime
@@ -142,6 +144,70 @@ def correct_hearing_date(
     return committee_case
 
 
+@transaction.atomic
+def correct_extension(
+    *,
+    committee_case: CommitteeCase,
+    extended_on: datetime.date | None,
+    extension_reason: str,
+    reason: str,
+    actor=None,
+    expected_version: int | None = None,
+) -> CommitteeCase:
+    """Correct the day the hearing deadline was extended or the reason given for it, or remove an
+    extension recorded by mistake (``extended_on`` None): the deadline is then 21 days again, and a
+    case still waiting for its hearing may be extended by its step.
+
+    The law allows one extension: this corrects the one recorded and is not a second
+    (``rules.correcting``), heard or not; where none is recorded it is the step's to take. The
+    extension stays within the original deadline, and its reason is free text of the case."""
+    committee_case, reason = _loaded_case(committee_case, reason)
+    if committee_case.extended_on is None:
+        raise ValidationError(
+            _("No extension of the hearing deadline is recorded on this committee case: extend it by its step."),
+            code="not_allowed",
+        )
+    extension_reason = (extension_reason or "").strip() if extended_on else ""
+    if not _changed(committee_case, {"extended_on": extended_on, "extension_reason": extension_reason}):
+        raise _nothing_to_correct()
+    _save(committee_case, reason=reason, actor=actor, expected_version=expected_version)
+    log_step(actor=actor, incident=committee_case.incident, step="correct the hearing deadline's extension")
+    return committee_case
+
+
+@transaction.atomic
+def correct_hearing_schedule(
+    *,
+    committee_case: CommitteeCase,
+    scheduled_on: datetime.date | None,
+    reason: str,
+    actor=None,
+    expected_version: int | None = None,
+) -> CommitteeCase:
+    """Correct the day a hearing had been scheduled for, once the hearing is recorded (or the case
+    closed without one), or clear it (None) if it was recorded on the wrong case.
+
+    Until then the schedule step moves it as often as the committee does, and needs no reason. Once
+    the hearing is held the step is closed (``rules.committee_case_against_recorded_steps``): a
+    hearing held is not scheduled again. But the day it had been set for stays in the record (the
+    case's timeline and summary show it), so a day typed wrong is corrected here, with its reason.
+    It may differ from the hearing's own day, since a hearing brought forward or put off is recorded
+    on the day it was held: no rule ties the two, and the schedule stays on or after the referral.
+    A schedule never recorded is not added afterwards: the hearing's day is the record's fact."""
+    committee_case, reason = _loaded_case(committee_case, reason)
+    if committee_case.hearing_date is None and committee_case.closed_on is None:
+        raise ValidationError(
+            _("The hearing is not held yet: move its date by the step 'Schedule the hearing'."), code="not_allowed"
+        )
+    if committee_case.hearing_scheduled_on is None:
+        raise ValidationError(_("No hearing date was scheduled on this committee case: there is none to correct."))
+    if not _changed(committee_case, {"hearing_scheduled_on": scheduled_on}):
+        raise _nothing_to_correct()
+    _save(committee_case, reason=reason, actor=actor, expected_version=expected_version)
+    log_step(actor=actor, incident=committee_case.incident, step="correct the scheduled hearing date")
+    return committee_case
+
+
 def _loaded_measure(measure: Measure, reason: str) -> tuple[Measure, str]:
     reason = _begin(measure.committee_case.incident, reason)
     measure.refresh_from_db()
@@ -199,6 +265,18 @@ def correct_carried_out(
     return measure
 
 
+def check_replacement_removable(replacement: Measure, *, carried_out: str, field: str | None = None) -> None:
+    """A measure an appeal ordered goes with its decision only if it has no steps of its own: not
+    carried out (refused with ``carried_out``), not itself appealed (on ``field``, if given)."""
+    if replacement.carried_out_on is not None:
+        message = carried_out
+    elif replacement.appeals.exists():
+        message = _("The measure this appeal ordered is itself under appeal: remove or decide that appeal first.")
+    else:
+        return
+    raise ValidationError({field: message} if field else message, code="not_allowed")
+
+
 @transaction.atomic
 def withdraw_appeal(*, appeal: Appeal, reason: str, actor=None, expected_version: int | None = None) -> None:
     """Remove an appeal entered by mistake; its change history keeps it, with the reason.
@@ -215,19 +293,13 @@ def withdraw_appeal(*, appeal: Appeal, reason: str, actor=None, expected_version
         check_version(record=appeal, expected_version=expected_version)
     replacement = Measure.objects.filter(ordered_by_appeal=appeal).first()
     if replacement is not None:
-        if replacement.carried_out_on is not None:
-            raise ValidationError(
-                _(
-                    "The measure this appeal ordered is recorded as carried out: correct its carrying out "
-                    "before removing the appeal."
-                ),
-                code="not_allowed",
-            )
-        if replacement.appeals.exists():
-            raise ValidationError(
-                _("The measure this appeal ordered is itself under appeal: remove or decide that appeal first."),
-                code="not_allowed",
-            )
+        check_replacement_removable(
+            replacement,
+            carried_out=_(
+                "The measure this appeal ordered is recorded as carried out: correct its carrying out "
+                "before removing the appeal."
+            ),
+        )
         _audited(replacement, reason=reason, actor=actor)
         delete_record(record=replacement)
     _audited(appeal, reason=reason, actor=actor)

@@ -25,9 +25,10 @@ from casetracker.core.models import SchoolLevel
 
 from .law import EXPULSION_BY_LAW, MEASURES_BY_LAW, Law
 
-# A step is taken once: a second carrying out on another day is refused, since it is a correction of
-# the first, not a step. ``corrections`` (the one writer of a correction, with its reason on the
-# history) sets this while it saves, and only the "taken once" check gives way; every other rule holds.
+# A step is taken once: a second carrying out or extension on another day is refused, since it is a
+# correction of the first, not a step; and a hearing held is not scheduled again. ``corrections`` (the
+# one writer of a correction, with its reason on the history) sets this while it saves, and only those
+# "taken once" checks give way; every other rule holds.
 _correcting: ContextVar[bool] = ContextVar("step_correction", default=False)
 
 
@@ -235,12 +236,15 @@ def committee_case_against_recorded_steps(case, errors: dict) -> None:
         }
     else:
         done = None
+    # (A correction moves the one extension recorded, or the day a held hearing had been scheduled for.)
+    correcting = _correcting.get()
     if case.extended_on and case.extended_on != stored["extended_on"]:
         if stored["extended_on"]:
-            errors.setdefault("extended_on", _("The hearing deadline has already been extended once."))
+            if not correcting:
+                errors.setdefault("extended_on", _("The hearing deadline has already been extended once."))
         elif done:
             errors.setdefault("extended_on", done)
-    if done and case.hearing_scheduled_on != stored["hearing_scheduled_on"]:
+    if done and case.hearing_scheduled_on != stored["hearing_scheduled_on"] and not correcting:
         errors.setdefault("hearing_scheduled_on", done)
     if stored["closed_on"] and case.closed_on and case.hearing_date:
         errors.setdefault("hearing_date", done)

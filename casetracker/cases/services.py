@@ -394,15 +394,20 @@ def save_appeal(*, appeal: Appeal) -> Appeal:
     """Save an appeal and keep its replacement measure in step with the outcome.
 
     An appeal that changed a measure orders a new one (same case, same offender);
-    that replacement is what reports count from the day of the decision on.
+    that replacement is what reports count from the day of the decision on. Its change history
+    names who saved the appeal and why, as the appeal's does (a correction's reason).
     """
     appeal.full_clean()
     _next_version(appeal)
     appeal.save()
     replacement = Measure.objects.filter(ordered_by_appeal=appeal).first()
+    if replacement is not None or appeal.outcome == Appeal.Outcome.CHANGED:
+        replacement = replacement or Measure(ordered_by_appeal=appeal)
+        for audit in ("_change_reason", "_history_user"):
+            if hasattr(appeal, audit):
+                setattr(replacement, audit, getattr(appeal, audit))
     if appeal.outcome == Appeal.Outcome.CHANGED:
         original = appeal.measure
-        replacement = replacement or Measure(ordered_by_appeal=appeal)
         replacement.committee_case = original.committee_case
         replacement.offender = original.offender
         replacement.law = original.law

@@ -27,14 +27,19 @@ def test_the_case_page_with_its_corrections_and_their_pages_fit_a_laptop_screen(
         f"{base}/change/",
         f"{base}/correct/referral/?on={case.pk}",
         f"{base}/correct/hearing/?on={case.pk}",
+        f"{base}/correct/extension/?on={case.pk}",
+        f"{base}/correct/schedule/?on={case.pk}",
         f"{base}/correct/measure/?on={measure.pk}",
         f"{base}/correct/carried_out/?on={measure.pk}",
         f"{base}/correct/appeal/?on={appeal.pk}",
+        f"{base}/correct/appeal_decision/?on={appeal.pk}",
+        f"{base}/correct/undo_appeal_decision/?on={appeal.pk}",
         f"{base}/correct/reopen/",
     ]
     wide = {url: pixels for url in urls if (pixels := overflow(page, url))}
     overflow(page, f"{base}/change/")
-    assert page.locator("a.correct-step").count() == 5
+    # (No extension nor schedule recorded; the decision is corrected, not undone, in a case closed with it.)
+    assert page.locator("a.correct-step").count() == 6
     page.screenshot(path=str(screenshot_dir / f"case-page-corrections-1366-{language}.png"), full_page=True)
     overflow(page, f"{base}/correct/measure/?on={measure.pk}")
     page.screenshot(path=str(screenshot_dir / f"correct-measure-1366-{language}.png"))

@@ -66,7 +66,8 @@ class StepRecordsOnly:
     list's bulk delete, nor a row's delete box in the inlines), whoever asks, so that a case's status
     moves only by its steps. An entry error in what a step wrote is corrected, with its reason, by
     the correction beside the step on the case page (``cases.corrections``: the referral, the
-    hearing date, a measure, its carrying out, an appeal entered by mistake, a closing); the rest on
+    hearing date, its deadline's extension and schedule, a measure, its carrying out, an appeal
+    entered by mistake or its decision, a closing); the rest on
     these pages' fields the steps do not write (a measure's number, days and notice date; an
     appeal's party, kind and filing date)."""
 

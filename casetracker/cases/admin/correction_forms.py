@@ -8,10 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from casetracker.core.models import Committee
 
-from .. import corrections
+from .. import corrections, corrections_appeals
 from ..models import Appeal, CommitteeCase, Measure, Offender
 from .forms import measure_number_field
 from .step_forms import StepForm, code_of, date_field
+
+REPLACEMENT_FIELDS = ("replacement_number", "replacement_days", "replacement_hours")
 
 
 class CorrectionForm(StepForm):
@@ -91,6 +93,53 @@ class HearingDateCorrectionForm(CorrectionForm):
         )
 
 
+class ExtensionCorrectionForm(CorrectionForm):
+    title = _("Correct the extension of the hearing deadline")
+    field_map = {"extended_on": "extended_on", "extension_reason": "extension_reason"}
+    extended_on = date_field(_("extended on"), required=False)
+    extension_reason = forms.CharField(label=_("reason for the extension"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["extended_on"].help_text = _(
+            "Leave the date empty if the deadline was recorded as extended by mistake: the extension is removed."
+        )
+        self.order_fields(["extended_on", "extension_reason", "reason"])
+
+    def recorded(self) -> dict:
+        return {"extended_on": self.target.extended_on, "extension_reason": self.target.extension_reason}
+
+    def run(self, *, actor) -> None:
+        data = self.cleaned_data
+        corrections.correct_extension(
+            committee_case=self.target,
+            extended_on=data["extended_on"],
+            extension_reason=data["extension_reason"],
+            actor=actor,
+            **self.audit(),
+        )
+
+
+class ScheduleCorrectionForm(CorrectionForm):
+    title = _("Correct the scheduled hearing date")
+    field_map = {"hearing_scheduled_on": "scheduled_on"}
+    scheduled_on = date_field(_("hearing scheduled on"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scheduled_on"].help_text = _(
+            "Leave it empty if the schedule was recorded on this case by mistake."
+        )
+
+    def recorded(self) -> dict:
+        return {"scheduled_on": self.target.hearing_scheduled_on}
+
+    def run(self, *, actor) -> None:
+        corrections.correct_hearing_schedule(
+            committee_case=self.target, scheduled_on=self.cleaned_data["scheduled_on"], actor=actor, **self.audit()
+        )
+
+
 class MeasureCorrectionForm(CorrectionForm):
     title = _("Correct the measure")
     field_map = {name: name for name in ("offender", "number", "decided_on", "days", "hours")}
@@ -160,6 +209,59 @@ class AppealWithdrawalForm(CorrectionForm):
         corrections.withdraw_appeal(appeal=self.target, actor=actor, **self.audit())
 
 
+class AppealDecisionCorrectionForm(CorrectionForm):
+    title = _("Correct the appeal's decision")
+    # (A decision moved past an appeal of the measure it ordered is refused on that appeal's filing.)
+    field_map = {
+        **{name: name for name in ("outcome", "decided_on", *REPLACEMENT_FIELDS)},
+        "filed_on": "decided_on",
+    }
+    outcome = forms.ChoiceField(
+        label=_("outcome"), choices=[(v, label) for v, label in Appeal.Outcome.choices if v != Appeal.Outcome.PENDING]
+    )
+    decided_on = date_field(_("decided on"))
+    replacement_days = forms.IntegerField(label=_("days"), min_value=1, required=False)
+    replacement_hours = forms.IntegerField(label=_("hours"), min_value=1, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label = Appeal._meta.get_field("replacement_number").verbose_name
+        self.fields["replacement_number"] = measure_number_field(self.target.measure.law, label=label, required=False)
+        self.fields["replacement_number"].help_text = _(
+            "Only when the outcome is 'changed': the measure that replaced the appealed one follows the decision."
+        )
+        self.order_fields(["outcome", "decided_on", *REPLACEMENT_FIELDS, "reason"])
+
+    def recorded(self) -> dict:
+        appeal = self.target
+        return {"outcome": appeal.outcome, "decided_on": appeal.decided_on} | {
+            name: getattr(appeal, name) for name in REPLACEMENT_FIELDS
+        }
+
+    def run(self, *, actor) -> None:
+        data = self.cleaned_data
+        corrections_appeals.correct_appeal_decision(
+            appeal=self.target,
+            outcome=data["outcome"],
+            decided_on=data["decided_on"],
+            **{name: data[name] for name in REPLACEMENT_FIELDS},
+            actor=actor,
+            **self.audit(),
+        )
+
+
+class AppealDecisionUndoForm(CorrectionForm):
+    title = _("Undo the appeal's decision (entered by mistake)")
+    submit_label = _("Undo the decision")
+    reason_help = _(
+        "The appeal is pending again, and a measure its decision ordered is removed; the change history "
+        "keeps the decision, with this reason. Write the people's codes, never their names."
+    )
+
+    def run(self, *, actor) -> None:
+        corrections_appeals.undo_appeal_decision(appeal=self.target, actor=actor, **self.audit())
+
+
 class ReopenForm(CorrectionForm):
     title = _("Reopen the case (undo the closing)")
     submit_label = _("Reopen")
@@ -172,8 +274,12 @@ class ReopenForm(CorrectionForm):
 CORRECTIONS: dict[str, tuple[type[CorrectionForm], type | None]] = {
     "referral": (ReferralCorrectionForm, CommitteeCase),
     "hearing": (HearingDateCorrectionForm, CommitteeCase),
+    "extension": (ExtensionCorrectionForm, CommitteeCase),
+    "schedule": (ScheduleCorrectionForm, CommitteeCase),
     "measure": (MeasureCorrectionForm, Measure),
     "carried_out": (CarriedOutCorrectionForm, Measure),
     "appeal": (AppealWithdrawalForm, Appeal),
+    "appeal_decision": (AppealDecisionCorrectionForm, Appeal),
+    "undo_appeal_decision": (AppealDecisionUndoForm, Appeal),
     "reopen": (ReopenForm, None),
 }

@@ -1,4 +1,4 @@
-"""``{% correct_link what record label %}``: a recorded step's correction (``cases/corrections.py``), its short
+"""``{% correct_link what record label [text] %}``: a recorded step's correction (``cases/corrections.py``), its short
 form on its own page, written here rather than included as a template for each of the case page's
 dozen corrections.
 
@@ -34,7 +34,8 @@ CORRECT_LINK = '\n<a class="button correct-step" href="{}{}" title="{}">{}</a>\n
 
 
 @register.simple_tag(takes_context=True)
-def correct_link(context, what: str, record, label: str) -> str:
+def correct_link(context, what: str, record, label: str, text: str = "") -> str:
+    """``text``: the button's own words where "Correct" would not tell it from its neighbours."""
     url = reverse("admin:cases_incident_correct", args=[context["original"].pk, what])
     on = f"?on={record.pk}" if record else ""
-    return format_html(CORRECT_LINK, url, on, label, gettext("Correct"))
+    return format_html(CORRECT_LINK, url, on, label, text or gettext("Correct"))

@@ -412,7 +412,15 @@ def appeal_in_closed_incident(appeal, errors: dict, measure) -> None:
 def appeal_replacement_not_under_appeal(appeal, errors: dict) -> None:
     if appeal.pk and appeal.outcome != case_models.Appeal.Outcome.CHANGED:
         replacement = case_models.Measure.objects.filter(ordered_by_appeal=appeal).first()
-        if replacement is not None and replacement.appeals.exists():
+        if replacement is None:
+            return
+        # Dropping the replacement would lose its own steps: every path (the importer too) is refused.
+        if replacement.carried_out_on is not None:
+            errors["outcome"] = _(
+                "The measure this appeal ordered is recorded as carried out: correct its carrying out "
+                "before changing this decision."
+            )
+        elif replacement.appeals.exists():
             errors["outcome"] = _("The measure this appeal ordered is itself under appeal; decide that appeal first.")
 
 

@@ -679,6 +679,21 @@ def test_an_appeal_cannot_drop_a_replacement_that_is_itself_under_appeal():
     ]
 
 
+def test_an_appeal_cannot_drop_a_replacement_already_carried_out():
+    appeal = AppealFactory(changed=True)
+    replacement = appeal.replacement
+    replacement.carried_out_on = replacement.decided_on
+    replacement.save()
+    appeal.outcome, appeal.replacement_number = Appeal.Outcome.REVOKED, None
+    assert field_errors(appeal, "outcome") == [
+        "The measure this appeal ordered is recorded as carried out: correct its carrying out "
+        "before changing this decision."
+    ]
+    # Changing it to another replacement keeps the measure (and its carrying out): not refused here.
+    appeal.outcome, appeal.replacement_number = Appeal.Outcome.CHANGED, replacement.number
+    appeal.full_clean()
+
+
 @pytest.mark.parametrize("field", ["replacement_days", "replacement_hours"])
 def test_replacement_days_and_hours_are_positive(field):
     appeal = AppealFactory.build(measure=MeasureFactory(number=3), changed=True, replacement_number=6, **{field: 0})

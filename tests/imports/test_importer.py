@@ -355,6 +355,33 @@ def test_an_appeal_that_changed_a_measure_orders_its_replacement(world):
     assert again.ok and counts(again)["appeals"] == (0, 0, 1, 0)
 
 
+def test_an_import_cannot_drop_a_replacement_already_carried_out(world):
+    """The importer changes a decided appeal through the same rule as the correction: a replacement
+    with a carrying out of its own is not silently removed."""
+    sheets = case_sheets()
+    sheets["appeals"] = [
+        {
+            "case_number": "2024-0001",
+            "committee": "Seoul SV committee",
+            "offender": "O1",
+            "measure": 8,
+            "appellant": "offender",
+            "filed_on": datetime.date(2024, 6, 1),
+            "outcome": "changed",
+            "decided_on": datetime.date(2024, 7, 1),
+            "replacement_number": 7,
+        }
+    ]
+    assert run(world.clerk, workbook_file(xlsx(sheets))).ok
+    Measure.objects.filter(number=7).update(carried_out_on=datetime.date(2024, 7, 5))
+    sheets["appeals"][0].update(outcome="revoked", replacement_number=None)
+    error = only_error(run(world.clerk, workbook_file(xlsx(sheets))))
+    assert (error.sheet, error.column) == ("appeals", "outcome")
+    assert "recorded as carried out" in error.message
+    assert Appeal.objects.get().outcome == "changed"
+    assert Measure.objects.get(number=7).carried_out_on == datetime.date(2024, 7, 5)
+
+
 def test_closing_a_case_is_checked_against_the_committee_cases_of_the_file(world):
     sheets = case_sheets()
     sheets["incidents"][0].update(closed_on=datetime.date(2024, 7, 1))

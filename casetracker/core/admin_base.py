@@ -314,6 +314,23 @@ class BaseAdmin(FormGuardMixin, admin.ModelAdmin):
     def get_changelist_formset(self, request, **kwargs):
         return checked_formset(super().get_changelist_formset(request, **kwargs))
 
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_formset in inline_formsets:
+            if type(inline_formset) is helpers.InlineAdminFormSet:
+                inline_formset.__class__ = InlineFormSetMedia
+        return inline_formsets
+
+
+class InlineFormSetMedia(helpers.InlineAdminFormSet):
+    """An inline's media from its formset's, as the formset's own is its first form's: Django's
+    walks every row to add each row's form media (the same widgets) and its fieldsets' (none since
+    Django 5.1), a tenth of the case page's time for nothing (issue 20)."""
+
+    @property
+    def media(self):
+        return self.opts.media + self.formset.media
+
 
 class InlineGuardMixin(FormGuardMixin):
     def get_formset(self, request, obj=None, **kwargs):

@@ -187,6 +187,14 @@ class GuardedChangeList(ChangeList):
         return name in ADMIN_PARAMETERS or self.model_admin.lookup_allowed(name, None, request)
 
 
+def translated_choices(choices: list) -> list:
+    """Choices, groups included, with their labels made strings in the active language."""
+    return [
+        (value, translated_choices(label)) if isinstance(label, (list, tuple)) else (value, str(label))
+        for value, label in choices
+    ]
+
+
 class FormGuardMixin:
     """Foreign keys, many-to-many fields and formsets that refuse what the database cannot hold."""
 
@@ -197,6 +205,14 @@ class FormGuardMixin:
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         kwargs.setdefault("form_class", KeyCheckedMultipleChoiceField)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        # The labels translated once, as the form's class is made for each request (in its language):
+        # a lazy label is translated again for each row's select, some 500 times on the case page.
+        field = super().formfield_for_choice_field(db_field, request, **kwargs)
+        if getattr(field, "choices", None) is not None:
+            field.choices = translated_choices(list(field.choices))  # (Django's blank choice first, a lazy iterator)
+        return field
 
 
 class BaseAdmin(FormGuardMixin, admin.ModelAdmin):

@@ -5,7 +5,8 @@ Django renders a template for every widget, and for a select one more for each o
 ``attrs.html`` again: on the case page (a case of ten people and ten measures) some 650 small
 template renders, over a third of the page's rendering. The templates written here are those
 whose whole markup is a line: an ``<input>`` (text, number, hidden, date, checkbox, ...), a
-``<select>`` with its options, a ``<textarea>``, the admin's date field, an empty error list. The
+``<select>`` with its options, a ``<textarea>``, the admin's date field, an empty error list, a
+field's label. The
 markup is the templates' own but for the white space between a select's options
 (``tests/core/test_renderers.py`` renders every one both ways); any other template, or a select
 whose options have templates of their own, goes to Django's templates as before.
@@ -81,6 +82,16 @@ WIDGETS = {
     "admin/widgets/date.html": admin_date_markup,
 }
 ERROR_LISTS = {"django/forms/errors/list/default.html", "django/forms/errors/list/ul.html"}
+LABEL = "django/forms/label.html"
+
+
+def label_markup(context: dict) -> str:
+    """``django/forms/label.html`` (a field's label: some thirty on the case page and the add form)."""
+    label = text(context["label"])
+    if not context["use_tag"]:
+        return label.strip()  # (Django's renderer strips what its template wrote)
+    tag = text(context["tag"])
+    return f"<{tag}{attributes(context['attrs'] or {})}>{label}</{tag}>"
 
 
 class FormRenderer(DjangoTemplates):
@@ -92,4 +103,6 @@ class FormRenderer(DjangoTemplates):
                 return markup
         elif template_name in ERROR_LISTS and not context.get("errors"):
             return ""  # (the template writes nothing for no error)
+        elif template_name == LABEL and "use_tag" in context:
+            return label_markup(context)
         return super().render(template_name, context, request)

@@ -63,6 +63,23 @@ def test_an_error_list_is_djangos_empty_or_not():
         assert str(errors.render(renderer=FormRenderer())) == str(errors.render(renderer=DjangoTemplates()))
 
 
+class Labelled(forms.Form):
+    name = forms.CharField(label='Name & <b>"')
+    ticked = forms.BooleanField(required=False, widget=forms.CheckboxInput(attrs={"id": ""}))
+
+    required_css_class = "required"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"attrs": {"class": "inline", "data-x": True, "data-y": False}}, {"tag": "legend"}, {"contents": "<i>x</i>"}],
+)
+def test_a_label_is_djangos(kwargs):
+    for field in ("name", "ticked"):  # (the second without an id: no tag)
+        ours = Labelled(renderer=FormRenderer())[field].label_tag(**kwargs)
+        assert ours == Labelled(renderer=DjangoTemplates())[field].label_tag(**kwargs)
+
+
 class OwnOptions(forms.Select):
     option_template_name = "django/forms/widgets/radio_option.html"
 

@@ -326,10 +326,16 @@ def usual_order(*, latest_first: bool = False) -> tuple[str, ...]:
 
 
 def queue_rows(
-    user, *, today: datetime.date, queue_filter: QueueFilter | None = None, window: str | None = None
+    user,
+    *,
+    today: datetime.date,
+    queue_filter: QueueFilter | None = None,
+    window: str | None = None,
+    sources: list[Source] | None = None,
 ) -> QuerySet | list:
     """Every item due in ``user``'s scope, as dicts of ``COLUMNS``, in one query (only the live
-    work, or only the old backlog, with ``window``).
+    work, or only the old backlog, with ``window``); from ``sources`` (``_sources(user, today)``),
+    if given, rather than built again.
 
     The live work first, then the old backlog (overdue for more than ``BACKLOG_AFTER_DAYS``);
     within each, earliest deadline first, which puts the overdue first, then those due within
@@ -339,7 +345,7 @@ def queue_rows(
     union = _union(
         [
             _item_rows(source, today, queue_filter, window)
-            for source in _sources(user, today)
+            for source in (_sources(user, today) if sources is None else sources)
             if source.due in queue_filter.dues
         ]
     )
@@ -363,8 +369,11 @@ class OfficeCounts:
         return self.total - self.backlog
 
 
-def counts_by_office(user, *, today: datetime.date, queue_filter: QueueFilter | None = None) -> list[OfficeCounts]:
-    """Per office of ``user``'s scope: how many items are overdue, due within 7 days, due at all.
+def counts_by_office(
+    user, *, today: datetime.date, queue_filter: QueueFilter | None = None, sources: list[Source] | None = None
+) -> list[OfficeCounts]:
+    """Per office of ``user``'s scope: how many items are overdue, due within 7 days, due at all
+    (from ``sources``, ``_sources(user, today)``, if given).
 
     Two queries, whatever the cases or the offices: the offices, each with the open work of the
     kinds that can be overdue (the sums the database keeps, ``selectors.with_open_work``); and the
@@ -372,7 +381,9 @@ def counts_by_office(user, *, today: datetime.date, queue_filter: QueueFilter | 
     backlog is its open work less its live work: every open item is one or the other.
     """
     queue_filter = queue_filter or QueueFilter()
-    sources = [source for source in _sources(user, today) if source.due in queue_filter.dues]
+    sources = [
+        source for source in (_sources(user, today) if sources is None else sources) if source.due in queue_filter.dues
+    ]
     overdue_kinds = [source for source in sources if source.can_be_overdue]
     assert all(source.open_work for source in overdue_kinds), "every kind that can be overdue is counted"
     with_backlog = queue_filter.backlog is not False and Urgency.OVERDUE in queue_filter.urgencies and overdue_kinds

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
+from django.db import models
 from django.urls import reverse
 from django.utils.formats import date_format, localize
 from django.utils.functional import lazy
@@ -156,9 +157,13 @@ class ListTable(tables.Table):
 
     def _cell_writer(self, bound_column) -> Callable:
         """The markup of ``bound_column``'s cell in a row: ``BoundRow.get_cell``, its render method's
-        signature read once."""
+        signature read once; a plain attribute of a record that is neither a model nor a dict (the
+        queue's items, the offices' counts) read directly rather than through django-tables2's
+        ``Accessor``, which tries it as a key first."""
         render = with_appropriate(bound_column.render)
         column, link = bound_column.column, bound_column.link
+        name = str(bound_column.accessor)
+        plain = name.isidentifier() and not link and not isinstance(column, tables.ManyToManyColumn)
 
         def write(row) -> str:
             def call(bound_column, value=None):
@@ -173,6 +178,13 @@ class ListTable(tables.Table):
                 content = render(kwargs)
                 return link(content, **kwargs) if link else content
 
+            record = row.record
+            if plain and not isinstance(record, models.Model | dict):
+                value = getattr(record, name, None)
+                if not callable(value):
+                    return cell_text(
+                        bound_column.default if value in column.empty_values else call(bound_column, value)
+                    )
             return cell_text(row._get_and_render_with(bound_column, render_func=call, default=bound_column.default))
 
         return write

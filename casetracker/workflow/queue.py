@@ -89,6 +89,8 @@ class Source:
     # False for a kind whose rows are only those still due today or later: it has no backlog.
     can_be_overdue: bool = True
     open_work: OpenWorkKind | None = None
+    # ``_due_rows`` already built from this source (the counts and the page's live work ask the same).
+    due_rows: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def _within(column: str, days: int) -> Callable[[datetime.date], Q]:
@@ -281,6 +283,13 @@ BACKLOG_CAP = 1_000
 def _due_rows(source: Source, today: datetime.date, queue_filter: QueueFilter, window: str | None = None) -> QuerySet:
     """``source``'s rows with ``due``, ``deadline``, ``urgency`` and ``office_pk``, filtered; only
     the live work, or only the old backlog, with ``window``."""
+    key = (today, frozenset(queue_filter.urgencies), queue_filter.backlog, window)
+    if key not in source.due_rows:
+        source.due_rows[key] = _build_due_rows(source, today, queue_filter, window)
+    return source.due_rows[key]
+
+
+def _build_due_rows(source: Source, today: datetime.date, queue_filter: QueueFilter, window: str | None) -> QuerySet:
     rows = source.rows.annotate(due=_text(source.due.value), deadline=source.deadline).annotate(
         urgency=deadlines.sql_urgency("deadline", today),
         office_pk=F(f"{source.incident}office_id"),

@@ -89,6 +89,8 @@ class Source:
     # False for a kind whose rows are only those still due today or later: it has no backlog.
     can_be_overdue: bool = True
     open_work: OpenWorkKind | None = None
+    # ``_due_rows`` already built from this source (the counts and the page's live work ask the same).
+    due_rows: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def _within(column: str, days: int) -> Callable[[datetime.date], Q]:
@@ -281,6 +283,13 @@ BACKLOG_CAP = 1_000
 def _due_rows(source: Source, today: datetime.date, queue_filter: QueueFilter, window: str | None = None) -> QuerySet:
     """``source``'s rows with ``due``, ``deadline``, ``urgency`` and ``office_pk``, filtered; only
     the live work, or only the old backlog, with ``window``."""
+    key = (today, frozenset(queue_filter.urgencies), queue_filter.backlog, window)
+    if key not in source.due_rows:
+        source.due_rows[key] = _build_due_rows(source, today, queue_filter, window)
+    return source.due_rows[key]
+
+
+def _build_due_rows(source: Source, today: datetime.date, queue_filter: QueueFilter, window: str | None) -> QuerySet:
     rows = source.rows.annotate(due=_text(source.due.value), deadline=source.deadline).annotate(
         urgency=deadlines.sql_urgency("deadline", today),
         office_pk=F(f"{source.incident}office_id"),
@@ -326,10 +335,16 @@ def usual_order(*, latest_first: bool = False) -> tuple[str, ...]:
 
 
 def queue_rows(
-    user, *, today: datetime.date, queue_filter: QueueFilter | None = None, window: str | None = None
+    user,
+    *,
+    today: datetime.date,
+    queue_filter: QueueFilter | None = None,
+    window: str | None = None,
+    sources: list[Source] | None = None,
 ) -> QuerySet | list:
     """Every item due in ``user``'s scope, as dicts of ``COLUMNS``, in one query (only the live
-    work, or only the old backlog, with ``window``).
+    work, or only the old backlog, with ``window``); from ``sources`` (``_sources(user, today)``),
+    if given, rather than built again.
 
     The live work first, then the old backlog (overdue for more than ``BACKLOG_AFTER_DAYS``);
     within each, earliest deadline first, which puts the overdue first, then those due within
@@ -339,7 +354,7 @@ def queue_rows(
     union = _union(
         [
             _item_rows(source, today, queue_filter, window)
-            for source in _sources(user, today)
+            for source in (_sources(user, today) if sources is None else sources)
             if source.due in queue_filter.dues
         ]
     )
@@ -363,8 +378,11 @@ class OfficeCounts:
         return self.total - self.backlog
 
 
-def counts_by_office(user, *, today: datetime.date, queue_filter: QueueFilter | None = None) -> list[OfficeCounts]:
-    """Per office of ``user``'s scope: how many items are overdue, due within 7 days, due at all.
+def counts_by_office(
+    user, *, today: datetime.date, queue_filter: QueueFilter | None = None, sources: list[Source] | None = None
+) -> list[OfficeCounts]:
+    """Per office of ``user``'s scope: how many items are overdue, due within 7 days, due at all
+    (from ``sources``, ``_sources(user, today)``, if given).
 
     Two queries, whatever the cases or the offices: the offices, each with the open work of the
     kinds that can be overdue (the sums the database keeps, ``selectors.with_open_work``); and the
@@ -372,7 +390,9 @@ def counts_by_office(user, *, today: datetime.date, queue_filter: QueueFilter | 
     backlog is its open work less its live work: every open item is one or the other.
     """
     queue_filter = queue_filter or QueueFilter()
-    sources = [source for source in _sources(user, today) if source.due in queue_filter.dues]
+    sources = [
+        source for source in (_sources(user, today) if sources is None else sources) if source.due in queue_filter.dues
+    ]
     overdue_kinds = [source for source in sources if source.can_be_overdue]
     assert all(source.open_work for source in overdue_kinds), "every kind that can be overdue is counted"
     with_backlog = queue_filter.backlog is not False and Urgency.OVERDUE in queue_filter.urgencies and overdue_kinds

@@ -5,21 +5,35 @@ column headers with ``scope``, a row header, sort links that say how the list is
 the empty text, the page size and a pagination that answers any page number. Each list
 sorts only by database columns, so the database still orders, counts and slices the page.
 None has a column for a person's name.
+
+The rows of the ``<tbody>`` are written in Python (``ListTable.body_html``), not by the
+template's loop over every cell: on a clerk's queue (50 rows of 5 cells) that loop, with
+django-tables2 reading each render method's signature and each column's attributes again for
+every cell, was most of the page's time (issue 20). Each cell is still the column's value and
+its ``render_<name>`` method's, as django-tables2 gives them; the queue's render methods keep
+what repeats on a page (a date's words, a label, the URL's prefix) for the table's one rendering.
+``tests/workflow/test_table_body.py`` renders every list both ways.
 """
 
 import datetime
+from collections.abc import Callable
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
+from django.db import models
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils.formats import date_format, localize
 from django.utils.functional import lazy
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django_tables2.data import TableQuerysetData
+from django_tables2.utils import signature
 
 from casetracker.core.formatting import format_date
+from casetracker.core.renderers import text
 
 from . import deadlines
 from .queue import Due, as_item
@@ -46,6 +60,37 @@ def time_element(value: datetime.date | None):
     if value is None:
         return format_date(None)
     return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, "DATE_FORMAT"))
+
+
+def with_appropriate(function: Callable) -> Callable[[dict], object]:
+    """django-tables2's ``call_with_appropriate(function, kwargs)``, the signature read once rather
+    than for every cell: ``function`` called with the arguments of ``kwargs`` it takes (all of them
+    if it takes ``**kwargs``), or ``None`` when it takes one that ``kwargs`` lacks."""
+    names, catch_all = signature(function)
+
+    def call(kwargs: dict):
+        if catch_all:
+            return function(**kwargs)
+        if any(name not in kwargs for name in names):
+            return None
+        return function(**{name: kwargs[name] for name in names})
+
+    return call
+
+
+def cell_text(value) -> str:
+    """A cell's value as the template's ``{{ cell }}`` writes it: localized, escaped unless safe."""
+    if not isinstance(value, str):
+        value = localize(template_localtime(value))
+    return text(value)
+
+
+def url_with_pk(url_name: str) -> Callable[[int], str]:
+    """``reverse(url_name, args=[pk])`` for any integer ``pk``, reversed once (it costs more than the
+    rest of a row)."""
+    marker = 918273645
+    before, after = reverse(url_name, args=[marker]).split(str(marker))
+    return lambda pk: f"{before}{int(pk)}{after}"
 
 
 class ListTable(tables.Table):
@@ -77,6 +122,72 @@ class ListTable(tables.Table):
         self.paginator = paginator_class(self.rows, self._meta.per_page, *args, **kwargs)
         self.page = self.paginator.get_page(page)
         return self
+
+    def body_html(self) -> SafeString:
+        """The rows of the ``<tbody>``: each row's attributes (``row_attrs`` and ``even``/``odd``), its
+        ``row_header`` cell as ``<th scope="row">``, each cell as django-tables2 renders it (its value,
+        its ``render_<name>``, its default when empty); or the empty text. The columns' ``td``
+        attributes are read once: none of the lists' depends on the row."""
+        columns = list(self.columns)
+        cells = []
+        for column in columns:
+            tag = "th" if column.name == self.row_header else "td"
+            opening = f'<th scope="row" {column.attrs["td"].as_html()}>' if tag == "th" else None
+            cells.append((opening or f"<td {column.attrs['td'].as_html()}>", f"</{tag}>", self._cell_writer(column)))
+        row_attrs = {
+            name: with_appropriate(value) if callable(value) else value for name, value in self.row_attrs.items()
+        }
+        parts = []
+        for row in self.paginated_rows:
+            parts.append(f"\n<tr {self._row_attributes(row, row_attrs)}>")
+            for opening, closing, write in cells:
+                parts.append(f"\n  {opening}{write(row)}{closing}")
+            parts.append("\n</tr>")
+        if not parts and self.empty_text:
+            parts.append(f'\n<tr><td colspan="{len(columns)}">{text(self.empty_text)}</td></tr>')
+        return mark_safe("".join(parts))  # noqa: S308 (every value escaped, or safe markup of a render method)
+
+    def _row_attributes(self, row, row_attrs: dict) -> str:
+        """``row.attrs.as_html()``, the callables' signatures read once (``body_html``)."""
+        kwargs = {"table": self, "record": row.record}
+        attrs = {name: value(kwargs) if callable(value) else value for name, value in row_attrs.items()}
+        even_odd = row.get_even_odd_css_class()
+        attrs["class"] = f"{attrs['class']} {even_odd}" if attrs.get("class") else even_odd
+        return " ".join(f'{text(name)}="{text(value)}"' for name, value in attrs.items() if value is not None)
+
+    def _cell_writer(self, bound_column) -> Callable:
+        """The markup of ``bound_column``'s cell in a row: ``BoundRow.get_cell``, its render method's
+        signature read once; a plain attribute of a record that is neither a model nor a dict (the
+        queue's items, the offices' counts) read directly rather than through django-tables2's
+        ``Accessor``, which tries it as a key first."""
+        render = with_appropriate(bound_column.render)
+        column, link = bound_column.column, bound_column.link
+        name = str(bound_column.accessor)
+        plain = name.isidentifier() and not link and not isinstance(column, tables.ManyToManyColumn)
+
+        def write(row) -> str:
+            def call(bound_column, value=None):
+                kwargs = {
+                    "value": value,
+                    "record": row.record,
+                    "column": column,
+                    "bound_column": bound_column,
+                    "bound_row": row,
+                    "table": self,
+                }
+                content = render(kwargs)
+                return link(content, **kwargs) if link else content
+
+            record = row.record
+            if plain and not isinstance(record, models.Model | dict):
+                value = getattr(record, name, None)
+                if not callable(value):
+                    return cell_text(
+                        bound_column.default if value in column.empty_values else call(bound_column, value)
+                    )
+            return cell_text(row._get_and_render_with(bound_column, render_func=call, default=bound_column.default))
+
+        return write
 
     def for_request(self, request) -> "ListTable":
         """This table, paginated as ``request`` asks (its own sort is set by the view)."""
@@ -162,20 +273,35 @@ class QueueTable(ListTable):
         super().__init__(
             QueueData(rows, today=today, pages=pages), today=today, caption=_("What is due in your cases"), **kwargs
         )
+        # What repeats from row to row, made once for this rendering (see the module's docstring).
+        self._deadlines: dict[datetime.date, str] = {}
+        self._urgencies: dict[tuple[int, bool], str] = {}
+        self._dues: dict[str, str] = {}
+        self._case_url: Callable[[int], str] | None = None
 
     def render_deadline(self, value):
-        return time_element(value)
+        if value not in self._deadlines:
+            self._deadlines[value] = time_element(value)
+        return self._deadlines[value]
 
     def render_urgency(self, value, record):
-        if record.backlog:
-            return format_html('{} <span class="badge backlog">{}</span>', urgency_text(value), _("old backlog"))
-        return urgency_text(value)
+        key = (value, record.backlog)
+        if key not in self._urgencies:
+            words = text(urgency_text(value))
+            if record.backlog:
+                words = f'{words} <span class="badge backlog">{text(gettext("old backlog"))}</span>'
+            self._urgencies[key] = mark_safe(words)  # noqa: S308 (escaped above)
+        return self._urgencies[key]
 
     def render_due(self, value):
-        return Due(value).label
+        if value not in self._dues:
+            self._dues[value] = str(Due(value).label)
+        return self._dues[value]
 
     def render_case(self, record):
-        return case_link("admin:cases_incident_change", record.case_pk, record.case_number)
+        if self._case_url is None:
+            self._case_url = url_with_pk("admin:cases_incident_change")
+        return mark_safe(f'<a href="{text(self._case_url(record.case_pk))}">{text(record.case_number)}</a>')  # noqa: S308
 
 
 class OfficeCountsTable(ListTable):

@@ -410,6 +410,12 @@ def appeal_replacement_not_under_appeal(appeal, errors: dict) -> None:
         replacement = case_models.Measure.objects.filter(ordered_by_appeal=appeal).first()
         if replacement is not None and replacement.appeals.exists():
             errors["outcome"] = _("The measure this appeal ordered is itself under appeal; decide that appeal first.")
+        elif replacement is not None:
+            # (Its measure is never deleted, ``no_delete``: the correction removes the appeal with it.)
+            errors["outcome"] = _(
+                "This appeal's decision ordered a measure, which is kept: if the appeal was entered by mistake, "
+                "remove it by its correction on the case page and record it again."
+            )
 
 
 # Victims' notices of a decision -----------------------------------------------------------------

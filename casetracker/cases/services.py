@@ -394,7 +394,9 @@ def save_appeal(*, appeal: Appeal) -> Appeal:
     """Save an appeal and keep its replacement measure in step with the outcome.
 
     An appeal that changed a measure orders a new one (same case, same offender);
-    that replacement is what reports count from the day of the decision on.
+    that replacement is what reports count from the day of the decision on. Its decision is not
+    changed afterwards (``rules.appeal_replacement_not_under_appeal``): the replacement is never
+    deleted here, only by withdrawing the appeal (``corrections.withdraw_appeal``).
     """
     appeal.full_clean()
     _next_version(appeal)
@@ -413,12 +415,6 @@ def save_appeal(*, appeal: Appeal) -> Appeal:
         replacement.full_clean()
         _next_version(replacement)
         replacement.save()
-    elif replacement is not None:
-        if replacement.appeals.exists():
-            raise ValidationError(
-                {"outcome": _("The measure this appeal ordered is itself under appeal; decide that appeal first.")}
-            )
-        replacement.delete()
     return appeal
 
 

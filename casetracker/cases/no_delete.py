@@ -6,6 +6,7 @@ from the ORM's cascades (``on_delete=PROTECT``: an incident, an offender or a me
 is not deleted, with Django's "protected" message), and a BEFORE DELETE row trigger on each table
 keeps them from everything else: ``QuerySet._raw_delete``, raw SQL, a cascade written by hand, a
 script. The refusal is an ``IntegrityError`` naming the record and the one service that removes one.
+On PostgreSQL a TRUNCATE of the tables (which runs no row trigger) is refused as well.
 
 One service deletes such rows: ``corrections.withdraw_appeal``, which removes an appeal entered by
 mistake and the measure its decision ordered. It does so inside ``withdrawing(appeal)``, which puts
@@ -17,10 +18,10 @@ nothing else. (SQLite has no session variable such as PostgreSQL's ``SET LOCAL``
 the main schema cannot read a temporary table: a table of the main schema works on both.)
 
 Django's flush (between ``TransactionTestCase`` tests, the live-server tests, ``manage.py flush``)
-empties every table: PostgreSQL with TRUNCATE, which runs no row trigger, SQLite with DELETE FROM.
-The project's ``flush`` command runs Django's inside ``flushing()``, whose row (``FLUSH``) lets every
-delete through for that one transaction. ``ALLOWANCE`` is no model's table, so the flush never
-empties it while its own row is in it.
+empties every table: PostgreSQL with TRUNCATE, SQLite with DELETE FROM. The project's ``flush``
+command runs Django's inside ``flushing()``, whose row (``FLUSH``) lets every delete (and on
+PostgreSQL every TRUNCATE) through for that one transaction. ``ALLOWANCE`` is no model's table, so
+the flush never empties it while its own row is in it.
 
 Installed with the derived-state triggers (``triggers.py``): one installation, one migration, put
 back by ``reinstall_missing`` when SQLite rebuilds a table.
@@ -83,6 +84,16 @@ def create_statements(vendor: str) -> list[str]:
                 f"  RAISE EXCEPTION '{message}' USING ERRCODE = 'restrict_violation';\nEND;\n$body$"
             )
             statements.append(f"CREATE TRIGGER {name} BEFORE DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()")
+            # TRUNCATE runs no row trigger: refused too, but for the flush (Django's on PostgreSQL).
+            truncate = _truncate_name(model)
+            statements.append(
+                f"CREATE OR REPLACE FUNCTION {truncate}() RETURNS trigger LANGUAGE plpgsql AS $body$\n"
+                f"BEGIN\n  IF {_allowed(None)} THEN RETURN NULL; END IF;\n"
+                f"  RAISE EXCEPTION '{message}' USING ERRCODE = 'restrict_violation';\nEND;\n$body$"
+            )
+            statements.append(
+                f"CREATE TRIGGER {truncate} BEFORE TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {truncate}()"
+            )
         else:
             statements.append(
                 f"CREATE TRIGGER {name} BEFORE DELETE ON {table} FOR EACH ROW WHEN NOT {_allowed(model)} "
@@ -91,12 +102,23 @@ def create_statements(vendor: str) -> list[str]:
     return statements
 
 
-def drop_statements(vendor: str) -> list[str]:
-    return [statement for model in MESSAGES for statement in drop_trigger(vendor, _name(model), _table(model))]
+def _truncate_name(model) -> str:
+    return f"{_name(model)}_truncate"
 
 
 def trigger_names(vendor: str) -> list[str]:
-    return [_name(model) for model in MESSAGES]
+    names = [_name(model) for model in MESSAGES]
+    return [*names, *(_truncate_name(model) for model in MESSAGES)] if vendor == "postgresql" else names
+
+
+def drop_statements(vendor: str) -> list[str]:
+    return [
+        statement
+        for model in MESSAGES
+        for name in trigger_names(vendor)
+        if name.startswith(_name(model))
+        for statement in drop_trigger(vendor, name, _table(model))
+    ]
 
 
 @contextmanager

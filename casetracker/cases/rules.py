@@ -422,6 +422,11 @@ def appeal_replacement_not_under_appeal(appeal, errors: dict) -> None:
             )
         elif replacement.appeals.exists():
             errors["outcome"] = _("The measure this appeal ordered is itself under appeal; decide that appeal first.")
+        elif not _correcting.get():
+            # (The measure goes only with an audited correction of the decision, ``no_delete``.)
+            errors["outcome"] = _(
+                "This appeal's decision ordered a measure: change the decision by its correction on the case page."
+            )
 
 
 # Victims' notices of a decision -----------------------------------------------------------------

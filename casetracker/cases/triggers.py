@@ -17,7 +17,8 @@ With them go the triggers of ``touch_triggers.py``, which move the incident's ``
 every write to its case's records (the API's incremental sync), and those of ``generations.py``,
 which give an office-year a new token for every write to its cases (the reports' cache), those
 of ``open_work.py``, which sum the incidents' open work per local office (the work queue), and those
-of ``local_offices.py``, which store the work-queue items' local office: one installation, one migration.
+of ``local_offices.py``, which store the work-queue items' local office, and those of ``no_delete.py``,
+which refuse to delete a committee case, measure or appeal: one installation, one migration.
 
 PostgreSQL runs them once per statement over its transition tables (a bulk insert of 500 rows is
 one UPDATE of their incidents); SQLite, which has row triggers only, once per row.
@@ -42,7 +43,7 @@ from django.db.models.expressions import RawSQL
 
 from casetracker.core.models import Committee
 
-from . import generations, local_offices, open_work, touch_triggers
+from . import generations, local_offices, no_delete, open_work, touch_triggers
 from .models import DERIVED_INCIDENT_FIELDS, Appeal, CommitteeCase, Incident, Measure, TakedownRequest
 from .status import derived_expressions
 from .trigger_sql import column_sql as _column
@@ -144,6 +145,7 @@ def create_statements(connection) -> list[str]:
         *generations.create_statements(connection.vendor),
         *open_work.create_statements(connection.vendor),
         *local_offices.create_statements(connection.vendor),
+        *no_delete.create_statements(connection.vendor),
     ]
 
 
@@ -165,6 +167,7 @@ def drop_statements(vendor: str) -> list[str]:
         *generations.drop_statements(vendor),
         *open_work.drop_statements(vendor),
         *local_offices.drop_statements(vendor),
+        *no_delete.drop_statements(vendor),
     ]
 
 
@@ -360,6 +363,7 @@ def trigger_names(vendor: str) -> list[str]:
         *generations.trigger_names(vendor),
         *open_work.trigger_names(vendor),
         *local_offices.trigger_names(vendor),
+        *no_delete.trigger_names(vendor),
     ]
 
 

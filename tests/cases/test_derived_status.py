@@ -28,6 +28,7 @@ from tests.factories import (
     SchoolFactory,
     days_after,
 )
+from tests.wipe import delete_with_records, deletes_allowed
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def test_each_workflow_step_stores_the_status_and_the_referrals():
         **flags(referred_to_school_violence_committee=True, heard_by_school_violence_committee=True),
     }
 
-    services.delete_record(record=case)
+    delete_with_records(case)  # (no path of the application deletes one: ``no_delete``)
     assert stored(incident) == {"status": Status.REPORTED, "status_reason": "", **flags()}
 
 
@@ -127,7 +128,7 @@ def test_a_write_around_the_services_is_stored_right_by_the_database():
         )
     assert stored(incident)["status"] == Status.HEARD  # (no measure recorded yet)
     assert stored(incident)["heard_by_school_violence_committee"] is True
-    with connection.cursor() as cursor:
+    with deletes_allowed(), connection.cursor() as cursor:  # (the flush's allowance: ``no_delete``)
         cursor.execute("DELETE FROM cases_committeecase WHERE id = %s", [case.pk])
     assert stored(incident) == {"status": Status.REPORTED, "status_reason": "", **flags()}
 

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from casetracker.cases import services
+from casetracker.cases import rules, services
 from casetracker.cases.models import Appeal, CommitteeCase, Incident, Measure, Tier
 from tests.factories import (
     AppealFactory,
@@ -66,11 +66,17 @@ def test_changing_the_appeal_updates_its_replacement_in_place():
 
 @pytest.mark.parametrize("outcome", [Appeal.Outcome.UPHELD, Appeal.Outcome.REVOKED, Appeal.Outcome.PENDING])
 def test_an_appeal_no_longer_changed_drops_its_replacement(outcome):
+    """Only in a correction of the decision (``corrections_appeals``); any other save is refused."""
     appeal = AppealFactory(changed=True)
     original = appeal.measure
     assert Measure.objects.filter(ordered_by_appeal=appeal).exists()
+    with pytest.raises(ValidationError) as refused:
+        decide(appeal, outcome)
+    assert "outcome" in refused.value.message_dict
+    assert Measure.objects.filter(ordered_by_appeal=appeal).exists()
 
-    decide(appeal, outcome)
+    with rules.correcting():
+        decide(appeal, outcome)
 
     assert not Measure.objects.filter(ordered_by_appeal=appeal).exists()
     assert list(Measure.objects.all()) == [original]

@@ -28,6 +28,7 @@ from casetracker.core.models import Committee
 from casetracker.datasets import published, synthetic
 from casetracker.reports.definitions import REPORT_LIST, REPORTS_BY_NAME
 from casetracker.reports.reporting import run_report
+from tests.wipe import delete_cases
 
 CASE_MODELS = (
     Incident,
@@ -97,10 +98,10 @@ def test_generates_n_incidents_with_their_records_each_with_its_first_history_en
 def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(reference):
     generate(60, seed=7)
     first = snapshot()
-    Incident.objects.all().delete()
+    delete_cases()
     generate(60, seed=7)
     assert snapshot() == first
-    Incident.objects.all().delete()
+    delete_cases()
     generate(60, seed=8)
     assert snapshot()["Incident"] != first["Incident"]
 
@@ -110,7 +111,7 @@ def test_the_triggers_not_the_copied_values_decide_each_copys_status(reference, 
     triggers find nothing to change: wrong values there are put right by the triggers."""
     generate(60, seed=7)
     right = list(Incident.objects.order_by("pk").values_list("status", "referred_to_school_violence_committee"))
-    Incident.objects.all().delete()
+    delete_cases()
     templates = synthetic.load_templates()
     at = synthetic.Table.of(Incident).index
     for template in templates:

@@ -17,6 +17,7 @@ from casetracker.documents.letters import Kind, RecipientRole
 from casetracker.documents.models import Delivery, Document
 from casetracker.workflow.queue import Due, QueueFilter, counts_by_office, queue_rows
 from tests.factories import AppealFactory, UserFactory
+from tests.wipe import deletes_allowed
 
 pytestmark = pytest.mark.usefixtures("shipped_data")
 
@@ -32,7 +33,8 @@ def shipped_case() -> Incident:
 def case(db):
     """The shipped case without its victim's side's appeal, so that their period runs."""
     incident = shipped_case()
-    Appeal.objects.filter(measure__committee_case__incident=incident, appellant=Appeal.Appellant.VICTIM).delete()
+    with deletes_allowed():
+        Appeal.objects.filter(measure__committee_case__incident=incident, appellant=Appeal.Appellant.VICTIM).delete()
     for number, victim in enumerate(incident.victims.order_by("code"), start=1):
         Victim.objects.filter(pk=victim.pk).update(name=f"피해자이름{number}")
     return incident
@@ -173,7 +175,8 @@ def test_an_appeal_by_the_victims_side_ends_their_period_and_the_offenders_does_
     assert notified_on(document) == decided_on + DAY  # the notice is recorded all the same
     assert victim_rows(clerk, decided_on + 2 * DAY) == []
 
-    Appeal.objects.filter(measure__committee_case__incident=incident).delete()
+    with deletes_allowed():
+        Appeal.objects.filter(measure__committee_case__incident=incident).delete()
     assert len(victim_rows(clerk, decided_on + 2 * DAY)) == 1
     measure = document.committee_case.measures.first()
     AppealFactory(measure=measure, appellant=Appeal.Appellant.OFFENDER, filed_on=decided_on + DAY)

@@ -12,6 +12,7 @@ from django.utils import translation
 from casetracker.cases.models import Appeal, Incident, Measure, Offender, Victim
 from casetracker.imports.readers import FileError, UploadedFile
 from tests.factories import UserFactory
+from tests.wipe import delete_cases
 
 from .conftest import case_sheets, csv_text, csv_zip, record_counts, run, workbook_file, xlsx
 
@@ -497,7 +498,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(world, again):
             result = run(world.clerk, workbook_file(content))
         assert result.ok and result.rows == count * 5
         counts.append(len(queries))
-        Incident.objects.all().delete()
+        delete_cases()
     assert counts[0] == counts[1]
 
 
@@ -518,7 +519,7 @@ def test_a_file_of_measures_alone_looks_its_cases_up_in_batches(world):
             result = run(world.clerk, workbook_file(content))
         assert result.ok and result.rows == count
         counts.append(len(queries))
-        Incident.objects.all().delete()
+        delete_cases()
     assert counts[0] == counts[1]
 
 

@@ -10,6 +10,7 @@ from casetracker.imports import exports
 from casetracker.imports.readers import UploadedFile
 from tests.factories import UserFactory
 from tests.reports.test_live_figures import figures
+from tests.wipe import delete_cases
 
 from .conftest import record_counts, run
 
@@ -42,7 +43,7 @@ def test_an_export_rebuilds_the_office_cases_and_their_figures(seoul_clerk):
     office = seoul_clerk.office
     content = exports.write_xlsx(exports.case_rows(seoul_clerk, office))
     expected = (Incident.objects.filter(office=office).count(), measures_by_number(office))
-    Incident.objects.filter(office=office).delete()
+    delete_cases(Incident.objects.filter(office=office))
     result = run(seoul_clerk, [UploadedFile("seoul.xlsx", content)])
     assert result.ok, result.errors
     assert (Incident.objects.filter(office=office).count(), measures_by_number(office)) == expected
@@ -55,7 +56,7 @@ def test_an_import_rebuilds_every_report_figure(seoul_clerk):
     office = seoul_clerk.office
     before = figures(reader)
     content = exports.write_xlsx(exports.case_rows(seoul_clerk, office))
-    Incident.objects.filter(office=office).delete()
+    delete_cases(Incident.objects.filter(office=office))
     emptied = figures(reader)
     assert emptied["yearly", "main", "total", "reports"] < before["yearly", "main", "total", "reports"]
     result = run(seoul_clerk, [UploadedFile("seoul.xlsx", content)])

@@ -16,7 +16,6 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from casetracker.cases import services
 from casetracker.cases.models import Appeal, CommitteeCase, Incident, Measure
 from casetracker.cases.status import status_of
 from casetracker.core.models import Channel, Committee, LocalOffice, Office, School
@@ -24,6 +23,7 @@ from casetracker.reports.definitions import REPORT_LIST
 from casetracker.reports.engine import CountColumn, ShareColumn
 from casetracker.reports.reporting import run_report
 from tests.factories import UserFactory
+from tests.wipe import delete_with_records
 
 TABLE_A = {"date_from": "2022-01-01", "date_to": "2024-08-31"}
 SURVEY = {"date_from": "2024-01-01", "date_to": "2024-09-27"}
@@ -368,8 +368,9 @@ def test_one_object_loaded_with_loaddata_is_counted(seoul, reader, tmp_path):
 
 
 def test_an_offender_deleted_takes_their_measures_and_the_status_follows(clerk, seoul, reader):
-    """``delete_record`` on an offender cascades to their measures and appeals; the case, left with
-    none to carry out, is stored as such (the check after every test compares the stored fields)."""
+    """An offender deleted with their measures and appeals (no page does: ``no_delete``; what the
+    cascade did before): the case, left with none to carry out, is stored as such (the check after
+    every test compares the stored fields)."""
     measure = (
         Measure.objects.for_user(clerk)
         .final()
@@ -383,7 +384,7 @@ def test_an_offender_deleted_takes_their_measures_and_the_status_follows(clerk, 
     measures = Measure.objects.final().filter(offender=offender, law="art17")
     counts = Counter(measures.values_list("number", flat=True))
     before = figures(reader)
-    services.delete_record(record=offender)
+    delete_with_records(offender)
     after = figures(reader)
     assert after["offices", "main", "seoul", "measures"] == before["offices", "main", "seoul", "measures"] - sum(
         counts.values()

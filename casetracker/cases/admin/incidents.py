@@ -67,27 +67,10 @@ class VictimInline(PersonInline):
     fields = ["code", "kind", "school_level", "grade", "name"]
 
 
-class OffenderFormSet(forms.BaseInlineFormSet):
-    """An offender with measures is not deleted here: their measures and appeals went with them, and
-    those records are the workflow's steps', which no page deletes (``committees.StepRecordsOnly``)."""
-
-    def clean(self):
-        super().clean()
-        deleted = [form.instance.pk for form in self.deleted_forms if form.instance.pk is not None]
-        if not deleted:
-            return
-        decided = Offender.objects.filter(pk__in=deleted, measures__isnull=False).distinct().order_by("code")
-        codes = list(decided.values_list("code", flat=True))
-        if codes:
-            raise forms.ValidationError(
-                _("%(codes)s cannot be deleted: measures were decided for them.") % {"codes": ", ".join(codes)},
-                code="measures_decided",
-            )
-
-
 class OffenderInline(PersonInline):
+    # (An offender with measures is not deleted: the models protect them, ``no_delete``, and the
+    # page says which measures stop it.)
     model = Offender
-    formset = OffenderFormSet
     fields = ["code", "kind", "school_level", "grade", "expected_graduation_on", "name"]
 
 

@@ -40,7 +40,7 @@ class Appeal(CaseRecord):
     FILING_DAYS_FROM_NOTICE = APPEAL_DAYS_FROM_NOTICE
     FILING_DAYS_FROM_DECISION = APPEAL_DAYS_FROM_DECISION
 
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="appeals", verbose_name=_("measure"))
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("measure"))
     appellant = models.CharField(_("filed by"), max_length=10, choices=Appellant.choices)
     kind = models.CharField(_("kind"), max_length=25, choices=Kind.choices, default=Kind.ADMINISTRATIVE_APPEAL)
     filed_on = models.DateField(_("filed on"), validators=HAPPENED)

@@ -48,8 +48,9 @@ class CommitteeCase(CaseRecord):
 
     ClosureReason = ClosureReason
 
+    # PROTECT, as for measures and appeals: these records are never deleted (``no_delete``).
     incident = models.ForeignKey(
-        Incident, on_delete=models.CASCADE, related_name="committee_cases", verbose_name=_("incident")
+        Incident, on_delete=models.PROTECT, related_name="committee_cases", verbose_name=_("incident")
     )
     committee = models.ForeignKey(
         Committee, on_delete=models.PROTECT, related_name="cases", verbose_name=_("committee")
@@ -239,10 +240,10 @@ class Measure(CaseRecord):
     CARRY_OUT_DAYS = CARRY_OUT_DAYS
 
     committee_case = models.ForeignKey(
-        CommitteeCase, on_delete=models.CASCADE, related_name="measures", verbose_name=_("committee case")
+        CommitteeCase, on_delete=models.PROTECT, related_name="measures", verbose_name=_("committee case")
     )
     offender = models.ForeignKey(
-        Offender, on_delete=models.CASCADE, related_name="measures", verbose_name=_("offender")
+        Offender, on_delete=models.PROTECT, related_name="measures", verbose_name=_("offender")
     )
     law = models.CharField(_("law"), max_length=10, choices=Law.choices)
     number = models.PositiveSmallIntegerField(_("measure"))

@@ -56,11 +56,15 @@ def save_record(*, record: CaseRecord, actor, expected_version: int | None = Non
     """
     if expected_version is not None:
         check_version(record=record, expected_version=expected_version)
-    check_choices(record=record, actor=actor)
+    found = check_choices(record=record, actor=actor)
     if isinstance(record, Appeal):
         return save_appeal(appeal=record)
     free_text.before_save(record)
-    record.full_clean()
+    record.rows_found = found
+    try:
+        record.full_clean()
+    finally:
+        record.rows_found = None
     _next_version(record)
     record.save()
     free_text.saved([record])
@@ -72,12 +76,16 @@ def one_submission(*, actor, replace_with=None):
     return free_text.one_submission(replace_with=replace_with, save=lambda r: save_record(record=r, actor=actor))
 
 
-def check_choices(*, record: CaseRecord, actor) -> None:
-    """Refuse a record that points at a row outside ``actor``'s scope (``core.scoping``), by field."""
-    if actor is not None:
-        errors = choices_outside_scope(actor, [record])
-        if errors:
-            raise errors[0]
+def check_choices(*, record: CaseRecord, actor) -> dict:
+    """Refuse a record that points at a row outside ``actor``'s scope (``core.scoping``), by field;
+    the foreign keys' values it found in the scope ({attname: value}: those rows exist)."""
+    if actor is None:
+        return {}
+    found = {}
+    errors = choices_outside_scope(actor, [record], found=found)
+    if errors:
+        raise errors[0]
+    return found.get(0, {})
 
 
 def save_imported_record(*, record: CaseRecord, user, reason: str, channels: Sequence | None = None) -> CaseRecord:

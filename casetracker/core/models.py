@@ -28,6 +28,18 @@ class TimeStampedModel(models.Model):
         # The check constraints in one query, not one (and a savepoint) each (``constraints``).
         validate_constraints_at_once(self, exclude)
 
+    # The rows of foreign keys that the case services have just found in the saver's scope
+    # (``scoping.choices_outside_scope``, {attname: value}): they exist, so ``clean_fields`` does not
+    # look each up again (a query per key and record: a new case's save asked nine).
+    rows_found: dict | None = None
+
+    def clean_fields(self, exclude=None):
+        found = self.rows_found
+        if found:
+            same = [self._meta.get_field(name).name for name, value in found.items() if getattr(self, name) == value]
+            exclude = {*(exclude or ()), *same}
+        super().clean_fields(exclude=exclude)
+
 
 class BilingualNameMixin(models.Model):
     """Official names in Korean and English; ``name`` follows the active language."""

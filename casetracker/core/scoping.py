@@ -81,12 +81,15 @@ class ReferenceQuerySet(ScopedQuerySet):
     scope_attribute = "reference_scope"
 
 
-def choices_outside_scope(user, records: Sequence[models.Model]) -> dict[int, ValidationError]:
+def choices_outside_scope(
+    user, records: Sequence[models.Model], *, found: dict | None = None
+) -> dict[int, ValidationError]:
     """The records (by position) that point at a row ``user`` may not choose, with a message on the field.
 
     Every foreign key to a scoped model (a school, a committee, an incident...) must lead to a
     row of ``for_user``: what the forms offer is what a save accepts, whatever path it comes by.
-    One query per field for all of ``records``.
+    One query per field for all of ``records``. ``found`` (a dict), if given, receives for each
+    position the foreign keys' values found in the scope (``{attname: value}``): those rows exist.
     """
     errors: dict[int, dict[str, ValidationError]] = defaultdict(dict)
     by_field: dict[models.ForeignKey, dict[int, object]] = defaultdict(dict)
@@ -102,6 +105,8 @@ def choices_outside_scope(user, records: Sequence[models.Model]) -> dict[int, Va
         chosen = field.related_model._default_manager.for_user(user).filter(pk__in=set(values.values()))
         allowed = set(chosen.values_list("pk", flat=True))
         for position, value in values.items():
+            if value in allowed and found is not None:
+                found.setdefault(position, {})[field.attname] = value
             if value not in allowed:
                 errors[position][field.name] = ValidationError(
                     _("This %(model)s is outside your office of education or local office: choose one of yours.")

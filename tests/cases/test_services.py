@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from casetracker.cases import rules, services
 from casetracker.cases.models import Appeal, CommitteeCase, Incident, Measure, Tier
@@ -283,6 +284,43 @@ def test_save_record_refuses_an_invalid_record_and_saves_nothing():
         services.save_record(record=victim, actor=None)
     assert list(excinfo.value.message_dict) == ["grade"]
     assert victim.pk is None
+    assert not incident.victims.exists()
+
+
+def test_save_record_looks_up_a_key_once_when_the_scope_check_found_it():
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import UserFactory
+
+    incident = IncidentFactory()
+    clerk = UserFactory(role="clerk", office=incident.office)
+    victim = VictimFactory.build(incident=incident)
+    with CaptureQueriesContext(connection) as queries:
+        services.save_record(record=victim, actor=clerk)
+    assert victim.rows_found is None and incident.victims.get() == victim
+    # The scope's query found the incident; ``full_clean`` does not look it up again.
+    lookups = [q["sql"] for q in queries if q["sql"].startswith('SELECT 1 AS "a" FROM "cases_incident"')]
+    assert lookups == []
+    # (the savepoints, the scope, the check constraints, the unique code, the insert, its history
+    # and the identifiers' check of the case's five kinds of text)
+    assert len(queries) == 14
+
+
+def test_save_record_without_an_actor_still_looks_up_the_keys():
+    victim = VictimFactory.build(incident=IncidentFactory.build(pk=987654))
+    with pytest.raises(ValidationError) as excinfo:
+        services.save_record(record=victim, actor=None)
+    assert list(excinfo.value.message_dict) == ["incident"]
+
+
+def test_save_record_refuses_a_key_outside_the_scope_as_before():
+    from tests.factories import UserFactory
+
+    incident = IncidentFactory()
+    victim = VictimFactory.build(incident=incident)
+    with pytest.raises(ValidationError) as excinfo:
+        services.save_record(record=victim, actor=UserFactory(role="clerk"))  # (of another office)
+    assert [error.code for error in excinfo.value.error_dict["incident"]] == ["out_of_scope"]
     assert not incident.victims.exists()
 
 

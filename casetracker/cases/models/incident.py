@@ -151,6 +151,9 @@ class Incident(CaseRecord):
             models.Index(fields=["office", "status", "report_date"], name="incident_office_status_date"),
             # The API's incremental sync: ?updated_since= and its keyset pages on (updated_at, id).
             models.Index(fields=["updated_at", "id"], name="incident_updated_id"),
+            # An office's cases in id order, read from the index alone: the list's capped count of a
+            # search by a person's code merges them with the code's people (``CappedCountPaginator``).
+            models.Index(fields=["office", "id"], name="incident_office_id"),
             # The next case number of an office and year (``services.next_case_number``): the office's
             # "YYYY-" numbers only, not every one of its cases.
             models.Index(models.F("office"), Left("case_number", CASE_NUMBER_YEAR_CHARS), name="incident_number_year"),

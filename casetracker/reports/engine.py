@@ -478,7 +478,8 @@ def _count_grouped(
         rows = rows.filter(columns[0].where())
         counts = {columns[0].key: Count("*")}
     else:
-        counts = {column.key: _count_where(column.where()) for column in columns}
+        counted = _counted_column(unit, rows.model)
+        counts = {column.key: _count_where(column.where(), counted) for column in columns}
     parts: dict[OfficeYear | None, Counts] = {} if split else {WHOLE: ({}, dict.fromkeys(counts, 0))}
     for found in _grouped_by(rows, split, _row=dimension.expression(unit)).annotate(**counts).order_by():
         part = split.part(found) if split else WHOLE
@@ -540,10 +541,20 @@ def _count_distinct(rows: QuerySet, field: str) -> int:
     return rows.values(field).distinct().count()
 
 
-def _count_where(condition: Q) -> Count:
+def _count_where(condition: Q, column: str = "pk") -> Count:
     """``COUNT(*)`` when there is no condition, which the databases answer fastest (SQLite from its
-    smallest index, without reading the rows)."""
-    return Count("pk", filter=condition) if condition else Count("*")
+    smallest index, without reading the rows); else the rows of ``column`` (never null) that meet it."""
+    return Count(column, filter=condition) if condition else Count("*")
+
+
+def _counted_column(unit: Unit, model) -> str:
+    """The column a count with a condition counts the unit's rows by: their key to the incident's side
+    (never null) rather than their own id, so that an office-year's rows are counted from the index
+    that reaches them (a victim's (incident, kind)), without a visit to the table per row."""
+    name = unit.incident.partition("__")[0]
+    if name and not model._meta.get_field(name).null:
+        return name
+    return "pk"
 
 
 def _by_unit(columns: Iterable[CountColumn]) -> list[tuple[Unit, list[CountColumn]]]:

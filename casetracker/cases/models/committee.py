@@ -146,6 +146,13 @@ class CommitteeCase(CaseRecord):
             ),
         ]
         indexes = [
+            # An incident's cases with what the reports count of them (timeliness; the measures' way to
+            # their incident): read from the index alone.
+            models.Index(
+                fields=["incident"],
+                include=["id", "requested_on", "extended_on", "hearing_date", "closed_on"],
+                name="committee_case_incident_counts",
+            ),
             models.Index(fields=["committee", "requested_on"]),
             models.Index(fields=["hearing_date"]),
             # The work queue's hearings: the cases still waiting for one, the recent first read.
@@ -336,6 +343,8 @@ class Measure(CaseRecord):
             ),
         ]
         indexes = [
+            # A committee case's measures with what the reports count of them: read from the index alone.
+            models.Index(fields=["committee_case"], include=["id", "law", "number"], name="measure_case_counts"),
             models.Index(fields=["law", "number"]),
             models.Index(fields=["decided_on"]),
             # The work queue's measures to carry out, by the date their 14 days run from.

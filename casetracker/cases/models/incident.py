@@ -143,7 +143,23 @@ class Incident(CaseRecord):
             ),
         ]
         indexes = [
-            models.Index(fields=["office", "report_date"]),
+            # An office-year's incidents (reports' counts, the admin list of an office), with what the
+            # reports' counts read of them: an office-year counted again is an index-only scan, not a
+            # heap block visited per incident (bench/README.md, 2026-12-08).
+            models.Index(
+                fields=["office", "report_date"],
+                include=[
+                    "id",
+                    "school",
+                    "image_source",
+                    "police_referred_on",
+                    "referred_to_school_violence_committee",
+                    "heard_by_school_violence_committee",
+                    "referred_to_teacher_rights_committee",
+                    "heard_by_teacher_rights_committee",
+                ],
+                name="incident_office_date_counts",
+            ),
             models.Index(fields=["report_date"]),
             # The admin's search by case number (any office, any case): see bench/explain/.
             models.Index(Upper("case_number"), name="incident_case_number_upper"),

@@ -333,7 +333,8 @@ def test_a_local_office_clerk_imports_only_their_schools(world):
     assert run(clerk, workbook_file(xlsx({"incidents": case_sheets()["incidents"]}))).ok
 
 
-def test_an_appeal_that_changed_a_measure_orders_its_replacement(world):
+def changed_appeal_sheets() -> dict:
+    """The complete case, with an appeal that changed its measure 8 into a 7."""
     sheets = case_sheets()
     sheets["appeals"] = [
         {
@@ -348,6 +349,11 @@ def test_an_appeal_that_changed_a_measure_orders_its_replacement(world):
             "replacement_number": 7,
         }
     ]
+    return sheets
+
+
+def test_an_appeal_that_changed_a_measure_orders_its_replacement(world):
+    sheets = changed_appeal_sheets()
     assert run(world.clerk, workbook_file(xlsx(sheets))).ok
     assert Appeal.objects.get().outcome == "changed"
     assert sorted(Measure.objects.values_list("number", flat=True)) == [7, 8]
@@ -359,20 +365,7 @@ def test_an_appeal_that_changed_a_measure_orders_its_replacement(world):
 def test_an_import_cannot_drop_a_replacement_already_carried_out(world):
     """The importer changes a decided appeal through the same rule as the correction: a replacement
     with a carrying out of its own is not silently removed."""
-    sheets = case_sheets()
-    sheets["appeals"] = [
-        {
-            "case_number": "2024-0001",
-            "committee": "Seoul SV committee",
-            "offender": "O1",
-            "measure": 8,
-            "appellant": "offender",
-            "filed_on": datetime.date(2024, 6, 1),
-            "outcome": "changed",
-            "decided_on": datetime.date(2024, 7, 1),
-            "replacement_number": 7,
-        }
-    ]
+    sheets = changed_appeal_sheets()
     assert run(world.clerk, workbook_file(xlsx(sheets))).ok
     Measure.objects.filter(number=7).update(carried_out_on=datetime.date(2024, 7, 5))
     sheets["appeals"][0].update(outcome="revoked", replacement_number=None)

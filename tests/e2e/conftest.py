@@ -7,10 +7,13 @@ Screenshots of the main pages go to ``artifacts/screenshots/`` (git-ignored; CI 
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -23,6 +26,49 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
+
+
+class OneRequestAtATime(ThreadedWSGIServer):
+    """The live server, answering one request at a time (each still in a thread of its own).
+
+    On SQLite the server's threads share the test's in-memory connection: two requests at once
+    (a page's autocompletes) would interleave their transactions and savepoints on it, and a
+    request still running when its test ends would meet the flush. The lock is held from the
+    call of the application to the close of its response (a streamed export reads the database
+    while it is sent)."""
+
+    lock = threading.Lock()
+
+    def set_app(self, application):
+        def one_at_a_time(environ, start_response):
+            self.lock.acquire()
+            try:
+                return Released(application(environ, start_response), self.lock)
+            except BaseException:
+                self.lock.release()
+                raise
+
+        super().set_app(one_at_a_time)
+
+
+class Released:
+    """A response's iterable that releases ``lock`` when the server closes it (PEP 3333)."""
+
+    def __init__(self, result, lock):
+        self.result, self.lock = result, lock
+
+    def __iter__(self):
+        return iter(self.result)
+
+    def close(self):
+        try:
+            if hasattr(self.result, "close"):
+                self.result.close()
+        finally:
+            self.lock.release()
+
+
+LiveServerThread.server_class = OneRequestAtATime  # (pytest-django's live_server makes Django's thread)
 
 
 def find_chromium() -> str | None:
@@ -79,6 +125,13 @@ def new_page(browser, live_server):
     yield make
     for context in contexts:
         context.close()
+    requests_answered()
+
+
+def requests_answered() -> None:
+    """Wait for the live server's request still running, if any (the database is flushed next)."""
+    with OneRequestAtATime.lock:
+        pass
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ Screenshots of the main pages go to ``artifacts/screenshots/`` (git-ignored; CI 
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -38,10 +39,12 @@ class OneRequestAtATime(ThreadedWSGIServer):
     while it is sent)."""
 
     lock = threading.Lock()
+    started = 0  # requests begun, read by ``requests_answered``
 
     def set_app(self, application):
         def one_at_a_time(environ, start_response):
             self.lock.acquire()
+            OneRequestAtATime.started += 1
             try:
                 return Released(application(environ, start_response), self.lock)
             except BaseException:
@@ -128,10 +131,18 @@ def new_page(browser, live_server):
     requests_answered()
 
 
-def requests_answered() -> None:
-    """Wait for the live server's request still running, if any (the database is flushed next)."""
-    with OneRequestAtATime.lock:
-        pass
+def requests_answered(quiet: float = 0.6) -> None:
+    """Wait until the live server has answered every request of the test (the database is flushed
+    next, and the next test may open a transaction on the same connection). A request the browser
+    sent just before its context closed can still wait in the server's socket until its next poll
+    (0.5 s): done once none has started for longer than that, and none is running."""
+    while True:
+        with OneRequestAtATime.lock:
+            started = OneRequestAtATime.started
+        time.sleep(quiet)
+        with OneRequestAtATime.lock:
+            if OneRequestAtATime.started == started:
+                return
 
 
 @pytest.fixture(scope="session")
